@@ -1,0 +1,5 @@
+"""convexviz Streamlit app (being built: see issue 3)."""
+
+import streamlit as st
+
+st.title("convexviz")

@@ -1,0 +1,158 @@
+"""Command line: ``python -m convexviz fit ...`` (contract: DESIGN.md §5).
+
+Bad input exits with code 2 and a single line on stderr; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from .architecture import Architecture
+from .datasets import parse_csv, parse_points
+from .fit import FitResult, fit
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit code 2
+        self.exit(2, f"convexviz: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m convexviz", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("fit", help="fit the globally optimal network to points")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--points", help='training points "x,y x,y ..."')
+    src.add_argument("--csv", help="CSV file with columns x,y")
+    p.add_argument("--activation", default="relu", help="relu, leaky_relu, abs, sign, threshold")
+    p.add_argument("--depth", type=int, default=2, help="number of weight layers L >= 2")
+    p.add_argument("--beta", type=float, required=True, help="regularization strength > 0")
+    p.add_argument("--leak", type=float, default=0.1, help="leaky ReLU negative slope")
+    p.add_argument("--branching", default="", help="sign/threshold trees: m1,m2,...")
+    p.add_argument("--grid", help="a:b:n adds predictions on n points from a to b")
+    p.add_argument("--repeat", type=int, default=1, help="refit K times, report median timings")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _grid(spec: str) -> np.ndarray:
+    parts = spec.split(":")
+    if len(parts) != 3:
+        raise ValueError(f"--grid must be a:b:n, got {spec!r}")
+    try:
+        a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"--grid must be a:b:n with numbers, got {spec!r}") from None
+    if not (np.isfinite(a) and np.isfinite(b) and a < b and 2 <= n <= 100_000):
+        raise ValueError(f"--grid needs finite a < b and 2 <= n <= 100000, got {spec!r}")
+    return np.linspace(a, b, n)
+
+
+def _load_points(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    if args.csv is not None:
+        try:
+            with open(args.csv, encoding="utf-8") as handle:
+                points = parse_csv(handle.read())
+        except OSError as exc:
+            raise ValueError(f"cannot read {args.csv}: {exc.strerror}") from None
+    else:
+        points = parse_points(args.points)
+    if not points:
+        raise ValueError("no training points given")
+    arr = np.array(points, dtype=float)
+    return arr[:, 0], arr[:, 1]
+
+
+def _branching(text: str) -> tuple[int, ...]:
+    if not text.strip():
+        return ()
+    try:
+        return tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise ValueError(f"--branching must be integers like 2,2, got {text!r}") from None
+
+
+def result_to_dict(result: FitResult, grid: np.ndarray | None = None) -> dict:
+    """The JSON object of DESIGN.md §5 for one fit."""
+    arch = result.architecture
+    out = {
+        "activation": arch.activation,
+        "depth": arch.depth,
+        "beta": result.lasso.beta,
+        "n_points": int(result.x.size),
+        "dictionary": {"raw_size": result.dictionary.raw_size, "size": result.dictionary.size},
+        "objective": result.lasso.objective,
+        "network_objective": result.network_objective,
+        "bias": result.lasso.bias,
+        "status": result.lasso.status,
+        "solver": result.lasso.solver,
+        "certificate": {"duality_gap": result.certificate_gap},
+        "n_neurons": result.network.n_neurons,
+        "beta_max": result.beta_max,
+        "features": [
+            {
+                "kind": a.feature.kind,
+                "coef": a.coef,
+                "breakpoints": list(a.feature.breakpoints),
+                "label": a.feature.label,
+                "ties": a.n_ties,
+            }
+            for a in result.active_features
+        ],
+        "timings_ms": result.timings_ms,
+    }
+    if arch.activation == "leaky_relu":
+        out["leak"] = arch.leak
+    if arch.branching:
+        out["branching"] = list(arch.branching)
+    if result.dictionary.note:
+        out["note"] = result.dictionary.note
+    if result.lasso.message:
+        out["message"] = result.lasso.message
+    if grid is not None:
+        out["predict"] = {"x": grid.tolist(), "y": result.predict(grid).tolist()}
+    return out
+
+
+def _summary(d: dict) -> str:
+    lines = [
+        f"{d['activation']} depth {d['depth']}, beta={d['beta']:g}, {d['n_points']} points",
+        f"dictionary: {d['dictionary']['raw_size']} raw candidates, "
+        f"{d['dictionary']['size']} distinct on the data",
+        f"Lasso optimum {d['objective']:.10g}  rebuilt network {d['network_objective']:.10g}  "
+        f"({d['status']}, {d['solver']}, duality gap {d['certificate']['duality_gap']:.2e})",
+        f"{d['n_neurons']} neurons, offset xi = {d['bias']:.6g}",
+    ]
+    lines += [f"  {f['coef']:+.6g} * {f['label']}  [{f['kind']}]" for f in d["features"]]
+    if "note" in d:
+        lines.append("note: " + d["note"])
+    t = d["timings_ms"]
+    lines.append(f"time: build {t['build']:.1f} ms, solve {t['solve']:.1f} ms, total {t['total']:.1f} ms")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        x, y = _load_points(args)
+        arch = Architecture(args.activation, args.depth, args.leak, _branching(args.branching))
+        grid = _grid(args.grid) if args.grid else None
+        if not 1 <= args.repeat <= 1000:
+            raise ValueError("--repeat must be between 1 and 1000")
+        runs = [fit(x, y, arch, args.beta, reuse=False) for _ in range(args.repeat)]
+    except ValueError as exc:
+        print(f"convexviz: error: {exc}", file=sys.stderr)
+        return 2
+    result = runs[-1]
+    out = result_to_dict(result, grid)
+    out["timings_ms"] = {
+        key: statistics.median(r.timings_ms[key] for r in runs) for key in result.timings_ms
+    }
+    print(json.dumps(out) if args.json else _summary(out))
+    return 0

@@ -1,0 +1,137 @@
+"""The whole pipeline: points -> dictionary -> Lasso -> certified optimal network.
+
+>>> from convexviz import Architecture, fit
+>>> result = fit([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3], Architecture("relu", 3), beta=1e-3)
+>>> result.lasso.status, result.network.n_neurons
+('optimal', 2)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .architecture import Architecture
+from .dictionary import Dictionary, build_dictionary, validate_inputs
+from .features import Feature
+from .lasso import LassoFit, beta_max, dual_gap, solve_lasso
+from .network import Network, reconstruct
+
+
+@dataclass(frozen=True)
+class ActiveFeature:
+    """A selected feature with its coefficient and its class of tied candidates."""
+
+    index: int  # class index in the dictionary
+    coef: float
+    feature: Feature
+    n_ties: int  # other raw candidates equal to this one on the data (mod constant, sign)
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """Everything the app and the command line show about one fit."""
+
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    dictionary: Dictionary
+    lasso: LassoFit
+    network: Network
+    beta_max: float
+    certificate_gap: float  # duality gap with the dual constraint on the *raw* dictionary
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def architecture(self) -> Architecture:
+        return self.dictionary.architecture
+
+    @property
+    def network_objective(self) -> float:
+        return self.network.objective(self.x, self.y, self.lasso.beta)
+
+    @property
+    def active_features(self) -> list[ActiveFeature]:
+        d = self.dictionary
+        return [
+            ActiveFeature(
+                index=int(i),
+                coef=float(self.lasso.z[i]),
+                feature=d.feature(int(i)),
+                n_ties=int(np.count_nonzero(d.class_of == i)) - 1,
+            )
+            for i in self.lasso.active
+        ]
+
+    def predict(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``f(x) = sum_i z_i phi_i(x) + xi`` on any grid (from the features)."""
+        active = self.lasso.active
+        values = self.dictionary.evaluate(np.asarray(grid, dtype=float), active)
+        return values @ self.lasso.z[active] + self.lasso.bias
+
+    def feature_curves(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``z_i phi_i(grid)`` for each active feature: shape ``(len(grid), n_active)``."""
+        active = self.lasso.active
+        return self.dictionary.evaluate(np.asarray(grid, dtype=float), active) * self.lasso.z[active]
+
+
+def fit(
+    x: object,
+    y: object,
+    architecture: Architecture,
+    beta: float,
+    *,
+    dictionary: Dictionary | None = None,
+    reuse: bool = True,
+) -> FitResult:
+    """Fit the globally optimal network of ``architecture`` to ``(x, y)``.
+
+    Solves ``min 0.5 ||A z + xi 1 - y||^2 + beta ||z||_1`` over the architecture's
+    dictionary, rebuilds the network and certifies optimality over every raw candidate.
+
+    Parameters
+    ----------
+    x, y : array_like of shape (n_samples,)
+    architecture : Architecture
+    beta : float
+        Regularization strength, ``beta > 0``.
+    dictionary : Dictionary, optional
+        A dictionary already built on the same ``x`` (skips the build step).
+    reuse : bool
+        Allow the solver to reuse a cached problem for the same data (beta-only change).
+
+    Raises
+    ------
+    ValueError
+        Bad inputs, a too-large dictionary, or a solver failure (clear message).
+    """
+    t0 = time.perf_counter()
+    x_arr, y_arr = validate_inputs(x, y)
+    if not (isinstance(beta, int | float) and np.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a positive number, got {beta!r}")
+    if dictionary is None or not np.array_equal(dictionary.x_train, x_arr):
+        dictionary = build_dictionary(x_arr, architecture)
+    t1 = time.perf_counter()
+    lasso = solve_lasso(dictionary.A, y_arr, float(beta), reuse=reuse)
+    t2 = time.perf_counter()
+    network = reconstruct(dictionary, lasso)
+    gap = dual_gap(list(dictionary.raw_blocks()), y_arr, lasso.z, lasso.bias, lasso.beta, A=dictionary.A)
+    t3 = time.perf_counter()
+    timings = {
+        "build": 1e3 * (t1 - t0),
+        "solve": 1e3 * (t2 - t1),
+        "reconstruct": 1e3 * (t3 - t2),
+        "total": 1e3 * (t3 - t0),
+    }
+    return FitResult(
+        x=x_arr,
+        y=y_arr,
+        dictionary=dictionary,
+        lasso=lasso,
+        network=network,
+        beta_max=beta_max(dictionary.A, y_arr),
+        certificate_gap=gap,
+        timings_ms=timings,
+    )
