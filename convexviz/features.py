@@ -241,6 +241,8 @@ def _chain_label(f: ChainFeature) -> str:
         prefix = "leaky ramp" if f.activation == "leaky_relu" else "ramp"
         return f"{prefix} ({inner})+"
     where = ", ".join(fmt(t) for t in b) if b else "none"
+    if f.kind == "vee" and len(b) == 1:
+        return f"vee |x - {fmt(b[0])}|"
     if f.kind == "ramp":
         return f"ramp at {where}"
     if f.kind == "capped_ramp":
