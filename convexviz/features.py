@@ -243,8 +243,10 @@ def _chain_label(f: ChainFeature) -> str:
     where = ", ".join(fmt(t) for t in b) if b else "none"
     if f.kind == "vee" and len(b) == 1:
         return f"vee |x - {fmt(b[0])}|"
-    if f.kind == "ramp":
-        return f"ramp at {where}"
+    if f.kind == "ramp" and len(b) == 1:
+        left, at, right = f.evaluate(np.array([b[0] - 1.0, b[0], b[0] + 1.0]))
+        inner = f"x - {fmt(b[0])}" if abs(right - at) > abs(left - at) else f"{fmt(b[0])} - x"
+        return f"ramp ({inner})+"
     if f.kind == "capped_ramp":
         return f"capped ramp {fmt(b[0])} to {fmt(b[-1])}" if len(b) == 2 else f"capped ramp {where}"
     if f.kind == "reflection" and f.mirrors:
