@@ -40,43 +40,85 @@ PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
         Preset(
-            "opt", "Paper: 'opt'", _pairs([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3]),
-            "relu", 4, 1e-3,
-            "Depth 4 finds the one-neuron interpolant ramp(5, 8): its break at 8 is 0 "
-            "mirrored about 4.",
+            "opt",
+            "Paper: 'opt'",
+            _pairs([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3]),
+            "relu",
+            4,
+            1e-3,
+            "As beta -> 0, depth 4 can interpolate with one neuron, ramp(5, 8), whose break "
+            "at 8 is 0 mirrored about 4; depth 3 needs two (THEORY.md §8).",
         ),
         Preset(
-            "zshape", "Paper: 'zshape'", _pairs([0, 2, 6, 7], [0, 0, 3, 3]), "relu", 3, 1e-3,
+            "zshape",
+            "Paper: 'zshape'",
+            _pairs([0, 2, 6, 7], [0, 0, 3, 3]),
+            "relu",
+            3,
+            1e-3,
             "One capped ramp from 2 to 6 fits exactly.",
         ),
         Preset(
-            "bounce", "Paper: 'bounce'", _pairs([0, 2, 6, 7], [0, 0, 3, 7]), "relu", 3, 1e-3,
+            "bounce",
+            "Paper: 'bounce'",
+            _pairs([0, 2, 6, 7], [0, 0, 3, 7]),
+            "relu",
+            3,
+            1e-3,
             "Depth does not help here: every depth has the same optimal l1 norm 4.",
         ),
         Preset(
-            "vee", "V shape", _pairs([-3, -2, -1, 0, 1, 2, 3], [3, 2, 1, 0, 1, 2, 3]),
-            "relu", 2, 1e-2, "A single kink at 0.",
+            "vee",
+            "V shape",
+            _pairs([-3, -2, -1, 0, 1, 2, 3], [3, 2, 1, 0, 1, 2, 3]),
+            "relu",
+            2,
+            1e-2,
+            "A single kink at 0.",
         ),
         Preset(
-            "step", "Step", _pairs([-3, -2, -1, -0.5, 0.5, 1, 2, 3], [0, 0, 0, 0, 1, 1, 1, 1]),
-            "threshold", 2, 1e-2, "Sign and threshold nets fit jumps with one step.",
+            "step",
+            "Step",
+            _pairs([-3, -2, -1, -0.5, 0.5, 1, 2, 3], [0, 0, 0, 0, 1, 1, 1, 1]),
+            "threshold",
+            2,
+            1e-2,
+            "Sign and threshold nets fit jumps with one step.",
         ),
         Preset(
-            "sine", "Sine", _pairs(
+            "sine",
+            "Sine",
+            _pairs(
                 [round(-3 + 6 * k / 11, 4) for k in range(12)],
                 [round(math.sin(-3 + 6 * k / 11), 4) for k in range(12)],
-            ), "relu", 3, 1e-2, "Smooth data need several features.",
+            ),
+            "relu",
+            3,
+            1e-2,
+            "Smooth data need several features.",
         ),
         Preset(
-            "noisy_line", "Noisy line", _pairs(
+            "noisy_line",
+            "Noisy line",
+            _pairs(
                 [-3, -2.2, -1.5, -0.7, 0, 0.8, 1.4, 2.1, 3],
                 [-1.4, -0.9, -0.8, -0.2, 0.1, 0.3, 0.8, 0.9, 1.6],
-            ), "relu", 2, 0.3, "Large beta keeps the fit simple: a line and a kink or two.",
+            ),
+            "relu",
+            2,
+            0.3,
+            "Large beta keeps the fit simple: a line and a kink or two.",
         ),
         Preset(
-            "abs_reflection", "Needs a reflection (abs)", _pairs(
-                [0, 1, 2, 3, 4], [0, 1, 0, 1, 0],
-            ), "abs", 3, 1e-3,
+            "abs_reflection",
+            "Needs a reflection (abs)",
+            _pairs(
+                [0, 1, 2, 3, 4],
+                [0, 1, 0, 1, 0],
+            ),
+            "abs",
+            3,
+            1e-3,
             "A zigzag: depth-3 absolute-value nets fit it with reflection features.",
         ),
     )
