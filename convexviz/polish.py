@@ -12,16 +12,15 @@ want the *exact* optimum with as few neurons as possible:
    so it is exactly optimal, not a heuristic answer.
 2. :func:`sparsest_on_face` -- the optimal solutions form a polytope (the *optimal face*):
    the fitted values are unique, and ``z`` may only use the columns whose correlation with
-   the residual is ``+-beta``, with that sign. Every vertex of the face is optimal; we look
-   for one with few nonzeros by iteratively reweighted l1 over the face (a few tiny LPs).
-   For the paper's 'opt' data at depth 4 this finds the one-neuron interpolant
-   ``ramp(5, 8)`` -- the reflection feature -- instead of a two-neuron mix.
+   the residual is ``+-beta``, with that sign. Every solution on the face is optimal; we
+   look for one with fewer nonzeros by enumerating small supports on the face.
 """
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
-import scipy.optimize
 from numpy.typing import NDArray
 
 #: Optimality conditions must hold to this relative tolerance for an exact answer.
@@ -38,6 +37,17 @@ def _slack(Ac: NDArray, yc: NDArray, beta: float) -> float:
     return max(KKT_TOL * beta, rounding)
 
 
+def _independent_support(Ac: NDArray, z: NDArray) -> list[int]:
+    """Nonzeros of ``z``, largest first, skipping columns dependent on those already kept."""
+    kept: list[int] = []
+    for j in np.argsort(-np.abs(z), kind="stable"):
+        if z[j] == 0:
+            break
+        if np.linalg.matrix_rank(Ac[:, kept + [int(j)]]) == len(kept) + 1:
+            kept.append(int(j))
+    return kept
+
+
 def exact_on_support(
     A: NDArray, y: NDArray, beta: float, z_start: NDArray, max_iter: int | None = None
 ) -> NDArray | None:
@@ -48,7 +58,7 @@ def exact_on_support(
     Ac, yc = _centred(A, y)
     m = A.shape[1]
     slack = _slack(Ac, yc, beta)
-    support = list(np.nonzero(z_start)[0])
+    support = _independent_support(Ac, z_start)
     signs = {int(j): float(np.sign(z_start[j])) for j in support}
     max_iter = max_iter or 4 * A.shape[0] + 10
     for _ in range(max_iter):
@@ -77,38 +87,40 @@ def exact_on_support(
 
 
 def sparsest_on_face(
-    A: NDArray, y: NDArray, beta: float, z_opt: NDArray, rounds: int = 3
+    A: NDArray, y: NDArray, beta: float, z_opt: NDArray, max_support: int = 3
 ) -> NDArray:
-    """A sparse optimal solution: reweighted l1 over the optimal face through ``z_opt``.
+    """A sparser optimal solution on the optimal face through ``z_opt``, if one exists.
 
-    ``z_opt`` must be an exact optimum (e.g. from :func:`exact_on_support`). The returned
-    vector is again exact (re-solved on its support) and never has more nonzeros.
+    On the face every solution has the same fitted values and the same ``||z||_1``, so
+    "simplest" means fewest neurons. We enumerate supports of size ``1..max_support``
+    (smaller than ``z_opt``'s) among the face's columns, in column order -- the dictionary
+    orders classes by kind, so simpler kinds win ties -- and return the first one that
+    reproduces the fitted values with the right signs, re-solved exactly. Without one,
+    ``z_opt`` is returned unchanged.
     """
     Ac, yc = _centred(A, y)
     corr = Ac.T @ (yc - Ac @ z_opt)
     face = np.nonzero(np.abs(corr) >= beta - 100 * _slack(Ac, yc, beta))[0]
-    if face.size <= 1:
-        return z_opt
-    sigma = np.sign(corr[face])
     target = Ac @ z_opt
-    best = z_opt
-    weights = np.ones(face.size)
-    for _ in range(rounds):
-        res = scipy.optimize.linprog(
-            c=weights,
-            A_eq=Ac[:, face] * sigma,
-            b_eq=target,
-            bounds=(0, None),
-            method="highs-ds",
-        )
-        if res.status != 0:
+    scale = max(float(np.abs(target).max()), 1e-300)
+    for k in range(1, min(max_support, np.count_nonzero(z_opt) - 1) + 1):
+        if face.size < k or _n_choose_k(face.size, k) > 20_000:
             break
-        t = res.x
-        t = np.where(t > 1e-9 * max(t.max(), 1e-300), t, 0.0)
-        candidate = np.zeros_like(z_opt)
-        candidate[face] = sigma * t
-        exact = exact_on_support(A, y, beta, candidate)
-        if exact is not None and np.count_nonzero(exact) < np.count_nonzero(best):
-            best = exact
-        weights = 1.0 / (t + 1e-6 * max(t.max(), 1e-300))
-    return best
+        supports = np.array(list(itertools.combinations(face, k)))
+        B = Ac[:, supports].transpose(1, 0, 2) * np.sign(corr[supports])[:, None, :]
+        t = np.einsum("ckn,n->ck", np.linalg.pinv(B), target)
+        residual = np.abs(np.einsum("cnk,ck->cn", B, t) - target).max(axis=1)
+        ok = np.nonzero((residual <= 1e-9 * scale) & np.all(t > 0, axis=1))[0]
+        for c in ok:
+            candidate = np.zeros_like(z_opt)
+            candidate[supports[c]] = np.sign(corr[supports[c]]) * t[c]
+            exact = exact_on_support(A, y, beta, candidate)
+            if exact is not None and np.count_nonzero(exact) == k:
+                return exact
+    return z_opt
+
+
+def _n_choose_k(n: int, k: int) -> int:
+    from math import comb
+
+    return comb(n, k)
