@@ -87,7 +87,12 @@ def exact_on_support(
 
 
 def sparsest_on_face(
-    A: NDArray, y: NDArray, beta: float, z_opt: NDArray, max_support: int = 3
+    A: NDArray,
+    y: NDArray,
+    beta: float,
+    z_opt: NDArray,
+    max_support: int = 3,
+    max_combinations: int = 2_000,
 ) -> NDArray:
     """A sparser optimal solution on the optimal face through ``z_opt``, if one exists.
 
@@ -96,15 +101,18 @@ def sparsest_on_face(
     (smaller than ``z_opt``'s) among the face's columns, in column order -- the dictionary
     orders classes by kind, so simpler kinds win ties -- and return the first one that
     reproduces the fitted values with the right signs, re-solved exactly. Without one,
-    ``z_opt`` is returned unchanged.
+    ``z_opt`` is returned unchanged. The search is bounded (at most ``max_combinations``
+    supports per size) so that it stays cheap on the click-to-redraw path.
     """
+    if np.count_nonzero(z_opt) > 2 * max_support:  # a much sparser vertex is implausible
+        return z_opt
     Ac, yc = _centred(A, y)
     corr = Ac.T @ (yc - Ac @ z_opt)
     face = np.nonzero(np.abs(corr) >= beta - 100 * _slack(Ac, yc, beta))[0]
     target = Ac @ z_opt
     scale = max(float(np.abs(target).max()), 1e-300)
     for k in range(1, min(max_support, np.count_nonzero(z_opt) - 1) + 1):
-        if face.size < k or _n_choose_k(face.size, k) > 20_000:
+        if face.size < k or _n_choose_k(face.size, k) > max_combinations:
             break
         supports = np.array(list(itertools.combinations(face, k)))
         B = Ac[:, supports].transpose(1, 0, 2) * np.sign(corr[supports])[:, None, :]
