@@ -1,0 +1,99 @@
+"""Shared look of every convexviz figure: readable on a projector, colour-blind safe.
+
+Large fonts, the Okabe & Ito (2008) palette with one colour per feature kind, a lean
+white template (plotly's ``plotly_white`` costs ~20 ms per figure to apply and ~10 ms
+to serialize), and the legend *inside* the plot area: an outside legend shifts the axes,
+and clicks on the canvas would land off (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+OKABE_ITO = (
+    "#000000",
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+)
+DATA_COLOR, NETWORK_COLOR, FAINT_COLOR, INK = "#000000", "#0072B2", "#9A9A9A", "#444444"
+
+#: One colour per feature kind (``convexviz.features.KINDS``).
+KIND_COLORS = {
+    "ramp": "#0072B2",
+    "vee": "#56B4E9",
+    "step": "#E69F00",
+    "capped_ramp": "#009E73",
+    "midpoint": "#CC79A7",
+    "reflection": "#D55E00",
+    "multistep": "#8C6D00",  # darkened Okabe-Ito yellow: plain yellow is unreadable on white
+}
+#: Line styles that tell apart several features of the same kind.
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+FONT = {"size": 18, "family": "Arial, Helvetica, sans-serif", "color": "#222222"}
+LEGEND = {
+    "x": 0.01,
+    "y": 0.99,
+    "xanchor": "left",
+    "yanchor": "top",
+    "bgcolor": "rgba(255, 255, 255, 0.8)",
+    "bordercolor": "#CCCCCC",
+    "borderwidth": 1,
+    "font": {"size": 15},
+}
+MARGIN = {"l": 60, "r": 20, "t": 60, "b": 50}
+DATA_MARKER = {"size": 12, "color": DATA_COLOR, "line": {"width": 1.5, "color": "white"}}
+LINE_WIDTH = 3.5
+
+AXIS = {
+    "gridcolor": "#E6E6E6",
+    "zerolinecolor": "#B5B5B5",
+    "zerolinewidth": 1.5,
+    "showline": True,
+    "linecolor": INK,
+    "ticks": "outside",
+}
+#: Layout shared by every figure. Built from plain settings on the tiny ``"none"`` template:
+#: applying ``plotly_white`` costs ~20 ms per figure and ~10 ms more to serialize.
+BASE_LAYOUT = {
+    "template": "none",
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "colorway": list(OKABE_ITO),
+    "font": FONT,
+    "legend": LEGEND,
+    "margin": MARGIN,
+    "hovermode": "closest",
+    "hoverlabel": {"font": {"size": 16}},
+}
+
+
+def kind_text(kind: str) -> str:
+    """The on-screen words of a feature kind: ``capped_ramp`` -> ``capped ramp``."""
+    return kind.replace("_", " ")
+
+
+def figure_layout(
+    title: str,
+    x_range: tuple[float, float] | None,
+    y_range: tuple[float, float] | None,
+    x_title: str,
+    y_title: str,
+    annotations: list[dict] | None = None,
+) -> dict:
+    """The shared layout as a plain dict: title, fonts, legend inside, fixed axis ranges.
+
+    Building a figure in one call, ``go.Figure(traces, layout)``, is several times faster
+    than ``update_layout`` on an existing figure.
+    """
+    layout = dict(BASE_LAYOUT, title={"text": title, "x": 0.01, "xanchor": "left"})
+    layout["xaxis"] = dict(AXIS, title={"text": x_title})
+    layout["yaxis"] = dict(AXIS, title={"text": y_title})
+    if x_range is not None:
+        layout["xaxis"]["range"] = list(x_range)
+    if y_range is not None:
+        layout["yaxis"]["range"] = list(y_range)
+    layout["annotations"] = list(annotations or [])
+    return layout

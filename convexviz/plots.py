@@ -1,0 +1,410 @@
+"""Plotly figures of a fit: data and network, the selected features, coefficients, weights.
+
+Every ``create_*_figure`` takes a :class:`convexviz.fit.FitResult`, validates it, and
+returns a ``go.Figure`` whose traces are *named*, so tests (and the app) can read them
+as data. Styling lives in the module-level constants below: large fonts for a projector,
+the Okabe-Ito colour-blind-safe palette, one colour per feature kind, and the legend
+inside the plot area (an outside legend shifts the axes, and clicks on the canvas would
+land off; DESIGN.md §3).
+
+The fitted function is ``f(x) = sum_i z_i phi_i(x) + xi`` (THEORY.md §1); the features
+figure draws each term ``z_i phi_i(x)`` and, for a reflection feature, how its break
+arises: the source point ``x_s`` mirrored at ``x_m`` gives the break ``2 x_m - x_s``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from numpy.typing import NDArray
+
+from .features import fmt
+from .fit import ActiveFeature, FitResult
+from .network_figure import create_network_figure
+from .plot_style import (
+    DASHES,
+    DATA_COLOR,
+    DATA_MARKER,
+    FAINT_COLOR,
+    INK,
+    KIND_COLORS,
+    LINE_WIDTH,
+    NETWORK_COLOR,
+    figure_layout,
+    kind_text,
+)
+
+__all__ = [
+    "KIND_COLORS",
+    "axis_ranges",
+    "create_coefficients_figure",
+    "create_features_figure",
+    "create_fit_figure",
+    "create_network_figure",
+    "default_grid",
+    "kind_text",
+]
+
+#: Relative padding of the axes around the data; the x padding is 1 for a single x value.
+X_PAD, Y_PAD = 0.15, 0.25
+
+#: At most this many dictionary curves are drawn with ``show_dictionary=True``.
+MAX_DICTIONARY_CURVES = 300
+
+
+def default_grid(x: NDArray[np.float64], n: int = 400) -> NDArray[np.float64]:
+    """``n`` evenly spaced points spanning the padded x range of :func:`axis_ranges`.
+
+    >>> g = default_grid([2.0]); g[0], g[-1], g.size
+    (1.0, 3.0, 400)
+    """
+    x = _finite_1d(x, "x")
+    if n < 2:
+        raise ValueError(f"the grid needs at least 2 points, got n={n}")
+    lo, hi = _padded(x, X_PAD, single=1.0)
+    return np.linspace(lo, hi, int(n))
+
+
+def axis_ranges(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Padded ``(x_range, y_range)`` of the data, rounded outward to a tidy step.
+
+    They depend on the data only (not on the fit), so the axes stay put while points are
+    added or moved nearby.
+
+    >>> axis_ranges([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3])
+    ((-2.0, 13.0), (-0.8, 3.8))
+    """
+    x, y = _finite_1d(x, "x"), _finite_1d(y, "y")
+    return _padded(x, X_PAD, single=1.0), _padded(y, Y_PAD, single=1.0)
+
+
+def create_fit_figure(result: FitResult, grid: NDArray[np.float64] | None = None) -> go.Figure:
+    """The data and the fitted network ``f(x) = sum_i z_i phi_i(x) + xi``.
+
+    Parameters
+    ----------
+    result : FitResult
+    grid : ndarray of shape (n_grid,), optional
+        Increasing points where ``f`` is drawn; by default :func:`default_grid` plus the
+        data and the breakpoints (and a point just left of each), so kinks and jumps are
+        drawn exactly.
+
+    Returns
+    -------
+    go.Figure
+        Traces ``"breakpoints"`` (faint vertical lines at the active features'
+        breakpoints; only if a feature is active), ``"network"`` and ``"data"``.
+
+    Examples
+    --------
+    >>> from convexviz import Architecture, fit
+    >>> r = fit([0, 2, 6, 7], [0, 0, 3, 3], Architecture("relu", 3), beta=1e-3)
+    >>> [t.name for t in create_fit_figure(r).data]
+    ['breakpoints', 'network', 'data']
+    """
+    _check_result(result)
+    breaks = _breakpoints(result.active_features)
+    grid = _plot_grid(result, grid, breaks)
+    x_range, y_range = axis_ranges(result.x, result.y)
+    traces = [_vertical_lines(breaks, y_range, "breakpoints")] if breaks.size else []
+    traces.append(
+        go.Scatter(
+            x=grid,
+            y=result.predict(grid),
+            name="network",
+            mode="lines",
+            line={"color": NETWORK_COLOR, "width": LINE_WIDTH},
+            hovertemplate="x = %{x:.3g}<br>f(x) = %{y:.4g}<extra>network</extra>",
+        )
+    )
+    traces.append(_data_trace(result))
+    n = result.network.n_neurons
+    beta = fmt(result.lasso.beta)
+    title = f"{result.architecture.title}: {n} neuron{'s' * (n != 1)}, β = {beta}"
+    return go.Figure(traces, figure_layout(title, x_range, y_range, "x", "y"))
+
+
+def create_features_figure(
+    result: FitResult, grid: NDArray[np.float64] | None = None, show_dictionary: bool = False
+) -> go.Figure:
+    """Each selected feature ``z_i phi_i(x)`` as its own curve, with its breakpoints.
+
+    Parameters
+    ----------
+    result : FitResult
+    grid : ndarray of shape (n_grid,), optional
+        As in :func:`create_fit_figure`.
+    show_dictionary : bool
+        Also draw the dictionary's features faintly, each rescaled to run from 0 to the
+        height of the tallest selected curve (at most :data:`MAX_DICTIONARY_CURVES`,
+        evenly subsampled), as one trace named ``"dictionary (...)"``.
+
+    Returns
+    -------
+    go.Figure
+        The optional dictionary trace first; then per active feature ``k`` (in
+        ``result.active_features`` order) a curve named by :func:`feature_name`, with
+        ``y = result.feature_curves(grid)[:, k]``, and its markers
+        ``"<name> breakpoints"``; per reflection a trace ``"mirror <x_s> mirrored at
+        <x_m> → <image>"`` through ``(x_s, 0), (x_m, 0), (2 x_m - x_s, 0)`` plus an arrow
+        and a text annotation; finally the data (faint) as ``"data"``.
+    """
+    _check_result(result)
+    actives = result.active_features
+    grid = _plot_grid(result, grid, _breakpoints(actives))
+    curves = result.feature_curves(grid)
+    height = float(np.max(np.abs(curves))) if curves.size else 0.0
+    traces = [_dictionary_trace(result, grid, height or 1.0)] if show_dictionary else []
+    notes: list[dict] = []
+    per_kind: dict[str, int] = {}
+    for k, active in enumerate(actives):
+        kind = active.feature.kind
+        per_kind[kind] = per_kind.get(kind, -1) + 1
+        traces += _feature_traces(active, grid, curves[:, k], per_kind[kind], f"feature {k}")
+        if kind == "reflection":
+            for source, mirror in active.feature.mirrors:
+                traces.append(_mirror_trace(active, source, mirror, f"feature {k}"))
+                notes += _mirror_annotations(source, mirror)
+    traces.append(_data_trace(result, faint=True))
+    x_range, _ = axis_ranges(result.x, result.y)
+    y_range = _padded(np.concatenate([curves.ravel(), result.y, [0.0]]), Y_PAD, single=1.0)
+    title = f"Selected features z·φ(x): {len(actives)} of {result.dictionary.size}"
+    layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
+    return go.Figure(traces, layout)
+
+
+def create_coefficients_figure(result: FitResult) -> go.Figure:
+    """Stem plot of the nonzero coefficients ``z_i``, coloured by feature kind.
+
+    Returns
+    -------
+    go.Figure
+        One ``"stems"`` trace (lines from 0 to each ``z_k``) and one marker trace per
+        kind, named by the kind's on-screen words (``ramp``, ``capped ramp``,
+        ``reflection`` ...). Feature ``k`` of ``result.active_features`` sits at
+        ``x = k + 1``; its hover text gives the label, ``z`` and the number of ties.
+    """
+    _check_result(result)
+    actives = result.active_features
+    positions = np.arange(1, len(actives) + 1, dtype=float)
+    coefs = np.array([a.coef for a in actives], dtype=float)
+    traces = [_vertical_lines(positions, (0.0, 0.0), "stems", tops=coefs)]
+    for kind in dict.fromkeys(a.feature.kind for a in actives):
+        members = [k for k, a in enumerate(actives) if a.feature.kind == kind]
+        traces.append(
+            go.Scatter(
+                x=positions[members],
+                y=coefs[members],
+                name=kind_text(kind),
+                mode="markers",
+                marker={"size": 16, "color": KIND_COLORS.get(kind, DATA_COLOR)},
+                hovertext=[_hover(actives[k]) for k in members],
+                hoverinfo="text",
+            )
+        )
+    empty = "no active feature: f is constant (β ≥ β_max)"
+    layout = figure_layout(
+        f"Coefficients z: {len(actives)} nonzero",
+        (0.4, len(actives) + 0.6),
+        None,
+        "feature",
+        "z",
+        annotations=[] if actives else [{"text": empty, "showarrow": False}],
+    )
+    layout["xaxis"].update(tickvals=positions, ticktext=[str(int(p)) for p in positions])
+    layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
+    return go.Figure(traces, layout)
+
+
+# ----------------------------------------------------------------------------------------
+# Pieces
+
+
+def _feature_traces(
+    active: ActiveFeature, grid: NDArray, curve: NDArray, style: int, group: str
+) -> list[go.Scatter]:
+    feature = active.feature
+    color = KIND_COLORS.get(feature.kind, DATA_COLOR)
+    name = feature_name(feature.kind, feature.label)
+    breaks = np.array(feature.breakpoints, dtype=float)
+    at_breaks = active.coef * feature.evaluate(breaks) if breaks.size else breaks
+    line = go.Scatter(
+        x=grid,
+        y=curve,
+        name=name,
+        mode="lines",
+        legendgroup=group,
+        line={"color": color, "width": LINE_WIDTH, "dash": DASHES[style % len(DASHES)]},
+        hovertext=_hover(active),
+        hoverinfo="text+y",
+    )
+    marks = go.Scatter(
+        x=breaks,
+        y=at_breaks,
+        name=f"{name} breakpoints",
+        mode="markers",
+        legendgroup=group,
+        showlegend=False,
+        marker={"size": 11, "color": color, "symbol": "diamond", "line": {"width": 1}},
+        hovertemplate="break at x = %{x:.4g}<extra></extra>",
+    )
+    return [line, marks]
+
+
+def feature_name(kind: str, label: str) -> str:
+    """Legend name: the kind's words, then the label (unless the label starts with them)."""
+    words = kind_text(kind)
+    return label if label.startswith(words) else f"{words}: {label}"
+
+
+def _mirror_trace(active: ActiveFeature, source: float, mirror: float, group: str):
+    """The reflection construction on the x axis, up to the curve at the image."""
+    image = 2.0 * mirror - source
+    top = float(active.coef * active.feature.evaluate(np.array([image]))[0])
+    color = KIND_COLORS["reflection"]
+    return go.Scatter(
+        x=[source, mirror, image, None, image, image],
+        y=[0.0, 0.0, 0.0, None, 0.0, top],
+        name=f"mirror {_mirror_text(source, mirror)}",
+        mode="lines+markers+text",
+        legendgroup=group,
+        showlegend=False,
+        text=["x_s", "x_m", "image", "", "", ""],
+        textposition="bottom center",
+        textfont={"color": color, "size": 15},
+        line={"color": color, "width": 1.5, "dash": "dot"},
+        marker={
+            "size": [12, 16, 14, 0, 0, 0],
+            "color": color,
+            "symbol": ["circle-open", "line-ns-open", "star", "circle", "circle", "circle"],
+            "line": {"width": 2, "color": color},
+        },
+        hoverinfo="skip",
+    )
+
+
+def _mirror_annotations(source: float, mirror: float) -> list[dict]:
+    """An arrow from ``x_s`` to its image and the sentence above ``x_m``."""
+    color = KIND_COLORS["reflection"]
+    arrow = {"x": 2.0 * mirror - source, "y": 0.0, "ax": source, "ay": 0.0, "axref": "x"}
+    arrow.update(ayref="y", showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=2)
+    arrow.update(arrowcolor=color, text="", standoff=4, startstandoff=4)
+    label = {"x": mirror, "y": 0.0, "yshift": 28, "showarrow": False, "font": {"color": color}}
+    label.update(text=_mirror_text(source, mirror), bgcolor="rgba(255, 255, 255, 0.8)")
+    return [arrow, label]
+
+
+def _mirror_text(source: float, mirror: float) -> str:
+    return f"{fmt(source)} mirrored at {fmt(mirror)} → {fmt(2.0 * mirror - source)}"
+
+
+def _dictionary_trace(result: FitResult, grid: NDArray, height: float) -> go.Scatter:
+    """All (or an even subsample of) dictionary features, each scaled to ``[0, height]``."""
+    size = result.dictionary.size
+    classes = np.unique(np.linspace(0, size - 1, min(size, MAX_DICTIONARY_CURVES)).astype(int))
+    values = result.dictionary.evaluate(grid, classes) if size else np.zeros((grid.size, 0))
+    low, span = values.min(axis=0), np.ptp(values, axis=0)
+    scaled = height * (values - low) / np.where(span > 0, span, 1.0)
+    # One trace with NaN breaks: hundreds of separate traces would make the browser slow.
+    gaps = np.full((1, scaled.shape[1]), np.nan)
+    ys = np.vstack([scaled, gaps]).T.ravel()
+    xs = np.tile(np.append(grid, np.nan), scaled.shape[1])
+    shown = "" if classes.size == size else f", {classes.size} of {size} shown"
+    return go.Scatter(
+        x=xs,
+        y=ys,
+        name=f"dictionary ({size} features{shown})",
+        mode="lines",
+        line={"color": FAINT_COLOR, "width": 1},
+        opacity=0.35,
+        hoverinfo="skip",
+        connectgaps=False,
+    )
+
+
+def _data_trace(result: FitResult, faint: bool = False) -> go.Scatter:
+    marker = dict(DATA_MARKER, color=FAINT_COLOR) if faint else DATA_MARKER
+    return go.Scatter(
+        x=result.x,
+        y=result.y,
+        name="data",
+        mode="markers",
+        marker=marker,
+        hovertemplate="(%{x:.4g}, %{y:.4g})<extra>data</extra>",
+    )
+
+
+def _vertical_lines(
+    at: NDArray, y_range: tuple[float, float], name: str, tops: NDArray | None = None
+) -> go.Scatter:
+    """One trace of vertical segments at ``at``: faint across ``y_range``, or stems to ``tops``."""
+    n = len(at)
+    lows = np.full(n, y_range[0]) if tops is None else np.zeros(n)
+    highs = np.full(n, y_range[1]) if tops is None else np.asarray(tops, dtype=float)
+    faint = {"color": FAINT_COLOR, "width": 1.5, "dash": "dot"}
+    return go.Scatter(
+        x=np.column_stack([at, at, np.full(n, np.nan)]).ravel(),
+        y=np.column_stack([lows, highs, np.full(n, np.nan)]).ravel(),
+        name=name,
+        mode="lines",
+        line=faint if tops is None else {"color": INK, "width": 2.5},
+        hoverinfo="skip",
+        showlegend=tops is None,
+    )
+
+
+def _hover(active: ActiveFeature) -> str:
+    ties = f"{active.n_ties} tied candidate{'s' * (active.n_ties != 1)}"
+    return f"{active.feature.label}<br>z = {active.coef:.4g}<br>{ties}"
+
+
+# ----------------------------------------------------------------------------------------
+# Validation and grids
+
+
+def _check_result(result: object) -> None:
+    if not isinstance(result, FitResult):
+        raise ValueError(
+            f"expected a FitResult from convexviz.fit(...), got {type(result).__name__}"
+        )
+
+
+def _finite_1d(values: object, name: str) -> NDArray[np.float64]:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a list of numbers") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D list of numbers, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return arr
+
+
+def _padded(values: NDArray, pad: float, single: float) -> tuple[float, float]:
+    lo, hi = float(np.min(values)), float(np.max(values))
+    margin = pad * (hi - lo) if hi > lo else single
+    lo, hi = lo - margin, hi + margin
+    step = 10.0 ** (np.floor(np.log10(hi - lo)) - 1)  # about 10 to 100 steps per axis
+    return float(np.floor(lo / step) * step), float(np.ceil(hi / step) * step)
+
+
+def _plot_grid(result: FitResult, grid: object, breaks: NDArray) -> NDArray[np.float64]:
+    """The given grid (validated), or the default grid refined at every breakpoint."""
+    if grid is not None:
+        grid = _finite_1d(grid, "grid")
+        if grid.size < 2 or np.any(np.diff(grid) <= 0):
+            raise ValueError("grid must be increasing with at least 2 points")
+        return grid
+    base = default_grid(result.x)
+    breaks = breaks[(breaks > base[0]) & (breaks < base[-1])]
+    # A point just left of each breakpoint draws jumps (sign/threshold) as vertical lines.
+    left = np.nextafter(breaks, -np.inf)
+    return np.unique(np.concatenate([base, result.x, breaks, left]))
+
+
+def _breakpoints(actives: list[ActiveFeature]) -> NDArray[np.float64]:
+    points = [b for a in actives for b in a.feature.breakpoints]
+    return np.unique(np.array(points, dtype=float))
