@@ -1,0 +1,63 @@
+"""The click canvas of DESIGN.md §3: browser assets and the pure snapshot protocol.
+
+The browser side (``canvas.js``, ``canvas.css``) is plain files in this folder; ``app.py``
+registers them with ``st.components.v2.component``. Plotly.js is served from the installed
+``plotly`` package (no network). Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import plotly
+
+from .protocol import CanvasState, apply_snapshot, build_payload, sanitize_points
+
+ASSET_DIR = Path(__file__).resolve().parent
+
+#: The Plotly.js bundle shipped inside the ``plotly`` Python package.
+PLOTLY_JS_NAME = "plotly.min.js"
+
+__all__ = [
+    "ASSET_DIR",
+    "PLOTLY_JS_NAME",
+    "CanvasAssets",
+    "CanvasState",
+    "apply_snapshot",
+    "build_payload",
+    "canvas_assets",
+    "plotly_js_dir",
+    "sanitize_points",
+]
+
+
+@dataclass(frozen=True)
+class CanvasAssets:
+    """The component's inline HTML, CSS and JavaScript (an ES module with a default export)."""
+
+    html: str
+    css: str
+    js: str
+
+
+@cache
+def canvas_assets() -> CanvasAssets:
+    """Read ``canvas.html``, ``canvas.css`` and ``canvas.js`` once per process."""
+    read = lambda name: (ASSET_DIR / name).read_text(encoding="utf-8")  # noqa: E731
+    return CanvasAssets(html=read("canvas.html"), css=read("canvas.css"), js=read("canvas.js"))
+
+
+def plotly_js_dir() -> Path:
+    """Folder of the installed ``plotly`` package that holds ``plotly.min.js``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If this ``plotly`` installation has no bundled Plotly.js.
+    """
+    folder = Path(plotly.__file__).resolve().parent / "package_data"
+    if not (folder / PLOTLY_JS_NAME).is_file():
+        raise FileNotFoundError(f"{PLOTLY_JS_NAME} not found in {folder}; reinstall plotly")
+    return folder

@@ -1,0 +1,400 @@
+// convexviz click canvas: a Plotly.js chart on which students add, delete and drag points.
+//
+// Protocol (DESIGN.md §3, convexviz/canvas/protocol.py): every edit is drawn at once
+// (optimistic) and sent as one trigger event `edit` = {seq, gen, op, points}, the full list
+// after the edit. At most one snapshot is in flight; edits made meanwhile are folded into the
+// next one; a snapshot without an ack is resent with a growing timeout. Python answers with
+// data = {points, curves, ranges, ack, gen, message, plotly_url}; a new `gen` means Python
+// replaced the points itself, and local edits are dropped.
+
+const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
+const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
+const RESEND_MS = 3000; // first resend timeout (doubles each time)
+const COLORS = {
+  points: "#1b1b1b",
+  fit: "#1565c0",
+  features: ["#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24", "#4e342e"],
+};
+
+let plotlyLoading = null;
+
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    plotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        plotlyLoading = null;
+        reject(new Error("could not load Plotly.js from " + url));
+      };
+      document.head.appendChild(script);
+    });
+  }
+  return plotlyLoading;
+}
+
+// Test and benchmark hooks: latency per acknowledged snapshot.
+const perf = (window.__convexviz = window.__convexviz || { latencies: [], sent: 0, resent: 0 });
+
+class Canvas {
+  constructor(parentElement, setTriggerValue) {
+    this.setTriggerValue = setTriggerValue;
+    this.root = document.createElement("div");
+    this.root.className = "cvz-canvas";
+    this.plot = document.createElement("div");
+    this.plot.className = "cvz-plot";
+    this.note = document.createElement("div");
+    this.note.className = "cvz-note";
+    this.root.append(this.plot, this.note);
+    parentElement.appendChild(this.root);
+
+    this.gen = null; // generation of the points we show
+    this.seq = 0; // last seq we sent
+    this.points = []; // what the student sees (local, optimistic)
+    this.server = null; // last data from Python
+    this.inflight = null; // {seq, sentAt, firstEditAt, timeout}
+    this.dirty = false; // local edits not yet sent
+    this.dirtySince = null;
+    this.lastOp = "init";
+    this.press = null; // pointer state between down and up
+    this.ready = false;
+    this.queued = null; // data that arrived while dragging
+
+    this.onPointerDown = this.onPointerDown.bind(this);
+    this.onPointerMove = this.onPointerMove.bind(this);
+    this.onPointerUp = this.onPointerUp.bind(this);
+    this.plot.addEventListener("pointerdown", this.onPointerDown, true);
+    this.plot.addEventListener("pointermove", this.onPointerMove, true);
+    this.plot.addEventListener("pointerup", this.onPointerUp, true);
+    this.resizer = new ResizeObserver(() => {
+      if (this.ready) window.Plotly.Plots.resize(this.plot);
+    });
+    this.resizer.observe(this.root);
+  }
+
+  // ---------------------------------------------------------------- data from Python
+
+  update(data) {
+    if (!data) return;
+    if (this.press && this.press.dragging) {
+      this.queued = data; // never move the point under the mouse
+      return;
+    }
+    this.server = data;
+    this.seq = Math.max(this.seq, data.ack || 0); // survive a remount
+    if (data.gen !== this.gen) {
+      this.gen = data.gen; // Python replaced the points: drop local edits
+      this.points = data.points.map((p) => p.slice());
+      this.inflight = null;
+      this.dirty = false;
+    } else {
+      if (this.inflight && data.ack >= this.inflight.seq) {
+        this.acknowledged(this.inflight);
+        this.inflight = null;
+      }
+      if (!this.inflight && !this.dirty) this.points = data.points.map((p) => p.slice());
+    }
+    this.root.dataset.gen = String(this.gen);
+    this.root.dataset.ack = String(data.ack);
+    loadPlotly(data.plotly_url)
+      .then(() => this.draw())
+      .then(() => {
+        if (!this.inflight && this.dirty) this.send();
+      })
+      .catch((err) => this.showNote(String(err)));
+  }
+
+  acknowledged(snapshot) {
+    const started = snapshot.firstEditAt;
+    // Measured after the redraw below has been painted.
+    this.pendingLatency = { seq: snapshot.seq, started };
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  traces() {
+    const data = this.server || { curves: { x: [], fit: [], features: [] } };
+    const curves = data.curves;
+    const traces = curves.features.map((f, i) => ({
+      type: "scatter",
+      mode: "lines",
+      x: curves.x,
+      y: f.y,
+      name: "active features",
+      legendgroup: "features",
+      showlegend: i === 0,
+      line: { color: COLORS.features[i % COLORS.features.length], width: 2, dash: "dot" },
+      opacity: 0.55,
+      hoverinfo: "skip",
+    }));
+    if (curves.x.length) {
+      traces.push({
+        type: "scatter",
+        mode: "lines",
+        x: curves.x,
+        y: curves.fit,
+        name: "optimal network f(x)",
+        line: { color: COLORS.fit, width: 4 },
+        hoverinfo: "skip",
+      });
+    }
+    traces.push(this.pointsTrace());
+    return traces;
+  }
+
+  pointsTrace() {
+    return {
+      type: "scatter",
+      mode: "markers",
+      x: this.points.map((p) => p[0]),
+      y: this.points.map((p) => p[1]),
+      name: "training points",
+      marker: { color: COLORS.points, size: 13, line: { color: "#ffffff", width: 2 } },
+      hoverinfo: "skip",
+    };
+  }
+
+  layout() {
+    const r = this.server.ranges;
+    const axis = (range, title) => ({
+      range: range.slice(),
+      autorange: false,
+      fixedrange: true,
+      automargin: false,
+      zeroline: true,
+      zerolinecolor: "#bdbdbd",
+      gridcolor: "#eeeeee",
+      linecolor: "#9e9e9e",
+      ticks: "outside",
+      title: { text: title, standoff: 8 },
+    });
+    return {
+      margin: { l: 64, r: 16, t: 12, b: 56 },
+      xaxis: axis(r.x, "x"),
+      yaxis: axis(r.y, "y"),
+      showlegend: true,
+      // Inside the plot: an outside legend would shift the axes and clicks would land off.
+      legend: {
+        x: 0.01,
+        y: 0.99,
+        xanchor: "left",
+        yanchor: "top",
+        bgcolor: "rgba(255,255,255,0.85)",
+        bordercolor: "#e0e0e0",
+        borderwidth: 1,
+      },
+      hovermode: false,
+      dragmode: false,
+      font: { size: 16, family: "sans-serif" },
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "#ffffff",
+      uirevision: "canvas",
+    };
+  }
+
+  draw() {
+    const config = {
+      displayModeBar: false,
+      doubleClick: false,
+      scrollZoom: false,
+      showTips: false,
+      responsive: false,
+    };
+    return window.Plotly.react(this.plot, this.traces(), this.layout(), config).then(() => {
+      this.ready = true;
+      const r = this.server.ranges;
+      this.root.dataset.xrange = r.x.join(",");
+      this.root.dataset.yrange = r.y.join(",");
+      this.root.dataset.points = JSON.stringify(this.points);
+      this.root.dataset.ready = "1";
+      const empty = this.points.length === 0;
+      this.showNote(
+        this.server.message || (empty ? "Click anywhere in the plot to add training points." : "")
+      );
+      if (this.pendingLatency) {
+        const done = this.pendingLatency;
+        this.pendingLatency = null;
+        requestAnimationFrame(() => {
+          const ms = performance.now() - done.started;
+          perf.latencies.push({ seq: done.seq, ms });
+          this.root.dataset.drawnAck = String(done.seq);
+        });
+      }
+    });
+  }
+
+  drawPoints() {
+    const idx = this.plot.data.length - 1; // the points trace is always last
+    const t = this.pointsTrace();
+    return window.Plotly.restyle(this.plot, { x: [t.x], y: [t.y] }, [idx]);
+  }
+
+  showNote(text) {
+    this.note.textContent = text || "";
+    this.note.style.display = text ? "block" : "none";
+  }
+
+  // ---------------------------------------------------------------- pixels <-> data
+
+  area() {
+    const drag = this.plot.querySelector(".nsewdrag");
+    return drag ? drag.getBoundingClientRect() : null;
+  }
+
+  toData(clientX, clientY, rect) {
+    const full = this.plot._fullLayout;
+    const x = full.xaxis.p2d(clientX - rect.left);
+    const y = full.yaxis.p2d(clientY - rect.top);
+    return [roundTo(x, this.server.ranges.x), roundTo(y, this.server.ranges.y)];
+  }
+
+  hit(clientX, clientY, rect) {
+    const full = this.plot._fullLayout;
+    let best = -1;
+    let bestDist = HIT_RADIUS_PX;
+    this.points.forEach((p, i) => {
+      const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
+      const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
+      const d = Math.hypot(dx, dy);
+      if (d <= bestDist) {
+        best = i;
+        bestDist = d;
+      }
+    });
+    return best;
+  }
+
+  // ---------------------------------------------------------------- pointer events
+
+  onPointerDown(e) {
+    if (!this.ready || e.button !== 0 || e.target.closest(".legend")) return;
+    const rect = this.area();
+    if (!rect || !inside(e.clientX, e.clientY, rect)) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.press = {
+      x: e.clientX,
+      y: e.clientY,
+      t: performance.now(),
+      rect,
+      index: this.hit(e.clientX, e.clientY, rect),
+      dragging: false,
+    };
+    this.plot.setPointerCapture(e.pointerId);
+  }
+
+  onPointerMove(e) {
+    const press = this.press;
+    if (!press) return;
+    e.stopPropagation();
+    const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
+    if (!press.dragging && press.index >= 0 && moved > DRAG_THRESHOLD_PX) press.dragging = true;
+    if (press.dragging) {
+      const x = clamp(e.clientX, press.rect.left, press.rect.right);
+      const y = clamp(e.clientY, press.rect.top, press.rect.bottom);
+      this.points[press.index] = this.toData(x, y, press.rect);
+      this.drawPoints();
+    }
+  }
+
+  onPointerUp(e) {
+    const press = this.press;
+    if (!press) return;
+    this.press = null;
+    e.stopPropagation();
+    if (this.plot.hasPointerCapture(e.pointerId)) this.plot.releasePointerCapture(e.pointerId);
+    const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
+    if (press.dragging) {
+      this.edit("move", press.t);
+    } else if (moved <= DRAG_THRESHOLD_PX) {
+      if (press.index >= 0) {
+        this.points.splice(press.index, 1);
+        this.edit("delete", press.t);
+      } else {
+        this.points.push(this.toData(press.x, press.y, press.rect));
+        this.edit("add", press.t);
+      }
+    }
+    if (this.queued) {
+      const data = this.queued;
+      this.queued = null;
+      this.update(data);
+    }
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  edit(op, startedAt) {
+    this.lastOp = op;
+    if (!this.dirty) this.dirtySince = startedAt;
+    this.dirty = true;
+    this.root.dataset.points = JSON.stringify(this.points);
+    this.drawPoints(); // optimistic: the student sees the change at once
+    if (!this.inflight) this.send();
+  }
+
+  send(retryMs = RESEND_MS) {
+    this.seq += 1;
+    this.inflight = { seq: this.seq, firstEditAt: this.dirtySince, points: this.points };
+    this.dirty = false;
+    this.dirtySince = null;
+    this.transmit(retryMs);
+  }
+
+  transmit(retryMs) {
+    const snap = this.inflight;
+    perf.sent += 1;
+    this.setTriggerValue("edit", {
+      seq: snap.seq,
+      gen: this.gen,
+      op: this.lastOp,
+      points: snap.points.map((p) => p.slice()),
+    });
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      if (this.inflight === snap) {
+        perf.resent += 1;
+        this.transmit(retryMs * 2); // no ack: resend the same snapshot
+      }
+    }, retryMs);
+  }
+
+  destroy() {
+    clearTimeout(this.timer);
+    this.resizer.disconnect();
+    if (window.Plotly) window.Plotly.purge(this.plot);
+    this.root.remove();
+  }
+}
+
+function inside(x, y, r) {
+  return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
+}
+
+function clamp(v, lo, hi) {
+  return Math.min(hi, Math.max(lo, v));
+}
+
+// Round a clicked coordinate to about 1/10000 of the visible span (well under a pixel).
+function roundTo(value, range) {
+  const span = Math.abs(range[1] - range[0]) || 1;
+  const decimals = Math.min(8, Math.max(0, 4 - Math.floor(Math.log10(span))));
+  return Number(value.toFixed(decimals));
+}
+
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let canvas = parentElement.__convexvizCanvas;
+  if (!canvas) {
+    canvas = new Canvas(parentElement, setTriggerValue);
+    parentElement.__convexvizCanvas = canvas;
+  }
+  canvas.setTriggerValue = setTriggerValue;
+  canvas.update(data);
+  return () => {
+    canvas.destroy();
+    delete parentElement.__convexvizCanvas;
+  };
+}

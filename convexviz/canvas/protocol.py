@@ -1,0 +1,257 @@
+"""The snapshot protocol between the click canvas and Python (DESIGN.md §3).
+
+The browser edits points locally and sends *whole snapshots*, one trigger event ``edit``::
+
+    {"seq": 7, "gen": 2, "op": "add", "points": [[x, y], ...]}
+
+Python is the source of truth. It applies a snapshot only if ``gen`` matches its own
+generation (the browser has seen the latest points Python set) and ``seq`` is newer than
+the last snapshot it applied; then it sanitizes the points and answers with a payload::
+
+    {"points": [[x, y], ...], "curves": {...}, "ranges": {...}, "ack": 7, "gen": 2}
+
+``gen`` goes up whenever Python itself changes the points (reset, preset, CSV, typed points,
+undo), so the browser drops any local edits made on top of an older set of points.
+
+Everything here is pure: plain tuples, dicts and numpy arrays, no Streamlit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..dictionary import MAX_POINTS
+
+Points = tuple[tuple[float, float], ...]
+Ranges = dict[str, list[float]]
+
+#: Coordinates beyond this are rejected (the engine accepts up to 1e6).
+MAX_ABS_VALUE = 1e6
+
+#: Edit operations the browser may name (for display and logging only).
+OPS = ("add", "delete", "move", "init")
+
+#: Significant digits kept for a coordinate (drops float noise from pixel conversions).
+_DIGITS = 10
+
+
+@dataclass(frozen=True)
+class CanvasState:
+    """What Python knows about the canvas: the points, their generation, the last seq."""
+
+    points: Points
+    gen: int = 0
+    seq: int = 0
+
+
+def sanitize_points(raw: object, limit: int = MAX_POINTS) -> Points:
+    """Keep only well-formed, finite, moderate, distinct ``(x, y)`` pairs.
+
+    Pairs that are not two numbers, NaN/inf, or beyond ``MAX_ABS_VALUE`` are dropped; values
+    are rounded to 10 significant digits; exact duplicates keep their first occurrence
+    (equal ``x`` with different ``y`` is legal data); at most ``limit`` points are kept.
+
+    >>> sanitize_points([[0, 1], [0, 1], ["a", 2], [float("nan"), 0], [2e7, 0], (3, 4.5)])
+    ((0.0, 1.0), (3.0, 4.5))
+    """
+    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
+        return ()
+    seen: set[tuple[float, float]] = set()
+    points: list[tuple[float, float]] = []
+    for item in raw:
+        pair = _pair(item)
+        if pair is None or pair in seen:
+            continue
+        seen.add(pair)
+        points.append(pair)
+        if len(points) >= limit:
+            break
+    return tuple(points)
+
+
+def _pair(item: object) -> tuple[float, float] | None:
+    if not isinstance(item, Sequence) or isinstance(item, str | bytes) or len(item) != 2:
+        return None
+    values = []
+    for v in item:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return None
+        v = float(v)
+        if not math.isfinite(v) or abs(v) > MAX_ABS_VALUE:
+            return None
+        values.append(_round(v))
+    return values[0], values[1]
+
+
+def _round(v: float) -> float:
+    if v == 0.0:
+        return 0.0
+    return round(v, _DIGITS - 1 - math.floor(math.log10(abs(v))))
+
+
+def apply_snapshot(state: CanvasState, event: object) -> CanvasState | None:
+    """The new state after a browser snapshot, or ``None`` if it must be ignored.
+
+    A snapshot is ignored when it is malformed, when its ``gen`` differs from
+    ``state.gen`` (it was made on points Python has since replaced), or when its ``seq``
+    is not newer than ``state.seq`` (a resend or a late duplicate).
+    """
+    if not isinstance(event, Mapping):
+        return None
+    gen, seq = _int(event.get("gen")), _int(event.get("seq"))
+    if gen is None or seq is None or gen != state.gen or seq <= state.seq:
+        return None
+    if "points" not in event:
+        return None
+    return replace(state, points=sanitize_points(event["points"]), seq=seq)
+
+
+def _int(value: object) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or int(value) != value:
+        return None
+    return int(value)
+
+
+def replace_points(state: CanvasState, points: Sequence[Sequence[float]]) -> CanvasState:
+    """Python changes the points itself (preset, reset, CSV, typed, undo): ``gen + 1``."""
+    return replace(state, points=sanitize_points(points), gen=state.gen + 1)
+
+
+def stable_ranges(
+    previous: Mapping[str, Sequence[float]] | None,
+    points: Points,
+    fresh: Mapping[str, Sequence[float]],
+) -> Ranges:
+    """Keep the previous axis ranges while every point stays inside them.
+
+    ``fresh`` are the ranges computed for ``points`` from scratch. The axes only jump when
+    a point leaves the visible area (or there were no ranges yet), so the plot does not
+    move under the mouse while a student edits.
+    """
+    if previous is None or not _covers(previous, points):
+        return {"x": [float(v) for v in fresh["x"]], "y": [float(v) for v in fresh["y"]]}
+    return {"x": [float(v) for v in previous["x"]], "y": [float(v) for v in previous["y"]]}
+
+
+def _covers(ranges: Mapping[str, Sequence[float]], points: Points) -> bool:
+    try:
+        (x0, x1), (y0, y1) = ranges["x"], ranges["y"]
+    except (KeyError, TypeError, ValueError):
+        return False
+    return all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points)
+
+
+def curve_grid(ranges: Mapping[str, Sequence[float]], breakpoints: Sequence[float], n: int = 400):
+    """A grid over the visible x range plus each breakpoint and a point just left of it.
+
+    The extra points make kinks exact and draw jumps of step features as vertical edges.
+    """
+    x0, x1 = float(ranges["x"][0]), float(ranges["x"][1])
+    eps = 1e-9 * max(1.0, abs(x0), abs(x1))
+    b = np.asarray([t for t in breakpoints if x0 < t < x1], dtype=float)
+    grid = np.concatenate([np.linspace(x0, x1, n), b, b - eps])
+    return np.unique(grid)
+
+
+def build_payload(
+    state: CanvasState,
+    ranges: Mapping[str, Sequence[float]],
+    grid: NDArray[np.float64] | None = None,
+    fitted: NDArray[np.float64] | None = None,
+    features: Sequence[tuple[str, str, NDArray[np.float64]]] = (),
+    message: str = "",
+) -> dict[str, Any]:
+    """The data sent to the browser: ``{points, curves, ranges, ack, gen, message}``.
+
+    Parameters
+    ----------
+    state : CanvasState
+    ranges : mapping with ``"x"`` and ``"y"`` (two numbers each)
+    grid, fitted : arrays of shape (n_grid,), optional
+        The fitted network on the grid (omitted when there is no fit).
+    features : sequence of (label, kind, values on the grid)
+        Active features, each already multiplied by its coefficient.
+    message : str
+        Shown on the canvas when there is no fit (for example "add two points").
+    """
+    curves: dict[str, Any] = {"x": [], "fit": [], "features": []}
+    if grid is not None and fitted is not None:
+        curves["x"] = _rounded(grid)
+        curves["fit"] = _rounded(fitted)
+        curves["features"] = [
+            {"label": label, "kind": kind, "y": _rounded(values)}
+            for label, kind, values in features
+        ]
+    return {
+        "points": [[x, y] for x, y in state.points],
+        "curves": curves,
+        "ranges": {"x": [float(v) for v in ranges["x"]], "y": [float(v) for v in ranges["y"]]},
+        "ack": int(state.seq),
+        "gen": int(state.gen),
+        "message": message,
+    }
+
+
+def _rounded(values: NDArray[np.float64]) -> list[float | None]:
+    """Six significant digits (plenty for a screen), ``None`` for non-finite values."""
+    v = np.asarray(values, dtype=float)
+    finite = np.isfinite(v)
+    safe = np.where(finite & (v != 0), np.abs(v), 1.0)
+    scale = 10.0 ** (5 - np.floor(np.log10(safe)))
+    r = np.where(finite, np.round(v * scale) / scale, 0.0).tolist()
+    if finite.all():
+        return r
+    return [a if ok else None for a, ok in zip(r, finite.tolist(), strict=True)]
+
+
+#: Ranges used while there are no points to measure.
+EMPTY_RANGES: Ranges = {"x": [-5.0, 5.0], "y": [-3.0, 3.0]}
+
+
+def fresh_ranges(points: Points) -> Ranges:
+    """Padded axis ranges of ``points`` (the same rule as the figures), or a default box."""
+    if not points:
+        return {"x": list(EMPTY_RANGES["x"]), "y": list(EMPTY_RANGES["y"])}
+    from ..plots import axis_ranges
+
+    x_range, y_range = axis_ranges(
+        np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    )
+    return {"x": [float(v) for v in x_range], "y": [float(v) for v in y_range]}
+
+
+def payload_for_fit(
+    state: CanvasState,
+    ranges: Mapping[str, Sequence[float]],
+    result: object | None = None,
+    message: str = "",
+) -> dict[str, Any]:
+    """:func:`build_payload` for a :class:`convexviz.fit.FitResult` (or none).
+
+    The curves span the visible x range, refined at every active breakpoint; each active
+    feature is drawn as ``z_i phi_i(x)`` and named with its kind (``ramp``, ``capped ramp``,
+    ``reflection``, ...), coloured as in the features figure.
+    """
+    if result is None:
+        return build_payload(state, ranges, message=message)
+    from ..plots import KIND_COLORS, feature_name
+
+    active = result.active_features
+    grid = curve_grid(ranges, [b for a in active for b in a.feature.breakpoints])
+    terms = result.feature_curves(grid)
+    features = [
+        (feature_name(a.feature.kind, a.feature.label), a.feature.kind, terms[:, i])
+        for i, a in enumerate(active)
+    ]
+    payload = build_payload(state, ranges, grid, result.predict(grid), features, message)
+    for entry in payload["curves"]["features"]:
+        entry["color"] = KIND_COLORS.get(entry["kind"], "#777777")
+    return payload
