@@ -293,6 +293,8 @@ def deduplicate(
     class_of = np.full(q.shape[1], -1, dtype=np.int64)
     class_of[candidates] = rank[inverse.ravel()]
     representatives = candidates[np.sort(first_pos)]
+    if representatives.size == 0:  # every column is constant on the data (one distinct x)
+        return representatives, class_of, np.ones(q.shape[1])
     rep_sign = sign[representatives]
     class_sign = np.where(class_of >= 0, sign * rep_sign[np.maximum(class_of, 0)], 1.0)
     return representatives, class_of, class_sign.astype(float)
