@@ -387,8 +387,11 @@ def _padded(values: NDArray, pad: float, single: float) -> tuple[float, float]:
     lo, hi = float(np.min(values)), float(np.max(values))
     margin = pad * (hi - lo) if hi > lo else single
     lo, hi = lo - margin, hi + margin
-    step = 10.0 ** (np.floor(np.log10(hi - lo)) - 1)  # about 10 to 100 steps per axis
-    return float(np.floor(lo / step) * step), float(np.ceil(hi / step) * step)
+    # Round outward to 1/10 to 1/100 of the width, so small moves keep the same range.
+    digits = 1 - int(np.floor(np.log10(hi - lo)))
+    step = 10.0**-digits
+    tidy_lo, tidy_hi = np.floor(lo / step) * step, np.ceil(hi / step) * step
+    return round(float(tidy_lo), max(digits, 0)), round(float(tidy_hi), max(digits, 0))
 
 
 def _plot_grid(result: FitResult, grid: object, breaks: NDArray) -> NDArray[np.float64]:

@@ -1,0 +1,400 @@
+"""Figures as data: trace names, x/y arrays and layout fields (no image comparison)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from convexviz import Architecture, FitResult, LassoFit, build_dictionary, fit, plots, reconstruct
+from convexviz.datasets import PRESETS
+from convexviz.features import fmt
+from convexviz.plots import (
+    KIND_COLORS,
+    MAX_DICTIONARY_CURVES,
+    axis_ranges,
+    create_coefficients_figure,
+    create_features_figure,
+    create_fit_figure,
+    create_network_figure,
+    default_grid,
+    feature_name,
+    kind_text,
+)
+
+KIND_WORDS = {"ramp", "capped ramp", "vee", "reflection", "midpoint", "step", "multistep"}
+ZIGZAG = ([0.0, 1.0, 3.0, 4.0], [1.0, 0.0, 2.0, 1.0])  # abs depth 3 picks a reflection
+
+
+def _fit(points, activation, depth, beta=1e-3):
+    x, y = zip(*points, strict=True) if isinstance(points[0], tuple) else points
+    return fit(list(x), list(y), Architecture(activation, depth), beta)
+
+
+def _one_feature(points, activation, depth, label, coef=1.0, bias=0.0):
+    """A FitResult whose only active feature is the class with this label.
+
+    Which of several optimal solutions the solver returns is arbitrary (THEORY.md §4.3),
+    so the reflection tests pin the paper's solution instead of relying on the solver.
+    """
+    x, y = (np.array(v, dtype=float) for v in zip(*points, strict=True))
+    dictionary = build_dictionary(x, Architecture(activation, depth))
+    (index,) = [i for i in range(dictionary.size) if dictionary.feature(i).label == label]
+    z = np.zeros(dictionary.size)
+    z[index] = coef
+    lasso = LassoFit(
+        z=z,
+        bias=bias,
+        beta=1e-3,
+        objective=np.nan,
+        status="optimal",
+        solver="test",
+        duality_gap=np.nan,
+    )
+    network = reconstruct(dictionary, lasso)
+    return FitResult(x, y, dictionary, lasso, network, beta_max=1.0, certificate_gap=np.nan)
+
+
+@pytest.fixture(scope="module")
+def opt4():
+    """The paper's depth-4 'opt' solution: one neuron, ramp(5, 8), 0 mirrored at 4 -> 8."""
+    label = "reflection: 0 mirrored at 4 -> 8; breaks 5, 8"
+    return _one_feature(PRESETS["opt"].points, "relu", 4, label)
+
+
+@pytest.fixture(scope="module")
+def opt4_solved():
+    return _fit(PRESETS["opt"].points, "relu", 4)
+
+
+@pytest.fixture(scope="module")
+def zigzag():
+    label = "reflection: 3 mirrored at 1 -> -1; breaks -1, 1, 3"
+    return _one_feature(list(zip(*ZIGZAG, strict=True)), "abs", 3, label, coef=-1.0, bias=2.0)
+
+
+@pytest.fixture(scope="module")
+def zigzag_solved():
+    return _fit(ZIGZAG, "abs", 3)
+
+
+@pytest.fixture(scope="module")
+def steps():
+    return _fit(PRESETS["step"].points, "sign", 3)
+
+
+@pytest.fixture(scope="module")
+def flat():
+    return fit([0, 1, 2], [1, 1, 2], Architecture("relu", 3), beta=100.0)
+
+
+def _names(fig: go.Figure) -> list[str]:
+    return [t.name for t in fig.data]
+
+
+def _trace(fig: go.Figure, name: str):
+    (trace,) = [t for t in fig.data if t.name == name]
+    return trace
+
+
+# ----------------------------------------------------------------------------------------
+# Grids and ranges
+
+
+def test_default_grid_covers_the_data_with_a_margin():
+    grid = default_grid(np.array([0.0, 4, 5, 7, 10, 11]))
+    assert grid.size == 400 and np.all(np.diff(grid) > 0)
+    assert grid[0] < 0 and grid[-1] > 11
+    assert (grid[0], grid[-1]) == axis_ranges([0, 11], [0, 1])[0]
+
+
+def test_default_grid_around_a_single_point():
+    grid = default_grid([2.0], n=5)
+    np.testing.assert_allclose(grid, [1.0, 1.5, 2.0, 2.5, 3.0])
+
+
+def test_axis_ranges_are_padded_and_tidy():
+    assert axis_ranges([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3]) == ((-2.0, 13.0), (-0.8, 3.8))
+    (x_lo, x_hi), (y_lo, y_hi) = axis_ranges([0.3, 0.30001], [5.0, 5.0])
+    assert x_lo < 0.3 < 0.30001 < x_hi
+    assert y_lo <= 4.0 and y_hi >= 6.0
+
+
+@pytest.mark.parametrize("bad", [[], [np.nan], [[1.0, 2.0]], ["a"], [1.0, np.inf]])
+def test_grids_reject_bad_input(bad):
+    with pytest.raises(ValueError, match="x"):
+        default_grid(bad)
+
+
+def test_figures_reject_non_results():
+    for create in (create_fit_figure, create_features_figure, create_coefficients_figure):
+        with pytest.raises(ValueError, match="FitResult"):
+            create({"x": [1]})
+    with pytest.raises(ValueError, match="FitResult"):
+        create_network_figure(None)
+
+
+def test_explicit_grid_must_increase(opt4):
+    with pytest.raises(ValueError, match="increasing"):
+        create_fit_figure(opt4, grid=np.array([1.0, 0.0, 2.0]))
+
+
+# ----------------------------------------------------------------------------------------
+# Fit figure
+
+
+def test_fit_figure_traces(opt4):
+    fig = create_fit_figure(opt4)
+    assert _names(fig) == ["breakpoints", "network", "data"]
+    data = _trace(fig, "data")
+    np.testing.assert_array_equal(data.x, opt4.x)
+    np.testing.assert_array_equal(data.y, opt4.y)
+    network = _trace(fig, "network")
+    np.testing.assert_allclose(network.y, opt4.predict(np.asarray(network.x)))
+    # The default grid contains every breakpoint, so kinks are drawn exactly.
+    breaks = {b for a in opt4.active_features for b in a.feature.breakpoints}
+    assert breaks <= set(network.x)
+
+
+def test_fit_figure_breakpoints_are_vertical_lines(opt4):
+    fig = create_fit_figure(opt4)
+    lines = _trace(fig, "breakpoints")
+    xs = np.asarray(lines.x, dtype=float).reshape(-1, 3)
+    ys = np.asarray(lines.y, dtype=float).reshape(-1, 3)
+    breaks = sorted({b for a in opt4.active_features for b in a.feature.breakpoints})
+    np.testing.assert_array_equal(xs[:, 0], breaks)
+    np.testing.assert_array_equal(xs[:, 0], xs[:, 1])
+    assert np.all(np.isnan(xs[:, 2]))
+    assert list(ys[0, :2]) == list(fig.layout.yaxis.range)
+
+
+def test_fit_figure_on_a_given_grid(opt4):
+    grid = np.linspace(-1.0, 12.0, 27)
+    network = _trace(create_fit_figure(opt4, grid), "network")
+    np.testing.assert_array_equal(network.x, grid)
+    np.testing.assert_allclose(network.y, opt4.predict(grid))
+
+
+def test_layout_is_readable_and_legend_inside(opt4):
+    layout = create_fit_figure(opt4).to_dict()["layout"]
+    assert layout["legend"]["x"] >= 0 and layout["legend"]["y"] <= 1
+    assert (layout["legend"]["xanchor"], layout["legend"]["yanchor"]) == ("left", "top")
+    assert layout["font"]["size"] >= 16
+    assert layout["xaxis"]["range"] == [-2.0, 13.0]
+    assert layout["yaxis"]["range"] == [-0.8, 3.8]
+    assert "neuron" in layout["title"]["text"]
+
+
+def test_constant_fit_has_no_breakpoints(flat):
+    fig = create_fit_figure(flat)
+    assert _names(fig) == ["network", "data"]
+    np.testing.assert_allclose(_trace(fig, "network").y, np.mean(flat.y))
+
+
+# ----------------------------------------------------------------------------------------
+# Features figure
+
+
+def _feature_traces(fig, result):
+    names = [feature_name(a.feature.kind, a.feature.label) for a in result.active_features]
+    return [_trace(fig, name) for name in names]
+
+
+@pytest.mark.parametrize("case", ["opt4", "opt4_solved", "zigzag", "zigzag_solved", "steps"])
+def test_feature_curves_are_the_weighted_features(case, request):
+    result = request.getfixturevalue(case)
+    fig = create_features_figure(result)
+    curves = _feature_traces(fig, result)
+    assert len(curves) == len(result.active_features) >= 1
+    grid = np.asarray(curves[0].x)
+    expected = result.feature_curves(grid)
+    for k, trace in enumerate(curves):
+        np.testing.assert_array_equal(trace.x, grid)
+        np.testing.assert_allclose(trace.y, expected[:, k])
+        kind = result.active_features[k].feature.kind
+        assert trace.name.startswith(kind_text(kind))
+        assert trace.line.color == KIND_COLORS[kind]
+    # The curves plus the offset add up to the network.
+    np.testing.assert_allclose(expected.sum(axis=1) + result.lasso.bias, result.predict(grid))
+    assert _names(fig)[-1] == "data"
+
+
+def test_feature_breakpoints_are_marked(opt4):
+    fig = create_features_figure(opt4)
+    for active in opt4.active_features:
+        name = feature_name(active.feature.kind, active.feature.label)
+        marks = _trace(fig, f"{name} breakpoints")
+        np.testing.assert_array_equal(marks.x, active.feature.breakpoints)
+        values = active.coef * active.feature.evaluate(np.array(active.feature.breakpoints))
+        np.testing.assert_allclose(marks.y, values)
+        assert marks.legendgroup == _trace(fig, name).legendgroup
+
+
+def test_kind_words_on_screen():
+    assert {kind_text(k) for k in KIND_COLORS} == KIND_WORDS
+    assert feature_name("capped_ramp", "capped ramp 5 to 8") == "capped ramp 5 to 8"
+    assert feature_name("multistep", "steps at 1, 2") == "multistep: steps at 1, 2"
+
+
+@pytest.mark.parametrize("case", ["opt4", "zigzag"])
+def test_reflection_construction(case, request):
+    result = request.getfixturevalue(case)
+    fig = create_features_figure(result)
+    reflections = [a for a in result.active_features if a.feature.kind == "reflection"]
+    assert reflections, "this data set should select a reflection feature"
+    texts = [a.text for a in fig.layout.annotations]
+    for active in reflections:
+        for source, mirror in active.feature.mirrors:
+            image = 2 * mirror - source
+            (trace,) = [t for t in fig.data if t.name.startswith("mirror ")]
+            assert list(trace.x[:3]) == [source, mirror, image]
+            assert list(trace.y[:3]) == [0.0, 0.0, 0.0]
+            assert list(trace.text[:3]) == ["x_s", "x_m", "image"]
+            assert image in active.feature.breakpoints
+            sentence = [t for t in texts if t and "mirrored at" in t]
+            assert sentence == [trace.name.removeprefix("mirror ")]
+            arrows = [a for a in fig.layout.annotations if a.showarrow]
+            assert [(a.ax, a.x) for a in arrows] == [(source, image)]
+
+
+def test_opt_reflection_sentence(opt4):
+    fig = create_features_figure(opt4)
+    assert "0 mirrored at 4 → 8" in [a.text for a in fig.layout.annotations]
+    mirror = _trace(fig, "mirror 0 mirrored at 4 → 8")
+    # x_s, x_m, image on the axis, then a dotted riser from the image up to the curve.
+    np.testing.assert_array_equal(
+        np.asarray(mirror.x, dtype=float)[[0, 1, 2, 4, 5]], [0, 4, 8, 8, 8]
+    )
+    np.testing.assert_allclose(np.asarray(mirror.y, dtype=float)[[0, 1, 2, 4, 5]], [0, 0, 0, 0, 3])
+    np.testing.assert_allclose(opt4.predict(opt4.x), opt4.y)  # the one-neuron interpolant
+
+
+@pytest.mark.parametrize("case", ["opt4_solved", "zigzag_solved"])
+def test_one_mirror_trace_per_reflection_in_solved_fits(case, request):
+    result = request.getfixturevalue(case)
+    fig = create_features_figure(result)
+    pairs = [
+        p
+        for a in result.active_features
+        if a.feature.kind == "reflection"
+        for p in a.feature.mirrors
+    ]
+    mirrors = [n for n in _names(fig) if n.startswith("mirror ")]
+    assert len(mirrors) == len(pairs)
+    assert len(fig.layout.annotations) == 2 * len(pairs)
+
+
+def test_no_reflection_no_construction(steps):
+    fig = create_features_figure(steps)
+    assert not [n for n in _names(fig) if n.startswith("mirror")]
+    assert not fig.layout.annotations
+
+
+def test_show_dictionary_adds_one_faint_trace(opt4):
+    plain = create_features_figure(opt4)
+    full = create_features_figure(opt4, show_dictionary=True)
+    assert _names(full)[1:] == _names(plain)
+    dictionary = full.data[0]
+    assert dictionary.name.startswith("dictionary (")
+    assert dictionary.opacity < 0.5 and dictionary.hoverinfo == "skip"
+    xs = np.asarray(dictionary.x, dtype=float)
+    ys = np.asarray(dictionary.y, dtype=float)
+    grid = np.asarray(plain.data[0].x, dtype=float)
+    n_curves = min(opt4.dictionary.size, MAX_DICTIONARY_CURVES)
+    assert xs.size == ys.size == n_curves * (grid.size + 1)
+    ys = ys.reshape(n_curves, -1)[:, :-1]
+    height = np.max(np.abs(opt4.feature_curves(grid)))
+    np.testing.assert_allclose(np.nanmax(ys, axis=1), height)  # each scaled to a common height
+    np.testing.assert_allclose(np.nanmin(ys, axis=1), 0.0, atol=1e-12)
+
+
+def test_show_dictionary_is_capped_and_deterministic(opt4_solved, monkeypatch):
+    monkeypatch.setattr(plots, "MAX_DICTIONARY_CURVES", 10)
+    size = opt4_solved.dictionary.size
+    assert size > 10
+    first = create_features_figure(opt4_solved, show_dictionary=True).data[0]
+    again = create_features_figure(opt4_solved, show_dictionary=True).data[0]
+    assert first.name == f"dictionary ({size} features, 10 of {size} shown)"
+    assert np.isnan(np.asarray(first.x, dtype=float)).sum() == 10
+    np.testing.assert_array_equal(first.y, again.y)
+
+
+def test_features_figure_without_features(flat):
+    fig = create_features_figure(flat, show_dictionary=True)
+    assert [n.split(" (")[0] for n in _names(fig)] == ["dictionary", "data"]
+
+
+# ----------------------------------------------------------------------------------------
+# Coefficients figure
+
+
+def test_coefficients_stem_plot(opt4):
+    fig = create_coefficients_figure(opt4)
+    actives = opt4.active_features
+    kinds = list(dict.fromkeys(kind_text(a.feature.kind) for a in actives))
+    assert _names(fig) == ["stems", *kinds]
+    stems = np.asarray(fig.data[0].y, dtype=float).reshape(-1, 3)
+    np.testing.assert_array_equal(stems[:, 0], 0.0)
+    np.testing.assert_allclose(stems[:, 1], [a.coef for a in actives])
+    for trace in fig.data[1:]:
+        members = [k for k, a in enumerate(actives) if kind_text(a.feature.kind) == trace.name]
+        np.testing.assert_array_equal(trace.x, np.array(members) + 1.0)
+        np.testing.assert_allclose(trace.y, [actives[k].coef for k in members])
+        for k, hover in zip(members, trace.hovertext, strict=True):
+            assert actives[k].feature.label in hover
+            assert f"{actives[k].n_ties} tied" in hover
+    assert list(fig.layout.xaxis.tickvals) == list(range(1, len(actives) + 1))
+
+
+def test_coefficients_without_features(flat):
+    fig = create_coefficients_figure(flat)
+    assert _names(fig) == ["stems"]
+    assert "no active feature" in fig.layout.annotations[0].text
+
+
+# ----------------------------------------------------------------------------------------
+# Network figure
+
+
+def test_network_figure_chain_units(opt4):
+    fig = create_network_figure(opt4)
+    assert _names(fig) == ["edges", "input", "hidden", "output", "weights"]
+    units = opt4.network.units
+    hidden = _trace(fig, "hidden")
+    depth_layers = len(units[0].weights)
+    assert len(hidden.x) == len(units) * depth_layers
+    labels = list(_trace(fig, "weights").text)
+    assert len(labels) == len(units) * (depth_layers + 1)
+    for i, unit in enumerate(units):
+        row = labels[i * (depth_layers + 1) : (i + 1) * (depth_layers + 1)]
+        assert row[-1] == f"α = {fmt(unit.alpha)}"
+        assert row[:-1] == [f"w = {fmt(w)}" for w in unit.weights]
+        texts = hidden.text[i * depth_layers : (i + 1) * depth_layers]
+        assert list(texts) == [f"b = {fmt(b)}" for b in unit.biases]
+    assert f"ξ = {fmt(opt4.network.bias)}" in _trace(fig, "output").text[0]
+
+
+def test_network_figure_tree_units(steps):
+    fig = create_network_figure(steps)
+    (unit,) = steps.network.units
+    assert list(_trace(fig, "weights").text) == [
+        "",
+        f"a = {fmt(unit.amplitude)}, α = {fmt(unit.alpha)}",
+    ]
+    assert "steps at 0" in _trace(fig, "hidden").text[0]
+
+
+def test_network_figure_stays_legible_with_twenty_units():
+    x = np.linspace(-3, 3, 21)
+    result = fit(x, np.sin(3 * x), Architecture("relu", 2), beta=1e-4)
+    n = result.network.n_neurons
+    assert n >= 15
+    fig = create_network_figure(result)
+    assert fig.layout.height >= 40 * n
+    assert len(_trace(fig, "hidden").x) == n
+
+
+def test_network_figure_without_units(flat):
+    fig = create_network_figure(flat)
+    assert len(_trace(fig, "hidden").x) == 0
+    assert "constant" in fig.layout.annotations[0].text
