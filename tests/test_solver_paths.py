@@ -1,0 +1,149 @@
+"""The FAST solver path against the cvxpy reference path, certificates and fallbacks."""
+
+import numpy as np
+import pytest
+
+from convexviz import Architecture, build_dictionary
+from convexviz import lasso as lasso_module
+from convexviz.lasso import (
+    beta_max,
+    certificate_tolerance,
+    dual_gap,
+    dual_interior_point,
+    lasso_objective,
+    solve_lasso,
+)
+
+ARCHS = [
+    Architecture("relu", 2),
+    Architecture("leaky_relu", 2),
+    Architecture("abs", 2),
+    Architecture("sign", 2),
+    Architecture("threshold", 2),
+    Architecture("relu", 3),
+    Architecture("abs", 3),
+    Architecture("relu", 4),
+    Architecture("sign", 3),
+]
+
+
+def _case(seed: int, arch: Architecture):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 9 if arch.depth >= 4 else 15))
+    x = np.sort(rng.uniform(-3, 3, n))
+    if seed % 4 == 0:  # repeated inputs: repeated rows
+        x = np.round(x)
+    y = np.sin(x) + rng.normal(size=n)
+    return build_dictionary(x, arch).A, y
+
+
+@pytest.mark.parametrize("arch", ARCHS, ids=lambda a: f"{a.activation}{a.depth}")
+@pytest.mark.parametrize("seed", range(5))
+def test_fast_and_cvxpy_paths_agree(arch, seed):
+    A, y = _case(seed, arch)
+    for beta in (1e-4, 1e-2, 0.3):
+        fast = solve_lasso(A, y, beta, reuse=False)
+        ref = solve_lasso(A, y, beta, solver="CLARABEL", reuse=False)
+        assert fast.solver == "FAST", fast.message
+        assert fast.status == "optimal" and fast.message == ""
+        assert fast.objective == pytest.approx(ref.objective, rel=1e-8, abs=1e-14)
+        assert fast.objective <= ref.objective + 1e-12 * max(1.0, ref.objective)
+        assert fast.duality_gap <= certificate_tolerance(A, fast.z, fast.objective)
+        assert fast.duality_gap <= 1e-8 * fast.objective
+        # Fitted values are unique; the polished solution is a vertex (<= N - 1 nonzeros).
+        np.testing.assert_allclose(A @ fast.z + fast.bias, A @ ref.z + ref.bias, atol=1e-6)
+        assert fast.active.size <= max(np.linalg.matrix_rank(A - A.mean(axis=0)), 1)
+        assert fast.objective == pytest.approx(lasso_objective(A, y, fast.z, fast.bias, beta))
+
+
+def test_interior_point_alone_is_close_to_optimal():
+    A, y = _case(3, Architecture("relu", 3))
+    Ac, yc = A - A.mean(axis=0), y - y.mean()
+    beta = 1e-2
+    z = dual_interior_point(Ac, yc, beta)
+    bias = float(np.mean(y - A @ z))
+    ref = solve_lasso(A, y, beta, solver="CLARABEL", reuse=False)
+    assert lasso_objective(A, y, z, bias, beta) == pytest.approx(ref.objective, rel=1e-7)
+    assert dual_gap(A, y, z, bias, beta) <= 1e-6 * ref.objective
+
+
+def test_beta_only_change_reuses_the_cached_problem():
+    A, y = _case(7, Architecture("abs", 3))
+    lasso_module._FAST_CACHE.clear()
+    first = solve_lasso(A, y, 1e-2)
+    assert len(lasso_module._FAST_CACHE) == 1
+    for beta in (1.1e-2, 5e-3, 0.2, 1e-3):
+        warm = solve_lasso(A, y, beta)
+        cold = solve_lasso(A, y, beta, reuse=False)
+        assert warm.solver == "FAST"
+        assert warm.objective == pytest.approx(cold.objective, rel=1e-10)
+        assert warm.duality_gap <= certificate_tolerance(A, warm.z, warm.objective)
+    assert len(lasso_module._FAST_CACHE) == 1
+    assert first.beta == 1e-2
+
+
+def test_beta_above_beta_max_gives_zero():
+    A, y = _case(2, Architecture("relu", 2))
+    fit = solve_lasso(A, y, 1.01 * beta_max(A, y))
+    assert fit.solver == "FAST" and not np.any(fit.z)
+    assert fit.bias == pytest.approx(y.mean())
+    assert fit.duality_gap <= 1e-12
+
+
+def test_fast_failure_falls_back_to_clarabel(monkeypatch):
+    A, y = _case(1, Architecture("relu", 3))
+
+    def broken(*args, **kwargs):
+        raise ArithmeticError("forced failure")
+
+    monkeypatch.setattr(lasso_module, "dual_interior_point", broken)
+    fit = solve_lasso(A, y, 1e-2, reuse=False)
+    assert fit.solver == "CLARABEL"
+    assert "fell back to CLARABEL" in fit.message and "forced failure" in fit.message
+    assert fit.duality_gap <= 1e-8 * max(1.0, fit.objective)
+
+
+def test_uncertified_fast_answer_falls_back(monkeypatch):
+    A, y = _case(1, Architecture("abs", 3))
+    monkeypatch.setattr(lasso_module, "GAP_RTOL", -1.0)  # no answer can pass
+    fit = solve_lasso(A, y, 1e-2, reuse=False)
+    assert fit.solver == "CLARABEL"
+    assert "certificate gap" in fit.message
+
+
+def test_cvxpy_failure_falls_back_to_scs(monkeypatch):
+    A, y = _case(1, Architecture("relu", 2))
+    original = lasso_module._ParametrizedLasso.solve
+
+    def failing_clarabel(self, beta, solver):
+        if solver == "CLARABEL":
+            raise lasso_module.cp.SolverError("forced CLARABEL failure")
+        return original(self, beta, solver)
+
+    monkeypatch.setattr(lasso_module._ParametrizedLasso, "solve", failing_clarabel)
+    fit = solve_lasso(A, y, 1e-2, solver="CLARABEL", reuse=False)
+    assert fit.solver == "SCS"
+    assert "fell back to SCS" in fit.message
+    ref = solve_lasso(A, y, 1e-2, reuse=False)
+    assert fit.objective == pytest.approx(ref.objective, rel=1e-5)
+
+
+def test_every_solver_failing_raises_value_error(monkeypatch):
+    A, y = _case(1, Architecture("relu", 2))
+
+    def broken(*args, **kwargs):
+        raise ArithmeticError("forced failure")
+
+    def broken_cvxpy(self, beta, solver):
+        raise lasso_module.cp.SolverError(f"forced {solver} failure")
+
+    monkeypatch.setattr(lasso_module, "dual_interior_point", broken)
+    monkeypatch.setattr(lasso_module._ParametrizedLasso, "solve", broken_cvxpy)
+    with pytest.raises(ValueError, match="could not be solved"):
+        solve_lasso(A, y, 1e-2, reuse=False)
+
+
+def test_unknown_solver_is_rejected():
+    A, y = _case(1, Architecture("relu", 2))
+    with pytest.raises(ValueError, match="unknown solver"):
+        solve_lasso(A, y, 1e-2, solver="MOSEK")
