@@ -182,7 +182,7 @@ def train_parallel(
     width: int = 20,
     steps: int = 2000,
     seed: int = 0,
-    lr: float = 0.01,
+    lr: float = 0.05,
     leak: float = DEFAULT_LEAK,
     init: ParallelParams | None = None,
 ) -> TrainingResult:
