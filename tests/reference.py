@@ -211,6 +211,17 @@ def lasso_objective(A, y, z, bias, beta) -> float:
     return 0.5 * float(r @ r) + beta * float(np.sum(np.abs(z)))
 
 
+def lasso_cvxpy(A, y, beta: float) -> float:
+    """Optimal value of ``0.5 ||A z + xi - y||^2 + beta ||z||_1``, a fresh textbook solve."""
+    A = np.asarray(A, float)
+    z = cp.Variable(A.shape[1])
+    xi = cp.Variable()
+    objective = 0.5 * cp.sum_squares(A @ z + xi - np.asarray(y, float)) + beta * cp.norm1(z)
+    problem = cp.Problem(cp.Minimize(objective))
+    problem.solve(solver="CLARABEL")
+    return float(problem.value)
+
+
 def tv_denoise(x, y, lam: float) -> tuple[float, np.ndarray]:
     """``min_u 0.5 ||u - y||^2 + lam sum_k |u_(k+1) - u_(k)|`` over sorted distinct ``x``.
 

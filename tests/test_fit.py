@@ -30,6 +30,37 @@ def test_table_v2_lasso_optimum(name, act, depth):
     assert r.lasso.status == "optimal"
 
 
+@pytest.mark.parametrize(
+    ("act", "depth", "name"),
+    [
+        ("relu", 2, "d0"),
+        ("leaky_relu", 2, "d1"),
+        ("abs", 2, "d0"),
+        ("relu", 3, "d1"),
+        ("relu", 4, "d2"),
+        ("abs", 3, "d0"),
+        ("sign", 2, "d1"),
+        ("threshold", 2, "d2"),
+    ],
+)
+def test_fit_equals_a_textbook_lasso_on_the_reference_columns(act, depth, name):
+    """End to end against oracles only: raw columns from tests/reference.py (no
+    de-duplication, constants included), solved by a fresh cvxpy problem."""
+    x, y, beta = ref.V2_DATA[name]
+    if act in ("sign", "threshold"):
+        A = ref.step_matrix(x, act, x)
+    elif depth == 2:
+        A = ref.two_layer_matrix(x, act, x)
+    elif act == "relu":
+        A = ref.narrow_relu_matrix(x, depth, x)
+    else:
+        A = ref.abs3_matrix(x, x)
+    expected = ref.lasso_cvxpy(A, y, beta)
+    assert fit(x, y, Architecture(act, depth), beta).lasso.objective == pytest.approx(
+        expected, rel=1e-6
+    )
+
+
 def test_table_v2_structure_depth_and_activation_relations():
     """§4.3 lemma and §2: narrow ReLU L=3 == L=4 == L=5, and below the 2-layer value."""
     for name in ("d0", "d1", "d2"):

@@ -166,6 +166,20 @@ def test_beta_max_switches_every_feature_off(arch):
     assert below.objective < 0.5 * float(yc @ yc)
 
 
+@FAST
+@given(data=data_sets(), arch_index=st.integers(0, len(ARCHS) - 1))
+def test_beta_max_property(data, arch_index):
+    x, y, _ = data
+    A = build_dictionary(x, ARCHS[arch_index]).A
+    bmax = beta_max(A, y)
+    above = solve_lasso(A, y, 1.001 * bmax + 1e-12, reuse=False)
+    assert np.all(above.z == 0) and above.bias == pytest.approx(y.mean(), abs=1e-12)
+    if bmax > 1e-6:
+        below = solve_lasso(A, y, 0.95 * bmax, reuse=False)
+        assert np.count_nonzero(below.z) >= 1
+        assert below.objective < above.objective
+
+
 # ------------------------------------------------------------------------------------------
 # Certificates.
 
