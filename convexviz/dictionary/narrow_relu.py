@@ -11,8 +11,9 @@ Every such chain is ``const + e * ramp(p, q; x)`` (capped-ramp lemma, §4.3); th
 among the anchors. Raw sizes ``4 N^2`` (L=3) and ``16 N^3`` (L=4).
 
 For ``L >= 5`` the lemma gives the same optimal value as ``L = 3`` (THEORY.md §4.5, our
-result, not the paper's); we use the depth-3 columns, padded with identity layers
-``relu(g - 0)`` so that each column is a genuine depth-``L`` chain.
+result, not the paper's); we use the depth-4 columns (which include the depth-3 capped
+ramps and add the reflections), padded with identity layers ``relu(g - 0)`` so that each
+column is a genuine depth-``L`` chain.
 """
 
 from __future__ import annotations
