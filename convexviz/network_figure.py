@@ -21,7 +21,9 @@ from .plot_style import BASE_LAYOUT, INK, KIND_COLORS, MARGIN
 
 NODE_SIZE, EDGE_COLOR, IO_COLOR = 26, "#B0B0B0", INK
 LABEL_FONT = {"size": 14}
-ROW_HEIGHT_PX, MIN_HEIGHT_PX = 48, 340
+ROW_HEIGHT_PX, MIN_HEIGHT_PX = 52, 340
+#: Width (in layer columns) of the fans from the input and into the output.
+FAN = 0.3
 
 
 def create_network_figure(result: FitResult) -> go.Figure:
@@ -95,26 +97,30 @@ def _diagram(units, actives, layers: int):
     nodes: dict[str, list] = {"x": [], "y": [], "text": [], "hover": [], "color": []}
     labels: dict[str, list] = {"x": [], "y": [], "text": []}
 
-    def edge(start, end, label, at):
+    def edge(start, end, label=""):
         edges[0].extend([start[0], end[0], None])
         edges[1].extend([start[1], end[1], None])
-        labels["x"].append(start[0] + at * (end[0] - start[0]))
-        labels["y"].append(start[1] + at * (end[1] - start[1]))
-        labels["text"].append(label)
+        if label:
+            labels["x"].append((start[0] + end[0]) / 2)
+            labels["y"].append(start[1])
+            labels["text"].append(label)
 
     for i, unit in enumerate(units):
         row, feature = n - 1 - i, actives[i].feature
-        previous = (0.0, mid_y)
+        # Fan out from x to a junction on the row; weights sit on the horizontal parts,
+        # where rows are a full row height apart and labels cannot collide.
+        edge((0.0, mid_y), (FAN, row))
+        previous = (FAN, row)
         for layer, (weight, text, extra) in enumerate(_rows(unit), start=1):
-            # Labels near the fanned-out end of an edge, where rows are far apart.
-            edge(previous, (layer, row), weight, 0.75 if layer == 1 else 0.5)
+            edge(previous, (layer, row), weight)
             nodes["x"].append(layer)
             nodes["y"].append(row)
             nodes["text"].append(text)
             nodes["hover"].append(f"unit {i + 1}, layer {layer}: {feature.label}{extra}")
             nodes["color"].append(KIND_COLORS.get(feature.kind, IO_COLOR))
             previous = (layer, row)
-        edge(previous, (layers + 1.0, mid_y), _output_label(unit), 0.3)
+        edge(previous, (layers + 1.0 - FAN, row), _output_label(unit))
+        edge((layers + 1.0 - FAN, row), (layers + 1.0, mid_y))
     return edges, nodes, labels
 
 

@@ -48,14 +48,20 @@ __all__ = [
 #: Relative padding of the axes around the data; the x padding is 1 for a single x value.
 X_PAD, Y_PAD = 0.15, 0.25
 
+#: Points of each mirror arc in the features figure.
+ARC_POINTS = 41
+
+#: Number of evenly spaced points of the default plotting grid.
+GRID_SIZE = 400
+
 #: At most this many dictionary curves are drawn with ``show_dictionary=True``.
 MAX_DICTIONARY_CURVES = 300
 
 
-def default_grid(x: NDArray[np.float64], n: int = 400) -> NDArray[np.float64]:
+def default_grid(x: NDArray[np.float64], n: int = GRID_SIZE) -> NDArray[np.float64]:
     """``n`` evenly spaced points spanning the padded x range of :func:`axis_ranges`.
 
-    >>> g = default_grid([2.0]); g[0], g[-1], g.size
+    >>> g = default_grid([2.0]); float(g[0]), float(g[-1]), g.size
     (1.0, 3.0, 400)
     """
     x = _finite_1d(x, "x")
@@ -153,23 +159,32 @@ def create_features_figure(
     """
     _check_result(result)
     actives = result.active_features
-    grid = _plot_grid(result, grid, _breakpoints(actives))
+    breaks = _breakpoints(actives)
+    mirrors = [
+        (k, source, mirror)
+        for k, a in enumerate(actives)
+        if a.feature.kind == "reflection"
+        for source, mirror in a.feature.mirrors
+    ]
+    # Unlike the fit figure (the click canvas), this one widens to show every reflection.
+    shown_x = [result.x, breaks] + [np.array([s, 2 * m - s]) for _, s, m in mirrors]
+    x_range = _padded(np.concatenate(shown_x), X_PAD, single=1.0)
+    grid = _plot_grid(result, grid, breaks, x_range)
     curves = result.feature_curves(grid)
+    y_range = _padded(np.concatenate([curves.ravel(), result.y, [0.0]]), Y_PAD, single=1.0)
     height = float(np.max(np.abs(curves))) if curves.size else 0.0
     traces = [_dictionary_trace(result, grid, height or 1.0)] if show_dictionary else []
-    notes: list[dict] = []
     per_kind: dict[str, int] = {}
     for k, active in enumerate(actives):
         kind = active.feature.kind
         per_kind[kind] = per_kind.get(kind, -1) + 1
         traces += _feature_traces(active, grid, curves[:, k], per_kind[kind], f"feature {k}")
-        if kind == "reflection":
-            for source, mirror in active.feature.mirrors:
-                traces.append(_mirror_trace(active, source, mirror, f"feature {k}"))
-                notes += _mirror_annotations(source, mirror)
+    notes: list[dict] = []
+    for k, source, mirror in mirrors:
+        depth = _arc_depth(grid, curves[:, k], source, 2 * mirror - source, y_range)
+        traces.append(_mirror_trace(actives[k], source, mirror, depth, f"feature {k}"))
+        notes += _mirror_annotations(source, mirror, depth)
     traces.append(_data_trace(result, faint=True))
-    x_range, _ = axis_ranges(result.x, result.y)
-    y_range = _padded(np.concatenate([curves.ravel(), result.y, [0.0]]), Y_PAD, single=1.0)
     title = f"Selected features z·φ(x): {len(actives)} of {result.dictionary.size}"
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
     return go.Figure(traces, layout)
@@ -208,12 +223,13 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
     layout = figure_layout(
         f"Coefficients z: {len(actives)} nonzero",
         (0.4, len(actives) + 0.6),
-        None,
-        "feature",
+        _padded(np.append(coefs, 0.0), Y_PAD, single=1.0),
+        "feature (number and breakpoints)",
         "z",
         annotations=[] if actives else [{"text": empty, "showarrow": False}],
     )
-    layout["xaxis"].update(tickvals=positions, ticktext=[str(int(p)) for p in positions])
+    ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in enumerate(actives, start=1)]
+    layout["xaxis"].update(tickvals=positions, ticktext=ticks, tickfont={"size": 14})
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
     return go.Figure(traces, layout)
 
@@ -259,41 +275,64 @@ def feature_name(kind: str, label: str) -> str:
     return label if label.startswith(words) else f"{words}: {label}"
 
 
-def _mirror_trace(active: ActiveFeature, source: float, mirror: float, group: str):
-    """The reflection construction on the x axis, up to the curve at the image."""
+def _mirror_trace(
+    active: ActiveFeature, source: float, mirror: float, depth: float, group: str
+) -> go.Scatter:
+    """The reflection construction: ``x_s``, ``x_m`` and the image ``2 x_m - x_s`` on the
+    axis, a dotted riser from the image to the curve, and an arc from ``x_s`` to the image
+    below the axis (its arrow head is an annotation)."""
     image = 2.0 * mirror - source
     top = float(active.coef * active.feature.evaluate(np.array([image]))[0])
+    arc_x, arc_y = _arc(source, image, depth)
     color = KIND_COLORS["reflection"]
+    n_arc = arc_x.size
     return go.Scatter(
-        x=[source, mirror, image, None, image, image],
-        y=[0.0, 0.0, 0.0, None, 0.0, top],
+        x=[source, mirror, image, None, image, image, None, *arc_x],
+        y=[0.0, 0.0, 0.0, None, 0.0, top, None, *arc_y],
         name=f"mirror {_mirror_text(source, mirror)}",
         mode="lines+markers+text",
         legendgroup=group,
         showlegend=False,
-        text=["x_s", "x_m", "image", "", "", ""],
-        textposition="bottom center",
-        textfont={"color": color, "size": 15},
-        line={"color": color, "width": 1.5, "dash": "dot"},
+        text=["x<sub>s</sub>", "x<sub>m</sub>", "image"] + [""] * (4 + n_arc),
+        textposition="top center",
+        textfont={"color": color, "size": 16},
+        line={"color": color, "width": 2, "dash": "dot"},
         marker={
-            "size": [12, 16, 14, 0, 0, 0],
+            "size": [13, 18, 16] + [0] * (4 + n_arc),
             "color": color,
-            "symbol": ["circle-open", "line-ns-open", "star", "circle", "circle", "circle"],
-            "line": {"width": 2, "color": color},
+            "symbol": ["circle-open", "line-ns-open", "star"] + ["circle"] * (4 + n_arc),
+            "line": {"width": 2.5, "color": color},
         },
         hoverinfo="skip",
     )
 
 
-def _mirror_annotations(source: float, mirror: float) -> list[dict]:
-    """An arrow from ``x_s`` to its image and the sentence above ``x_m``."""
+def _arc(source: float, image: float, depth: float) -> tuple[NDArray, NDArray]:
+    t = np.linspace(0.0, 1.0, ARC_POINTS)
+    return source + t * (image - source), -depth * np.sin(np.pi * t)
+
+
+def _arc_depth(grid: NDArray, curve: NDArray, a: float, b: float, y_range) -> float:
+    """How far the arc dips below the axis (negative: it rises above), on the side of
+    the axis that the feature's curve leaves free between ``a`` and ``b``."""
+    inside = (grid >= min(a, b)) & (grid <= max(a, b))
+    below_free = not inside.any() or float(np.mean(curve[inside])) >= 0
+    span = y_range[1] - y_range[0]
+    if below_free:
+        return min(0.6 * -y_range[0], 0.2 * span)
+    return -min(0.6 * y_range[1], 0.2 * span)
+
+
+def _mirror_annotations(source: float, mirror: float, depth: float) -> list[dict]:
+    """The arrow head at the image and the sentence at the bottom of the arc."""
     color = KIND_COLORS["reflection"]
-    arrow = {"x": 2.0 * mirror - source, "y": 0.0, "ax": source, "ay": 0.0, "axref": "x"}
-    arrow.update(ayref="y", showarrow=True, arrowhead=3, arrowsize=1.3, arrowwidth=2)
-    arrow.update(arrowcolor=color, text="", standoff=4, startstandoff=4)
-    label = {"x": mirror, "y": 0.0, "yshift": 28, "showarrow": False, "font": {"color": color}}
-    label.update(text=_mirror_text(source, mirror), bgcolor="rgba(255, 255, 255, 0.8)")
-    return [arrow, label]
+    arc_x, arc_y = _arc(source, 2.0 * mirror - source, depth)
+    head = {"x": arc_x[-1], "y": arc_y[-1], "ax": arc_x[-3], "ay": arc_y[-3], "axref": "x"}
+    head.update(ayref="y", showarrow=True, arrowhead=3, arrowsize=1.6, arrowwidth=2)
+    head.update(arrowcolor=color, text="")
+    label = {"x": mirror, "y": -depth, "showarrow": False, "font": {"color": color}}
+    label.update(text=_mirror_text(source, mirror), bgcolor="rgba(255, 255, 255, 0.85)")
+    return [head, label]
 
 
 def _mirror_text(source: float, mirror: float) -> str:
@@ -355,6 +394,12 @@ def _vertical_lines(
     )
 
 
+def _short_breaks(active: ActiveFeature) -> str:
+    return ", ".join(fmt(b) for b in active.feature.breakpoints[:3]) + (
+        ", ..." if len(active.feature.breakpoints) > 3 else ""
+    )
+
+
 def _hover(active: ActiveFeature) -> str:
     ties = f"{active.n_ties} tied candidate{'s' * (active.n_ties != 1)}"
     return f"{active.feature.label}<br>z = {active.coef:.4g}<br>{ties}"
@@ -394,14 +439,17 @@ def _padded(values: NDArray, pad: float, single: float) -> tuple[float, float]:
     return round(float(tidy_lo), max(digits, 0)), round(float(tidy_hi), max(digits, 0))
 
 
-def _plot_grid(result: FitResult, grid: object, breaks: NDArray) -> NDArray[np.float64]:
-    """The given grid (validated), or the default grid refined at every breakpoint."""
+def _plot_grid(
+    result: FitResult, grid: object, breaks: NDArray, x_range: tuple[float, float] | None = None
+) -> NDArray[np.float64]:
+    """The given grid (validated), or an even grid over ``x_range`` (default: the data's)
+    refined at every breakpoint."""
     if grid is not None:
         grid = _finite_1d(grid, "grid")
         if grid.size < 2 or np.any(np.diff(grid) <= 0):
             raise ValueError("grid must be increasing with at least 2 points")
         return grid
-    base = default_grid(result.x)
+    base = default_grid(result.x) if x_range is None else np.linspace(*x_range, GRID_SIZE)
     breaks = breaks[(breaks > base[0]) & (breaks < base[-1])]
     # A point just left of each breakpoint draws jumps (sign/threshold) as vertical lines.
     left = np.nextafter(breaks, -np.inf)

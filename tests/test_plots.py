@@ -249,12 +249,23 @@ def test_reflection_construction(case, request):
             (trace,) = [t for t in fig.data if t.name.startswith("mirror ")]
             assert list(trace.x[:3]) == [source, mirror, image]
             assert list(trace.y[:3]) == [0.0, 0.0, 0.0]
-            assert list(trace.text[:3]) == ["x_s", "x_m", "image"]
+            assert list(trace.text[:3]) == ["x<sub>s</sub>", "x<sub>m</sub>", "image"]
             assert image in active.feature.breakpoints
             sentence = [t for t in texts if t and "mirrored at" in t]
             assert sentence == [trace.name.removeprefix("mirror ")]
-            arrows = [a for a in fig.layout.annotations if a.showarrow]
-            assert [(a.ax, a.x) for a in arrows] == [(source, image)]
+            # An arc from x_s to the image (where the arrow head is), on one side of the
+            # axis, inside the plot.
+            arc_x = np.asarray(trace.x[7:], dtype=float)
+            arc_y = np.asarray(trace.y[7:], dtype=float)
+            assert (arc_x[0], arc_x[-1]) == pytest.approx((source, image))
+            assert np.all(arc_y <= 1e-12) or np.all(arc_y >= -1e-12)
+            y_lo, y_hi = fig.layout.yaxis.range
+            assert y_lo < arc_y.min() and arc_y.max() < y_hi
+            (arrow,) = [a for a in fig.layout.annotations if a.showarrow]
+            assert (arrow.x, arrow.y) == pytest.approx((image, 0.0))
+            # The figure widens to show the whole construction.
+            x_lo, x_hi = fig.layout.xaxis.range
+            assert x_lo < min(source, image) and max(source, image) < x_hi
 
 
 def test_opt_reflection_sentence(opt4):
@@ -344,6 +355,11 @@ def test_coefficients_stem_plot(opt4):
             assert actives[k].feature.label in hover
             assert f"{actives[k].n_ties} tied" in hover
     assert list(fig.layout.xaxis.tickvals) == list(range(1, len(actives) + 1))
+    assert fig.layout.xaxis.ticktext[0] == "1<br>" + ", ".join(
+        fmt(b) for b in actives[0].feature.breakpoints
+    )
+    y_lo, y_hi = fig.layout.yaxis.range
+    assert y_lo < min(0, *stems[:, 1]) and max(0, *stems[:, 1]) < y_hi
 
 
 def test_coefficients_without_features(flat):
@@ -378,8 +394,7 @@ def test_network_figure_tree_units(steps):
     fig = create_network_figure(steps)
     (unit,) = steps.network.units
     assert list(_trace(fig, "weights").text) == [
-        "",
-        f"a = {fmt(unit.amplitude)}, α = {fmt(unit.alpha)}",
+        f"a = {fmt(unit.amplitude)}, α = {fmt(unit.alpha)}"
     ]
     assert "steps at 0" in _trace(fig, "hidden").text[0]
 
