@@ -54,6 +54,7 @@ AXIS = {
     "showline": True,
     "linecolor": INK,
     "ticks": "outside",
+    "automargin": True,
 }
 #: Layout shared by every figure. Built from plain settings on the tiny ``"none"`` template:
 #: applying ``plotly_white`` costs ~20 ms per figure and ~10 ms more to serialize.

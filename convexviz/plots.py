@@ -224,12 +224,14 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
         f"Coefficients z: {len(actives)} nonzero",
         (0.4, len(actives) + 0.6),
         _padded(np.append(coefs, 0.0), Y_PAD, single=1.0),
-        "feature (number and breakpoints)",
+        "feature: number and breakpoints",
         "z",
         annotations=[] if actives else [{"text": empty, "showarrow": False}],
     )
     ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in enumerate(actives, start=1)]
     layout["xaxis"].update(tickvals=positions, ticktext=ticks, tickfont={"size": 14})
+    layout["xaxis"]["title"]["standoff"] = 12
+    layout["margin"] = dict(layout["margin"], b=100)  # two-line tick labels
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
     return go.Figure(traces, layout)
 
