@@ -35,6 +35,7 @@ over (and the fit says so).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from dataclasses import dataclass
 import cvxpy as cp
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 import scipy.optimize
 from numpy.typing import NDArray
 
@@ -53,6 +55,12 @@ CVXPY_SOLVERS = ("CLARABEL", "SCS")
 
 #: The ``FAST`` answer is accepted only if its duality gap is below this times the objective.
 GAP_RTOL = 1e-9
+
+try:  # single-threaded BLAS for our small matrices (see _single_threaded_blas)
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover - optional
+    ThreadpoolController = None
+_BLAS_CONTROLLER = None
 
 #: Coefficients below this fraction of ``max |z|`` are treated as zero.
 ZERO_TOL = 1e-6
@@ -252,17 +260,16 @@ def dual_interior_point(
     yv = yc / t
     h = beta / (a * t)
     nu = np.zeros(n)
-    s = np.full(2 * m, h)  # slack of G nu <= h (nu = 0 is strictly feasible)
-    lam = np.ones(2 * m)
+    sgn = np.array([[1.0], [-1.0]])  # G nu = (A^T nu, -A^T nu): rows of the (2, M) arrays
+    s = np.full((2, m), h)  # slack of G nu <= h (nu = 0 is strictly feasible)
+    lam = np.ones((2, m))
     y_scale = 1.0 + float(np.linalg.norm(yv))
     converged = False
     mu = np.inf
     for _ in range(max_iter):
-        c = B.T @ nu
-        lz = lam[:m] - lam[m:]
-        r_d = nu - yv + B @ lz
-        r_p = np.concatenate([c, -c]) + s - h
-        mu = float(lam @ s) / (2 * m)
+        r_d = nu - yv + B @ (lam[0] - lam[1])
+        r_p = sgn * (B.T @ nu) + s - h
+        mu = float(np.vdot(lam, s)) / (2 * m)
         if (
             2 * m * mu <= tol * (1.0 + 0.5 * float(nu @ nu))
             and np.linalg.norm(r_d) <= 1e2 * tol * y_scale
@@ -271,50 +278,46 @@ def dual_interior_point(
             converged = True
             break
         w = lam / s
-        Q = B * np.sqrt(w[:m] + w[m:])
+        Q = B * np.sqrt(w[0] + w[1])
         H = Q @ Q.T
-        H[np.diag_indices(n)] += 1.0
-        try:
-            factor = scipy.linalg.cho_factor(H, lower=True, check_finite=False)
-        except np.linalg.LinAlgError:  # scaling too extreme: we are as close as we get
+        H.flat[:: n + 1] += 1.0
+        factor, info = _potrf(H, lower=1, clean=0)
+        if info != 0:  # scaling too extreme for Cholesky: we are as close as we get
             converged = 2 * m * mu <= 1e3 * tol
             break
-
+        # Newton step: eliminating d_s = -r_p - G d_nu and d_lam = W (G d_nu + r_p) - r_c / s
+        # leaves (I + G^T W G) d_nu = -r_d - G^T (W r_p - r_c / s). Predictor, then corrector.
         r_c = lam * s
-        d_nu, d_lam, d_s = _newton(B, factor, w, s, r_d, r_p, r_c)
-        alpha = min(_max_step(lam, d_lam), _max_step(s, d_s))
-        mu_aff = float((lam + alpha * d_lam) @ (s + alpha * d_s)) / (2 * m)
+        d_nu, d_lam, d_s = _newton(B, factor, w, s, sgn, r_d, r_p, r_c)
+        alpha = _max_step(lam, d_lam, s, d_s)
+        mu_aff = float(np.vdot(lam + alpha * d_lam, s + alpha * d_s)) / (2 * m)
         sigma = (mu_aff / mu) ** 3
-        d_nu, d_lam, d_s = _newton(B, factor, w, s, r_d, r_p, r_c + d_lam * d_s - sigma * mu)
-        alpha = 0.99 * min(_max_step(lam, d_lam), _max_step(s, d_s))
+        r_c = r_c + d_lam * d_s - sigma * mu
+        d_nu, d_lam, d_s = _newton(B, factor, w, s, sgn, r_d, r_p, r_c)
+        alpha = 0.99 * _max_step(lam, d_lam, s, d_s)
         nu = nu + alpha * d_nu
         lam = lam + alpha * d_lam
         s = s + alpha * d_s
     if not converged or not np.all(np.isfinite(lam)):
         raise ArithmeticError(f"interior-point method did not converge (mu = {mu:.1e})")
-    return (lam[:m] - lam[m:]) * (t / a)
+    return (lam[0] - lam[1]) * (t / a)
 
 
-def _newton(B, factor, w, s, r_d, r_p, r_c) -> tuple[NDArray, NDArray, NDArray]:
-    """One Newton direction ``(d_nu, d_lam, d_s)`` for the complementarity target ``r_c``.
+_potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(("potrf", "potrs"), (np.zeros(1),))
 
-    Eliminating ``d_s = -r_p - G d_nu`` and ``d_lam = W (G d_nu + r_p) - r_c / s``
-    (``W = lam / s``) leaves ``(I + G^T W G) d_nu = -r_d - G^T (W r_p - r_c / s)``.
-    """
-    m = B.shape[1]
+
+def _newton(B, factor, w, s, sgn, r_d, r_p, r_c) -> tuple[NDArray, NDArray, NDArray]:
+    """One Newton direction ``(d_nu, d_lam, d_s)`` for the complementarity target ``r_c``."""
     g = w * r_p - r_c / s
-    d_nu = scipy.linalg.cho_solve(factor, -r_d - B @ (g[:m] - g[m:]), check_finite=False)
-    bd = B.T @ d_nu
-    g_d = np.concatenate([bd, -bd])
+    d_nu, _ = _potrs(factor, -r_d - B @ (g[0] - g[1]), lower=1)
+    g_d = sgn * (B.T @ d_nu)
     return d_nu, w * (g_d + r_p) - r_c / s, -r_p - g_d
 
 
-def _max_step(v: NDArray, dv: NDArray) -> float:
-    """Largest ``alpha <= 1`` with ``v + alpha dv >= 0``."""
-    neg = dv < 0
-    if not np.any(neg):
-        return 1.0
-    return min(1.0, float(np.min(-v[neg] / dv[neg])))
+def _max_step(lam: NDArray, d_lam: NDArray, s: NDArray, d_s: NDArray) -> float:
+    """Largest ``alpha <= 1`` keeping ``lam + alpha d_lam`` and ``s + alpha d_s`` >= 0."""
+    worst = max(float(np.max(-d_lam / lam)), float(np.max(-d_s / s)))
+    return 1.0 if worst <= 1.0 else 1.0 / worst
 
 
 def _active_set(
@@ -381,6 +384,21 @@ def _fast_for(A: NDArray, y: NDArray, reuse: bool) -> _FastLasso:
     return _cached(_FAST_CACHE, _FastLasso, A, y, reuse)
 
 
+def _single_threaded_blas():
+    """Context manager limiting BLAS to one thread (no-op without ``threadpoolctl``).
+
+    Our matrices are tiny (``n_samples <= 200`` rows): OpenBLAS threads give no speed-up,
+    and on a busy 2-core machine their spin-waiting made a 15 ms solve take 200-800 ms
+    (BENCHMARKS.md). The controller is created once (~7 ms); entering costs ~20 us.
+    """
+    global _BLAS_CONTROLLER
+    if ThreadpoolController is None:
+        return contextlib.nullcontext()
+    if _BLAS_CONTROLLER is None:
+        _BLAS_CONTROLLER = ThreadpoolController()
+    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+
+
 def solve_lasso(
     A: NDArray,
     y: NDArray,
@@ -434,11 +452,12 @@ def solve_lasso(
     errors = []
     for name in order:
         try:
-            if name == "FAST":
-                z, bias, status = _fast_for(A, y, reuse).solve(beta)
-            else:
-                z, bias, status = _problem_for(A, y, reuse).solve(beta, name)
-                z, bias = polish(A, y, z, bias, beta)
+            with _single_threaded_blas():
+                if name == "FAST":
+                    z, bias, status = _fast_for(A, y, reuse).solve(beta)
+                else:
+                    z, bias, status = _problem_for(A, y, reuse).solve(beta, name)
+                    z, bias = polish(A, y, z, bias, beta)
         except (cp.SolverError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             errors.append(f"{name}: {exc}")
             continue
@@ -513,6 +532,29 @@ def _nnls_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
     if not np.all(np.isfinite(c)) or misfit > 1e-8 * max(float(np.linalg.norm(target)), 1e-300):
         return None
     c = np.where(c > ZERO_TOL * max(float(c.max(initial=0.0)), 1e-300), c, 0.0)
+    keep = c > 0
+    support, sigma, c, cols = support[keep], sigma[keep], c[keep], cols[:, keep]
+    # NNLS may leave a (numerically) dependent column: Caratheodory steps remove it.
+    for _ in range(support.size):
+        _, sv, vt = np.linalg.svd(cols, full_matrices=True)
+        rank = int(np.sum(sv > 1e-10 * sv[0])) if sv.size and sv[0] > 0 else 0
+        if rank >= support.size:
+            break
+        d = vt[-1]
+        d = d if d.sum() >= 0 else -d  # do not increase sum(c) = ||z||_1
+        pos = d > 1e-12 * float(np.abs(d).max())
+        if not np.any(pos):
+            d, pos = -d, -d > 1e-12 * float(np.abs(d).max())
+        ratios = np.where(pos, c / np.where(pos, d, 1.0), np.inf)
+        j = int(np.argmin(ratios))
+        c = c - ratios[j] * d
+        keep = np.arange(c.size) != j
+        support, sigma, c, cols = (
+            support[keep],
+            sigma[keep],
+            np.maximum(c[keep], 0.0),
+            cols[:, keep],
+        )
     out = np.zeros_like(z)
     out[support] = sigma * c
     return out
