@@ -7,6 +7,7 @@ Streamlit. The app state is one :class:`convexviz.urlstate.AppState`; the URL mi
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import replace
 
 import numpy as np
@@ -64,7 +65,6 @@ ss = st.session_state
 if "app" not in ss:
     ss.app, ss.notices = urlstate.decode(st.query_params.to_dict())
     ss.gen, ss.seq, ss.history, ss.ranges, ss.data_error = 0, 0, [], None, ""
-    ss.w_typed = urlstate.format_points(ss.app.points)
 
 
 def set_app(**changes: object) -> None:
@@ -79,11 +79,9 @@ def set_points(points: tuple, from_canvas: bool = False, preset: str = "", undo:
         ss.gen += 1
         points = protocol.sanitize_points(points)
     set_app(points=tuple(points), preset=preset)
-    ss.w_typed, ss.data_error, ss.ranges = (
-        urlstate.format_points(points),
-        "",
-        (ss.ranges if from_canvas else None),
-    )
+    ss.data_error = ""
+    if not from_canvas:
+        ss.ranges = None
 
 
 def on_canvas_edit() -> None:
@@ -99,10 +97,11 @@ def on_preset() -> None:
     if (p := PRESETS.get(ss.w_preset)) is not None:
         set_points(p.points, preset=p.name)
         set_app(activation=p.activation, depth=p.depth, beta=p.beta)
+    ss.w_preset = None  # an action, not a setting: the same preset can be loaded again
 
 
-def on_typed() -> None:
-    points, problems = urlstate.parse_points_param(ss.w_typed.replace(" ", ""))
+def on_typed(key: str) -> None:
+    points, problems = urlstate.parse_points_param(ss[key].replace(" ", ""))
     if points and not problems:
         set_points(points)
     else:
@@ -195,7 +194,17 @@ with st.sidebar:
         use_container_width=True,
         on_click=lambda: set_points(urlstate.DEFAULT_STATE.points),
     )
-    st.text_input("Points as x:y, comma separated", key="w_typed", on_change=on_typed)
+    # A new box whenever the points change: writing into a widget that a canvas-only
+    # (fragment) run does not redraw would make the browser send the old text back.
+    text = urlstate.format_points(ss.app.points)
+    typed_key = f"w_typed_{zlib.crc32(text.encode())}"
+    st.text_input(
+        "Points as x:y, comma separated",
+        text,
+        key=typed_key,
+        on_change=on_typed,
+        args=(typed_key,),
+    )
     st.file_uploader(
         "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
     )
@@ -243,6 +252,8 @@ def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -
     )
     for note in appview.theory_notes(s.activation, s.depth):
         st.markdown(f"- {note}")
+    if (preset := PRESETS.get(s.preset)) is not None:
+        st.caption(f"Data set {preset.title}: {preset.description}")
     if result is None:
         st.info(problem)
         return

@@ -125,7 +125,7 @@ class Canvas {
       name: "active features",
       legendgroup: "features",
       showlegend: i === 0,
-      line: { color: COLORS.features[i % COLORS.features.length], width: 2, dash: "dot" },
+      line: { color: f.color || COLORS.features[i % COLORS.features.length], width: 2, dash: "dot" },
       opacity: 0.55,
       hoverinfo: "skip",
     }));
@@ -331,8 +331,8 @@ class Canvas {
     if (!this.dirty) this.dirtySince = startedAt;
     this.dirty = true;
     this.root.dataset.points = JSON.stringify(this.points);
+    if (!this.inflight) this.send(); // first send, then draw: the reply is the slow part
     this.drawPoints(); // optimistic: the student sees the change at once
-    if (!this.inflight) this.send();
   }
 
   send(retryMs = RESEND_MS) {

@@ -1,0 +1,130 @@
+"""Click-to-redraw latency of the canvas in a real browser (DESIGN.md §7).
+
+Starts ``streamlit run app.py`` on a free loopback port, opens it in Debian chromium via
+Playwright, loads N = 20 random points with ReLU depth 3, then clicks 20 times at empty
+spots (one click at a time). For each click it takes the time from the click to the moment
+the canvas has drawn the fit that acknowledges it (the browser records both instants with
+``performance.now()``; see ``window.__convexviz.latencies`` in ``canvas.js``), and prints the
+median and 90th percentile. Target: median <= 150 ms, p90 <= 300 ms.
+
+    python benchmarks/bench_browser.py [--clicks 20] [--points 20] [--depth 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from convexviz.datasets import random_points  # noqa: E402
+from convexviz.urlstate import format_points  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-dev-shm-usage",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1",
+           "--browser.gatherUsageStats", "false"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clicks", type=int, default=20)
+    parser.add_argument("--points", type=int, default=20)
+    parser.add_argument("--depth", type=int, default=3)
+    parser.add_argument("--activation", default="relu")
+    args = parser.parse_args()
+
+    points = random_points(args.points, seed=3)
+    query = (f"?pts={format_points(points)}&act={args.activation}&depth={args.depth}"
+             "&beta=0.001")  # fmt: skip
+    port = free_port()
+    server = start_server(port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path=os.environ.get("CONVEXVIZ_CHROMIUM", "/usr/bin/chromium"),
+                args=CHROMIUM_ARGS,
+            )
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/{query}")
+            canvas = page.locator(".st-key-canvas .cvz-canvas[data-ready='1']")
+            canvas.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            box = page.locator(".st-key-canvas .nsewdrag").bounding_box()
+            # Spread over the lower part of the plot (the legend sits top left).
+            xs = np.linspace(0.05, 0.95, args.clicks)
+            ys = 0.55 + 0.4 * ((np.arange(args.clicks) * 7) % args.clicks) / args.clicks
+            for k, (fx, fy) in enumerate(zip(xs, ys, strict=True), start=1):
+                page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+                page.wait_for_function(
+                    f"(window.__convexviz.latencies.length >= {k})", timeout=30_000
+                )
+                page.wait_for_timeout(150)  # let the rest of the page settle
+            latencies = [e["ms"] for e in page.evaluate("window.__convexviz.latencies")]
+            resent = page.evaluate("window.__convexviz.resent")
+            browser.close()
+    finally:
+        server.kill()
+        server.wait()
+    report(latencies, args, resent)
+
+
+def report(latencies: list[float], args: argparse.Namespace, resent: int) -> None:
+    data = np.array(latencies)
+    median, p90 = float(np.median(data)), float(np.percentile(data, 90))
+    rows = [
+        ("clicks", f"{len(data)}"),
+        ("points (start)", f"{args.points}"),
+        ("network", f"{args.activation}, depth {args.depth}"),
+        ("median click-to-redraw", f"{median:.0f} ms  (target <= 150)"),
+        ("p90 click-to-redraw", f"{p90:.0f} ms  (target <= 300)"),
+        ("min / max", f"{data.min():.0f} / {data.max():.0f} ms"),
+        ("mean", f"{statistics.fmean(data):.0f} ms"),
+        ("snapshots resent", f"{resent}"),
+    ]
+    width = max(len(k) for k, _ in rows)
+    print("| measure".ljust(width + 2) + " | value |")
+    print("|" + "-" * (width + 2) + "|-------|")
+    for key, value in rows:
+        print(f"| {key.ljust(width)} | {value} |")
+    print("all (ms):", " ".join(f"{v:.0f}" for v in data))
+
+
+if __name__ == "__main__":
+    main()
