@@ -20,6 +20,7 @@ readable ``label`` and, for reflections, the mirror construction
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -157,19 +158,29 @@ def chain_breakpoints(feature: ChainFeature) -> tuple[float, ...]:
 
     Each layer ``sigma(s (g - c))`` can only add kinks where ``g(x) = c``; we track ``g`` as
     knots, values and the two end slopes, add the crossings, and finally keep the knots
-    where the slope really changes.
+    where the slope really changes. Memoized: the app rebuilds the same features on every
+    refit (BENCHMARKS.md).
     """
+    if len(feature.signs) == 1 and feature.signs[0] != 0:  # sigma(s (x - c)): one kink, at c
+        return (float(feature.offsets[0]),)
+    return _chain_breakpoints(feature.activation, feature.signs, feature.offsets, feature.leak)
+
+
+@functools.lru_cache(maxsize=8192)
+def _chain_breakpoints(
+    activation: str, signs: tuple[float, ...], offsets: tuple[float, ...], leak: float
+) -> tuple[float, ...]:
     knots = np.array([0.0])
     values = np.array([0.0])
     left, right = 1.0, 1.0  # slopes of g_0(x) = x beyond the knots
-    act = get_activation(feature.activation)
-    for s, c in zip(feature.signs, feature.offsets, strict=True):
+    act = get_activation(activation)
+    for s, c in zip(signs, offsets, strict=True):
         knots, values = _add_crossings(knots, values, left, right, c)
         u_left = _far_sign(values[0] - c, -left)
         u_right = _far_sign(values[-1] - c, right)
-        left = _slope_factor(feature.activation, s * u_left, feature.leak) * s * left
-        right = _slope_factor(feature.activation, s * u_right, feature.leak) * s * right
-        values = act(s * (values - c), feature.leak)
+        left = _slope_factor(activation, s * u_left, leak) * s * left
+        right = _slope_factor(activation, s * u_right, leak) * s * right
+        values = act(s * (values - c), leak)
     slopes = np.concatenate([[left], np.diff(values) / np.diff(knots), [right]])
     scale = 1.0 + np.max(np.abs(knots))
     kinks = np.abs(np.diff(slopes)) > 1e-9 * max(1.0, np.max(np.abs(slopes)))
@@ -231,21 +242,26 @@ def _slope_factor(activation: str, u_sign: float, leak: float) -> float:
 # Labels
 
 
+def _x_minus(c: float) -> str:
+    """``x - c`` written without a double sign (``x + 1`` for ``c = -1``)."""
+    return f"x - {fmt(c)}" if fmt(c)[0] != "-" else f"x + {fmt(-c)}"
+
+
 def _chain_label(f: ChainFeature) -> str:
     b = f.breakpoints
     if f.kind in ("ramp", "vee") and f.depth == 2:
         c, s = f.offsets[0], f.signs[0]
         if f.activation == "abs":
-            return f"vee |x - {fmt(c)}|"
-        inner = f"x - {fmt(c)}" if s > 0 else f"{fmt(c)} - x"
+            return f"vee |{_x_minus(c)}|"
+        inner = _x_minus(c) if s > 0 else f"{fmt(c)} - x"
         prefix = "leaky ramp" if f.activation == "leaky_relu" else "ramp"
         return f"{prefix} ({inner})+"
     where = ", ".join(fmt(t) for t in b) if b else "none"
     if f.kind == "vee" and len(b) == 1:
-        return f"vee |x - {fmt(b[0])}|"
+        return f"vee |{_x_minus(b[0])}|"
     if f.kind == "ramp" and len(b) == 1:
         left, at, right = f.evaluate(np.array([b[0] - 1.0, b[0], b[0] + 1.0]))
-        inner = f"x - {fmt(b[0])}" if abs(right - at) > abs(left - at) else f"{fmt(b[0])} - x"
+        inner = _x_minus(b[0]) if abs(right - at) > abs(left - at) else f"{fmt(b[0])} - x"
         return f"ramp ({inner})+"
     if f.kind == "capped_ramp":
         return f"capped ramp {fmt(b[0])} to {fmt(b[-1])}" if len(b) == 2 else f"capped ramp {where}"
