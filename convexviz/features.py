@@ -244,7 +244,10 @@ def _slope_factor(activation: str, u_sign: float, leak: float) -> float:
 
 def _x_minus(c: float) -> str:
     """``x - c`` written without a double sign (``x + 1`` for ``c = -1``)."""
-    return f"x - {fmt(c)}" if fmt(c)[0] != "-" else f"x + {fmt(-c)}"
+    text = fmt(c)
+    if text == "0":
+        return "x"
+    return f"x + {fmt(-c)}" if text[0] == "-" else f"x - {text}"
 
 
 def _chain_label(f: ChainFeature) -> str:
@@ -264,11 +267,14 @@ def _chain_label(f: ChainFeature) -> str:
         inner = _x_minus(b[0]) if abs(right - at) > abs(left - at) else f"{fmt(b[0])} - x"
         return f"ramp ({inner})+"
     if f.kind == "capped_ramp":
-        return f"capped ramp {fmt(b[0])} to {fmt(b[-1])}" if len(b) == 2 else f"capped ramp {where}"
+        if len(b) == 2:
+            return f"capped ramp {fmt(b[0])} to {fmt(b[-1])}"
+        return f"capped ramp {where}"
     if f.kind == "reflection" and f.mirrors:
         source, mirror = f.mirrors[0]
         image = 2 * mirror - source
-        return f"reflection: {fmt(source)} mirrored at {fmt(mirror)} -> {fmt(image)}; breaks {where}"
+        mirror_text = f"{fmt(source)} mirrored at {fmt(mirror)} -> {fmt(image)}"
+        return f"reflection: {mirror_text}; breaks {where}"
     if f.kind == "midpoint":
         return f"midpoint: breaks {where}"
     return f"{f.kind.replace('_', ' ')}: breaks {where}"
