@@ -62,6 +62,10 @@ except ImportError:  # pragma: no cover - optional
     ThreadpoolController = None
 _BLAS_CONTROLLER = None
 
+#: A beta-only change tries this many active-set steps from the previous answer, then the
+#: interior-point method (a few steps cover a slider move; a big jump is faster by IPM).
+WARM_START_STEPS = 6
+
 #: Coefficients below this fraction of ``max |z|`` are treated as zero.
 ZERO_TOL = 1e-6
 
@@ -216,7 +220,7 @@ class _FastLasso:
             return np.zeros(m), float(self.y.mean()), cp.OPTIMAL
         z = None
         if self.last is not None:  # warm start: active set from the previous answer
-            z = _active_set(self.Ac, self.yc, beta, self.last)
+            z = _active_set(self.Ac, self.yc, beta, self.last, max_iter=WARM_START_STEPS)
         if z is None:
             z_ipm = dual_interior_point(self.Ac, self.yc, beta)
             z, _ = polish(self.A, self.y, z_ipm, 0.0, beta)
@@ -611,15 +615,15 @@ def _solve_on_support(cols: NDArray, yc: NDArray, beta: float, sigma: NDArray) -
 
 
 def _kkt_on_support(cols: NDArray, yc: NDArray, beta: float, sigma: NDArray) -> NDArray | None:
-    """Solve ``cols^T (yc - cols z) = beta sigma`` (``None`` if singular), with one step of
-    iterative refinement."""
+    """Solve ``cols^T (yc - cols z) = beta sigma`` by Cholesky, with one step of iterative
+    refinement; ``None`` if the Gram matrix is singular (condition above about ``1e13``)."""
     gram = cols.T @ cols
-    if np.linalg.cond(gram) > 1e13:
+    factor, info = _potrf(gram, lower=1, clean=0)
+    diag = np.abs(np.diagonal(factor))
+    if info != 0 or not diag.size or diag.min() < 3e-7 * diag.max():
         return None
-    try:
-        z_s = np.linalg.solve(gram, cols.T @ yc - beta * sigma)
-        defect = cols.T @ (yc - cols @ z_s) - beta * sigma
-        z_s = z_s + np.linalg.solve(gram, defect)
-    except np.linalg.LinAlgError:
-        return None
+    z_s, _ = _potrs(factor, cols.T @ yc - beta * sigma, lower=1)
+    defect = cols.T @ (yc - cols @ z_s) - beta * sigma
+    correction, _ = _potrs(factor, defect, lower=1)
+    z_s = z_s + correction
     return z_s if np.all(np.isfinite(z_s)) else None
