@@ -176,11 +176,15 @@ class Canvas {
       yaxis: axis(r.y, "y"),
       showlegend: true,
       // Inside the plot: an outside legend would shift the axes and clicks would land off.
+      // One row at the top; the y range has headroom for it (protocol.LEGEND_HEADROOM).
       legend: {
+        orientation: "h",
         x: 0.01,
         y: 0.99,
         xanchor: "left",
         yanchor: "top",
+        itemclick: false,
+        itemdoubleclick: false,
         bgcolor: "rgba(255,255,255,0.85)",
         bordercolor: "#e0e0e0",
         borderwidth: 1,

@@ -214,6 +214,9 @@ def _rounded(values: NDArray[np.float64]) -> list[float | None]:
     return [a if ok else None for a, ok in zip(r, finite.tolist(), strict=True)]
 
 
+#: Extra space above the data (fraction of the y span) for the legend row.
+LEGEND_HEADROOM = 0.15
+
 #: Ranges used while there are no points to measure.
 EMPTY_RANGES: Ranges = {"x": [-5.0, 5.0], "y": [-3.0, 3.0]}
 
@@ -224,10 +227,12 @@ def fresh_ranges(points: Points) -> Ranges:
         return {"x": list(EMPTY_RANGES["x"]), "y": list(EMPTY_RANGES["y"])}
     from ..plots import axis_ranges
 
-    x_range, y_range = axis_ranges(
+    x_range, (y0, y1) = axis_ranges(
         np.array([p[0] for p in points]), np.array([p[1] for p in points])
     )
-    return {"x": [float(v) for v in x_range], "y": [float(v) for v in y_range]}
+    # Headroom for the one-row legend at the top, so it never covers a point.
+    y1 += LEGEND_HEADROOM * (y1 - y0)
+    return {"x": [float(v) for v in x_range], "y": [float(y0), float(y1)]}
 
 
 def payload_for_fit(

@@ -1,0 +1,164 @@
+"""The Streamlit app's wiring, driven by AppTest (no browser; numerics are tested elsewhere)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from convexviz.datasets import PRESETS
+from convexviz.urlstate import DEFAULT_STATE, encode, format_points
+
+TIMEOUT = 120
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def params(at: AppTest) -> dict[str, str]:
+    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def texts(elements) -> list[str]:
+    return [str(e.value) for e in elements]
+
+
+def typed_box(at: AppTest):
+    (box,) = at.text_input
+    return box
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    return run()
+
+
+def test_app_runs_and_shows_the_main_parts(default_app):
+    at = default_app
+    assert not at.exception
+    assert not at.error
+    assert at.selectbox(key="w_act").value == "relu"
+    assert at.select_slider(key="w_depth").value == 3
+    assert at.select_slider(key="w_beta").value == pytest.approx(1e-3)
+    assert at.toggle(key="w_dict").value is False
+    assert {b.label for b in at.button} >= {"Random points", "Undo", "Reset"}
+    assert typed_box(at).value == format_points(DEFAULT_STATE.points)
+    assert any("min_{z" in e.value for e in at.latex)
+    assert any("neuron" in s and "solved in" in s for s in texts(at.success))
+    assert any("certified optimal" in c for c in texts(at.caption))
+    assert any("candidate features" in c for c in texts(at.caption))
+    assert any("[PROVED]" in m for m in texts(at.markdown))
+    assert {"Lasso optimum", "Rebuilt network objective"} <= {m.label for m in at.metric}
+
+
+def test_default_state_is_written_to_the_url(default_app):
+    assert params(default_app) == encode(DEFAULT_STATE)
+
+
+def test_session_state_of_the_app_is_picklable(default_app):
+    # enforceSerializableSessionState is off only because of a Streamlit 1.67 bug in keyed
+    # CCv2 components (see .streamlit/config.toml); everything the app stores must pickle.
+    for key in ("app", "notices", "gen", "seq", "history", "ranges", "data_error"):
+        pickle.dumps(default_app.session_state[key])
+
+
+def test_url_round_trip_restores_points_and_settings():
+    wanted = {"pts": "0:0,1:1,2:0,3:1.5", "act": "abs", "depth": "3", "beta": "0.01"}
+    at = run({**wanted, "dict": "1"})
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="w_act").value == "abs"
+    assert at.select_slider(key="w_depth").value == 3
+    assert at.select_slider(key="w_beta").value == pytest.approx(0.01)
+    assert at.toggle(key="w_dict").value is True
+    assert typed_box(at).value == wanted["pts"]
+    assert params(at) == {**wanted, "dict": "1"}
+
+
+def test_invalid_url_values_fall_back_with_a_visible_notice():
+    at = run({"pts": "1:2,oops", "act": "tanh", "depth": "x", "beta": "-3", "zzz": "1"})
+    assert not at.exception
+    notices = " ".join(texts(at.warning))
+    for word in ("pts", "tanh", "depth", "beta"):
+        assert word in notices
+    assert at.selectbox(key="w_act").value == DEFAULT_STATE.activation
+    assert params(at) == encode(DEFAULT_STATE)
+
+
+def test_preset_loads_points_and_settings():
+    at = run()
+    at.selectbox(key="w_preset").set_value("abs_reflection").run()
+    assert not at.exception
+    preset = PRESETS["abs_reflection"]
+    assert params(at)["pts"] == format_points(preset.points)
+    assert params(at)["act"] == "abs" and params(at)["preset"] == "abs_reflection"
+    assert at.selectbox(key="w_act").value == "abs"
+    assert at.selectbox(key="w_preset").value is None  # an action: can be chosen again
+    assert any(preset.title in c for c in texts(at.caption))
+    at.button[[b.label for b in at.button].index("Undo")].click().run()
+    assert params(at)["pts"] == format_points(DEFAULT_STATE.points)
+
+
+def test_typed_points_valid_and_invalid():
+    at = run()
+    typed_box(at).set_value("0:0, 1:2, 3:1").run()
+    assert not at.exception and not at.error
+    assert params(at)["pts"] == "0:0,1:2,3:1"
+    typed_box(at).set_value("0:0,1:banana").run()
+    assert not at.exception
+    (error,) = at.error
+    assert "Points not changed" in error.value and "banana" in error.value
+    assert params(at)["pts"] == "0:0,1:2,3:1"  # previous points kept
+    assert any("3 points" in s for s in texts(at.success))
+
+
+def test_random_points_reset_and_undo():
+    at = run()
+    at.number_input(key="w_n").set_value(7)
+    at.number_input(key="w_seed").set_value(5)
+    at.button[[b.label for b in at.button].index("Random points")].click().run()
+    assert not at.exception
+    assert len(params(at)["pts"].split(",")) == 7
+    at.button[[b.label for b in at.button].index("Reset")].click().run()
+    assert params(at)["pts"] == format_points(DEFAULT_STATE.points)
+    at.button[[b.label for b in at.button].index("Undo")].click().run()
+    assert len(params(at)["pts"].split(",")) == 7
+
+
+def test_unsupported_combination_explains_itself():
+    at = run()
+    at.selectbox(key="w_act").set_value("leaky_relu").run()
+    assert not at.exception
+    info = " ".join(texts(at.info))
+    assert "leaky_relu depth 3 is not supported" in info
+    assert params(at)["act"] == "leaky_relu" and params(at)["depth"] == "3"
+    at.select_slider(key="w_depth").set_value(2).run()
+    assert not at.exception and not any("not supported" in i for i in texts(at.info))
+    assert any("neuron" in s for s in texts(at.success))
+
+
+def test_too_few_points_and_too_large_dictionary_are_messages_not_crashes():
+    at = run({"pts": "1:1", "act": "relu", "depth": "3", "beta": "0.001"})
+    assert not at.exception
+    assert any("at least two points" in i for i in texts(at.info))
+    many = ",".join(f"{k}:{k % 3}" for k in range(60))
+    at = run({"pts": many, "act": "relu", "depth": "4", "beta": "0.001"})
+    assert not at.exception
+    assert any("No fit" in i and "points" in i for i in texts(at.info))
+
+
+def test_beta_and_depth_changes_update_the_url():
+    at = run()
+    options = at.select_slider(key="w_beta").options
+    at.select_slider(key="w_beta").set_value(0.1).run()
+    assert not at.exception and "0.1" in options
+    assert params(at)["beta"] == "0.1"
+    at.select_slider(key="w_depth").set_value(4).run()
+    assert params(at)["depth"] == "4"
+    assert any("reflection" in m for m in texts(at.markdown))
