@@ -3,9 +3,11 @@
 The package never imports Streamlit; ``app.py`` wires it to widgets.
 
 >>> from convexviz import Architecture, fit
->>> r = fit([0, 2, 6, 7], [0, 0, 3, 3], Architecture("relu", 3), beta=1e-3)
->>> [a.feature.kind for a in r.active_features]
-['capped_ramp']
+>>> r = fit([0, 2, 6, 7], [0, 0, 3, 3], Architecture("relu", 3), beta=0.1)
+>>> [a.feature.label for a in r.active_features]
+['ramp (x)+', 'ramp (x - 2)+', 'capped ramp 2 to 6']
+>>> bool(abs(r.network_objective - r.lasso.objective) < 1e-9)
+True
 """
 
 from .activations import ACTIVATIONS, get_activation

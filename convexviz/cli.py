@@ -133,7 +133,9 @@ def _summary(d: dict) -> str:
     if "note" in d:
         lines.append("note: " + d["note"])
     t = d["timings_ms"]
-    lines.append(f"time: build {t['build']:.1f} ms, solve {t['solve']:.1f} ms, total {t['total']:.1f} ms")
+    lines.append(
+        f"time: build {t['build']:.1f} ms, solve {t['solve']:.1f} ms, total {t['total']:.1f} ms"
+    )
     return "\n".join(lines)
 
 

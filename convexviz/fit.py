@@ -3,11 +3,14 @@
 >>> from convexviz import Architecture, fit
 >>> result = fit([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3], Architecture("relu", 3), beta=1e-3)
 >>> result.lasso.status, result.network.n_neurons
-('optimal', 2)
+('optimal', 3)
+>>> bool(result.certificate_gap < 1e-9 * result.lasso.objective)
+True
 """
 
 from __future__ import annotations
 
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -74,7 +77,9 @@ class FitResult:
     def feature_curves(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:
         """``z_i phi_i(grid)`` for each active feature: shape ``(len(grid), n_active)``."""
         active = self.lasso.active
-        return self.dictionary.evaluate(np.asarray(grid, dtype=float), active) * self.lasso.z[active]
+        return (
+            self.dictionary.evaluate(np.asarray(grid, dtype=float), active) * self.lasso.z[active]
+        )
 
 
 def fit(
@@ -109,7 +114,9 @@ def fit(
     """
     t0 = time.perf_counter()
     x_arr, y_arr = validate_inputs(x, y)
-    if not (isinstance(beta, int | float) and np.isfinite(beta) and beta > 0):
+    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
+        raise ValueError(f"beta must be a positive number, got {beta!r}")
+    if not (np.isfinite(beta) and beta > 0):
         raise ValueError(f"beta must be a positive number, got {beta!r}")
     if dictionary is None or not np.array_equal(dictionary.x_train, x_arr):
         dictionary = build_dictionary(x_arr, architecture)
@@ -117,7 +124,9 @@ def fit(
     lasso = solve_lasso(dictionary.A, y_arr, float(beta), reuse=reuse)
     t2 = time.perf_counter()
     network = reconstruct(dictionary, lasso)
-    gap = dual_gap(list(dictionary.raw_blocks()), y_arr, lasso.z, lasso.bias, lasso.beta, A=dictionary.A)
+    gap = dual_gap(
+        list(dictionary.raw_blocks()), y_arr, lasso.z, lasso.bias, lasso.beta, A=dictionary.A
+    )
     t3 = time.perf_counter()
     timings = {
         "build": 1e3 * (t1 - t0),

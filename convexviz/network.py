@@ -69,7 +69,8 @@ class TreeNode:
         act = get_activation(activation)
         if not self.children:
             return act(self.weights[0] * np.asarray(x, dtype=float) + self.bias)
-        total = sum(w * c.forward(x, activation) for w, c in zip(self.weights, self.children))
+        pairs = zip(self.weights, self.children, strict=True)
+        total = sum(w * c.forward(x, activation) for w, c in pairs)
         return act(total + self.bias)
 
 
@@ -124,9 +125,7 @@ class Network:
 def reconstruct(dictionary: Dictionary, fit: LassoFit) -> Network:
     """One unit per nonzero coefficient of ``fit`` (over ``dictionary``'s classes)."""
     arch = dictionary.architecture
-    units = tuple(
-        unit_for(dictionary.feature(int(i)), float(fit.z[i]), arch) for i in fit.active
-    )
+    units = tuple(unit_for(dictionary.feature(int(i)), float(fit.z[i]), arch) for i in fit.active)
     return Network(arch, units, fit.bias)
 
 

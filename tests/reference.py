@@ -92,9 +92,9 @@ def two_layer_feature(x: float, knot: float, s: float, activation: str, leak: fl
 
 
 def two_layer_matrix(x_train, activation: str, x_eval, leak: float = 0.1) -> np.ndarray:
-    """Raw §2 columns: for ``s`` in (+1, -1) (abs: +1 only), for each sorted knot."""
+    """Raw §2 columns: for ``s`` in (+1, -1), for each sorted knot (§2's ``2N``)."""
     points = sorted(set(float(v) for v in x_train))
-    signs = (1.0,) if activation == "abs" else (1.0, -1.0)
+    signs = (1.0, -1.0)
     cols = [
         [two_layer_feature(x, t, s, activation, leak) for x in x_eval]
         for s in signs

@@ -139,9 +139,11 @@ def test_raw_sizes(n):
     x = random_inputs(n, 200 + n)
     assert build_dictionary(x, Architecture("relu", 2)).raw_size == 2 * n
     assert build_dictionary(x, Architecture("leaky_relu", 2)).raw_size == 2 * n
-    # abs: sigma(x - x_j) and sigma(x_j - x) are the same function; the builder keeps one
+    # abs: sigma(x - x_j) and sigma(x_j - x) are the same function, kept as one class
     # (THEORY.md §2 counts 2N raw for abs; Table V1 lists 10 for N = 5).
-    assert build_dictionary(x, Architecture("abs", 2)).raw_size == n
+    d_abs = build_dictionary(x, Architecture("abs", 2))
+    assert d_abs.raw_size == 2 * n
+    assert d_abs.size == n - 1
     assert build_dictionary(x, Architecture("relu", 3)).raw_size == 4 * n**2
     assert build_dictionary(x, Architecture("relu", 4)).raw_size == 16 * n**3
     assert build_dictionary(x, Architecture("abs", 3)).raw_size == n**2 + n * (n - 1) // 2

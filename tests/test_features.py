@@ -83,7 +83,7 @@ def test_two_layer_labels_and_kinds():
     assert ramp.breakpoints == (1.5,)
     assert "1.5 - x" in ramp.label
     vee = ChainFeature("abs", (1.0,), (-2.0,), "vee")
-    assert vee.label == "vee |x - -2|"
+    assert vee.label == "vee |x + 2|"
     leaky = ChainFeature("leaky_relu", (1.0,), (0.0,), "ramp", leak=0.25)
     np.testing.assert_allclose(leaky.evaluate(np.array([-2.0, 3.0])), [-0.5, 3.0])
     assert leaky.label.startswith("leaky ramp")

@@ -2,8 +2,8 @@
 
 * ReLU / leaky ReLU / absolute value, ``sigma(u) = p u`` for ``u >= 0`` and ``q u`` for
   ``u < 0``: one column ``phi_{j,s}(x) = sigma(s (x - x_j))`` per training input ``x_j`` and
-  orientation ``s = +-1`` (raw size ``2N``; for ``abs`` both orientations coincide, so one
-  is kept).
+  orientation ``s = +-1`` (raw size ``2N``; for ``abs`` both orientations are the same
+  function and end up in the same de-duplication class).
 * sign / threshold: one step per gap between consecutive sorted distinct inputs, placed at
   the gap *midpoint* (any interior point gives the same column on the data; the midpoint
   is our drawing convention): ``1[x >= t_k]`` or ``sign(x - t_k)``.
@@ -21,7 +21,7 @@ from .columns import ChainColumns, PatternColumns
 def ramp_columns(x: NDArray[np.float64], activation: str, leak: float) -> ChainColumns:
     """``sigma(s (x - x_j))`` for every data point ``x_j`` and sign ``s``."""
     knots = np.unique(x)
-    signs = np.array([1.0]) if activation == "abs" else np.array([1.0, -1.0])
+    signs = np.array([1.0, -1.0])
     s, c = np.meshgrid(signs, knots, indexing="ij")
     m = s.size
     kind = KIND_CODE["vee" if activation == "abs" else "ramp"]
