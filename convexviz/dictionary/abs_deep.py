@@ -108,7 +108,7 @@ def abs_raw_size_estimate(n: int, depth: int) -> int:
         return (9 * n**3 - 5 * n**2) // 2
     if depth == 5:
         fitted = 12.77 * n**4 - 50.47 * n**3 + 51.73 * n**2 + 73.74 * n - 151.0
-        return max(int(np.ceil(1.15 * fitted)), 2 * n)
+        return max(int(np.ceil(1.15 * fitted)), 12 * n * n)  # small n: 1, 24 exactly
     return len(_type_subsets(depth - 1)) * n ** (depth - 1)
 
 
@@ -146,7 +146,7 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
     if depth == 4:
         keep = _unique_rows(c4, tol)
         c, mirrors, family = c4[keep], mirrors4[keep], family4[keep]
-        kinds, _ = _classify(c, p, tol)
+        kinds, _, _ = _classify(c, p, tol)
         families, note = FAMILIES4, _NOTE4
     else:
         cv, sid, slots = _vertex_candidates(p, P, tol)
@@ -156,8 +156,8 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         c = c[keep]
         n4 = int(np.searchsorted(keep, c4.shape[0]))  # kept rows that come from depth 4
         rows_v = keep[n4:] - c4.shape[0]
-        kinds, active = _classify(c, p, tol)
-        mirrors_v = _vertex_mirrors(sid[rows_v], slots[rows_v], active[n4:], tol)
+        kinds, valid, active = _classify(c, p, tol)
+        mirrors_v = _vertex_mirrors(sid[rows_v], slots[rows_v], valid[n4:], active[n4:], tol)
         mirrors = np.concatenate([mirrors4[keep[:n4]], mirrors_v])
         family = np.concatenate([family4[keep[:n4]], np.full(rows_v.size, len(FAMILIES4))])
         families, note = (*FAMILIES4, "vertex"), _note_deep(depth)
@@ -417,15 +417,18 @@ def _lincomb(coef: NDArray, xs_t: NDArray) -> NDArray:
 # Symbolic mirror constructions for the general enumeration
 
 
-def _vertex_mirrors(sid: NDArray, slots: NDArray, active: NDArray, tol: float) -> NDArray:
-    """``(source, mirror)`` pairs for the breakpoints in ``active`` (M, T), shape (M, R, 2).
+def _vertex_mirrors(
+    sid: NDArray, slots: NDArray, valid: NDArray, active: NDArray, tol: float
+) -> NDArray:
+    """``(source, mirror)`` pairs explaining the breakpoints in ``active`` (M, T).
 
     ``slots`` are the data points incident to each vertex (one per type of its subset
     ``sid``); each breakpoint type has a fixed symbolic construction from them
-    (:func:`_pair_tables`).
+    (:func:`_pair_tables`), used when all the breakpoints it passes through are ``valid``.
+    Returns shape ``(M, MAX_MIRRORS, 2)``.
     """
     P = slots.shape[1]
-    wsrc, wmir, use = _pair_tables(P)
+    wsrc, wmir, use, need = _pair_tables(P)
     U = wsrc.shape[2]
     src = np.full((sid.size, U), np.nan)
     mir = np.full((sid.size, U), np.nan)
@@ -437,7 +440,9 @@ def _vertex_mirrors(sid: NDArray, slots: NDArray, active: NDArray, tol: float) -
         xs_t = slots[rows].T
         src[rows] = _lincomb(wsrc[s], xs_t).T
         mir[rows] = _lincomb(wmir[s], xs_t).T
-        on[rows] = (active[rows].astype(np.int32) @ use[s].astype(np.int32)) > 0
+        missing = (~valid[rows]).astype(np.int32) @ need[s].T.astype(np.int32)
+        explained = active[rows] & (missing == 0)
+        on[rows] = (explained.astype(np.int32) @ use[s].astype(np.int32)) > 0
     return _compact(src, mir, on, tol, MAX_MIRRORS)
 
 
@@ -446,14 +451,21 @@ _DYAD = 1 << 8
 
 
 @functools.cache
-def _pair_tables(P: int) -> tuple[NDArray, NDArray, NDArray]:
-    """Per type subset: symbolic pairs ``(w_src, w_mir)`` and which breakpoint uses which.
+def _pair_tables(P: int) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Per type subset: symbolic pairs ``(w_src, w_mir)``, which breakpoint uses which,
+    and which other breakpoints each construction passes through.
 
     A breakpoint of type ``t`` at a vertex of subset ``s`` is ``<a_t, c> = xs . w`` with
     ``w = a_t M_s^{-1}``, a fixed affine combination of the ``P`` incident data points. We
     write ``w`` as a shortest expression built from data points by midpoints
     ``(a + b) / 2`` and mirrorings ``2 m - s`` and record its mirrorings as pairs
-    (weights with non-dyadic denominators, e.g. thirds, have no such expression).
+    (weights with non-dyadic denominators, e.g. thirds, have no such expression). A
+    construction is kept only if each of its intermediate images is itself a breakpoint
+    type of the vertex (``need[s, t, t']``), so that every listed image is a real kink
+    whenever those types are valid.
+
+    Returns ``wsrc, wmir`` of shape ``(S, P, U)``, ``use`` ``(S, T, U)`` and ``need``
+    ``(S, T, T)``.
     """
     normals, _, _ = _type_arrays(P)
     subsets = _type_subsets(P)
@@ -462,16 +474,27 @@ def _pair_tables(P: int) -> tuple[NDArray, NDArray, NDArray]:
     keys = np.round(weights).astype(np.int64)
     dyadic = np.all(np.abs(weights - keys) < 1e-6, axis=2)
     found = {key: _decompose(key) for key in {tuple(row) for row in keys[dyadic].tolist()}}
+    S = len(subsets)
+    need = np.zeros((S, T, T), bool)
     per_subset = []
     for s, rows in enumerate(keys.tolist()):
+        type_of = {tuple(row): t for t, row in enumerate(rows) if dyadic[s, t]}
         index: dict[tuple, int] = {}  # pair -> position (insertion ordered)
         uses = []
         for t, row in enumerate(rows):
             construction = found[tuple(row)] if dyadic[s, t] else None
+            # Every intermediate image must be another breakpoint type of this vertex.
+            images = [
+                tuple(2 * m - a for a, m in zip(*pair, strict=True)) for pair in construction or ()
+            ]
+            if any(img not in type_of for img in images):
+                construction = None
+            else:
+                for img in images:
+                    need[s, t, type_of[img]] = True
             uses.append([index.setdefault(pair, len(index)) for pair in construction or ()])
         per_subset.append((list(index), uses))
     U = max(1, max(len(pairs) for pairs, _ in per_subset))
-    S = len(subsets)
     wsrc, wmir = np.zeros((S, P, U)), np.zeros((S, P, U))
     use = np.zeros((S, T, U), bool)
     for s, (pairs, uses) in enumerate(per_subset):
@@ -480,7 +503,7 @@ def _pair_tables(P: int) -> tuple[NDArray, NDArray, NDArray]:
             wmir[s, :, u] = np.array(wm) / _DYAD
         for t, mine in enumerate(uses):
             use[s, t, mine] = True
-    return wsrc, wmir, use
+    return wsrc, wmir, use, need
 
 
 @functools.cache
@@ -599,19 +622,19 @@ def _is_simple(points: NDArray, p: NDArray, tol: float) -> NDArray[np.bool_]:
 
 def _classify(
     c: NDArray, p: NDArray, tol: float, block: int = 50_000
-) -> tuple[NDArray[np.int_], NDArray[np.bool_]]:
-    """Kind code of each column and which of its zeros are non-simple breakpoints (M, T).
-
-    Works in blocks of rows to bound memory.
-    """
+) -> tuple[NDArray[np.int_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Kind code of each column, validity of its ``2^P - 1`` zeros (M, T) and which zeros
+    are breakpoints other than data points and midpoints (M, T). In blocks of rows."""
     kinds = np.empty(c.shape[0], dtype=np.int64)
-    active = np.empty((c.shape[0], 2 ** c.shape[1] - 1), dtype=bool)
+    valid = np.empty((c.shape[0], 2 ** c.shape[1] - 1), dtype=bool)
+    active = np.empty_like(valid)
     for start in range(0, c.shape[0], block):
-        zeros, valid = _zeros(c[start : start + block], tol)
+        rows = slice(start, start + block)
+        zeros, valid[rows] = _zeros(c[rows], tol)
         simple = _is_simple(zeros, p, tol)
-        kinds[start : start + block] = _kinds(zeros, valid, simple, tol)
-        active[start : start + block] = valid & ~simple
-    return kinds, active
+        kinds[rows] = _kinds(zeros, valid[rows], simple, tol)
+        active[rows] = valid[rows] & ~simple
+    return kinds, valid, active
 
 
 def _kinds(zeros: NDArray, valid: NDArray, simple: NDArray, tol: float) -> NDArray[np.int_]:
