@@ -109,7 +109,8 @@ def abs_raw_size_estimate(n: int, depth: int) -> int:
     if depth == 5:
         fitted = 12.77 * n**4 - 50.47 * n**3 + 51.73 * n**2 + 73.74 * n - 151.0
         return max(int(np.ceil(1.15 * fitted)), 12 * n * n)  # small n: 1, 24 exactly
-    return len(_type_subsets(depth - 1)) * n ** (depth - 1)
+    k_l = {6: 116_396}.get(depth) or len(_type_subsets(depth - 1))
+    return k_l * n ** (depth - 1)
 
 
 def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, str]:
@@ -177,12 +178,14 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
 _NOTE4 = (
     "Depth-4 absolute-value chains: the dictionary is the union of seven closed-form families "
     "(CKZ, CZZ, KKZ, KZZ_sym, KZZ_quarter, KZZ_shift, ZZZ; THEORY_DEEP_ABS.md §3). "
-    "[PROVED] Lasso optimum = optimum of the parallel depth-4 network with penalty "
-    "(beta/4) sum |w|^4 and free biases (§2.2), and the family list comes from a proved case "
+    "[PROVED] Lasso optimum = optimum of a parallel network of depth-4 chains with penalty "
+    "(beta/4) sum |w|^4, free biases and at least N-1 units (§2.2), and the family list "
+    "comes from a proved case "
     "analysis (§3.2). [NUMERICAL] The families give the same columns as the general vertex "
     "enumeration (checked on random data), and each family is needed on some data sets. "
     "Features reflect data points about data points and about their reflections, e.g. "
-    "2(2x_i - x_j) - x_k."
+    "2(2x_i - x_j) - x_k. [NUMERICAL] With 4 or fewer points depth 4 never beat depth 3 in "
+    "our tests (a conjecture, not a theorem)."
 )
 
 
@@ -190,12 +193,14 @@ def _note_deep(depth: int) -> str:
     return (
         f"Depth-{depth} absolute-value chains: the dictionary is built by the general "
         "cell-vertex enumeration (THEORY_DEEP_ABS.md §2.4); there are no closed-form families "
-        f"beyond depth 4. [PROVED] It is complete: Lasso optimum = optimum of the parallel "
-        f"depth-{depth} network with penalty (beta/{depth}) sum |w|^{depth} and free biases "
-        "(§2.2), and it contains the depth-4 dictionary (listed under the depth-4 family "
-        "names, last parameters 0; §2.3), so the optimum never increases with depth. "
-        "[NUMERICAL] Completeness was also confirmed by LPs on small data sets; sizes grow "
-        f"like N^{depth - 1}, hence the small point limit."
+        f"beyond depth 4. [PROVED] It is complete: Lasso optimum = optimum of a parallel "
+        f"network of depth-{depth} chains with penalty (beta/{depth}) sum |w|^{depth}, free "
+        "biases and at least N-1 units (§2.2), and it contains the depth-4 dictionary "
+        "(listed under the depth-4 family names, last parameters 0; §2.3), so the optimum "
+        "never increases with depth. "
+        "[NUMERICAL] Completeness was also confirmed by LPs on small data sets; with "
+        f"{depth} or fewer points depth {depth} never beat depth {depth - 1} in our tests (a "
+        f"conjecture). Sizes grow like N^{depth - 1}, hence the small point limit."
     )
 
 
