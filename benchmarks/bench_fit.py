@@ -118,10 +118,14 @@ def naive(x, y, arch) -> float:
     return 1e3 * (time.perf_counter() - t0)
 
 
-def beta_only(x, y, arch, repeat: int) -> tuple[float, float]:
-    """Median total and solve ms of ``fit`` with a cached dictionary and a new beta."""
+def beta_only(x, y, arch, repeat: int) -> tuple[float, float, float]:
+    """Median ms of ``fit`` with a cached dictionary and a new beta.
+
+    Returns the total and the solve part for jumps between ``BETA`` and ``BETA_ALT`` (2x),
+    and the solve part for slider steps (beta times 1.1 each time).
+    """
     first = fit(x, y, arch, BETA)
-    totals, solves = [], []
+    totals, solves, steps = [], [], []
     for k in range(repeat):
         beta = BETA_ALT if k % 2 == 0 else BETA
         t0 = time.perf_counter()
@@ -129,7 +133,10 @@ def beta_only(x, y, arch, repeat: int) -> tuple[float, float]:
         result.predict(GRID)
         totals.append(1e3 * (time.perf_counter() - t0))
         solves.append(result.timings_ms["solve"])
-    return statistics.median(totals), statistics.median(solves)
+    for k in range(repeat):
+        result = fit(x, y, arch, BETA * 1.1 ** (k + 1), dictionary=first.dictionary)
+        steps.append(result.timings_ms["solve"])
+    return statistics.median(totals), statistics.median(solves), statistics.median(steps)
 
 
 def environment() -> str:
@@ -158,7 +165,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     header = (
         "| activation | L | N | raw | unique | build | solve | reconstruct+cert | predict | "
-        "**total** | naive | naive/ours | beta-only total (solve) | solver | gap/obj |"
+        "**total** | naive | naive/ours | beta 2x: total (solve) | beta +10%: solve | solver | "
+        "gap/obj |"
     )
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
@@ -186,7 +194,7 @@ def main(argv: list[str] | None = None) -> None:
                 if args.quick:
                     n_naive = 1
                 naive_ms = statistics.median(naive(x, y, arch) for _ in range(n_naive))
-            b_total, b_solve = beta_only(x, y, arch, repeat)
+            b_total, b_solve, b_step = beta_only(x, y, arch, repeat)
             total = med("total")
             naive_txt = "—" if naive_ms is None else f"{naive_ms:.0f}"
             ratio = "—" if naive_ms is None else f"{naive_ms / total:.0f}×"
@@ -194,6 +202,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"| {act} | {depth} | {n} | {raw} | {runs[0]['unique']} | {med('build'):.1f} | "
                 f"{med('solve'):.1f} | {med('reconstruct'):.1f} | {med('predict'):.1f} | "
                 f"**{total:.1f}** | {naive_txt} | {ratio} | {b_total:.1f} ({b_solve:.1f}) | "
+                f"{b_step:.1f} | "
                 f"{runs[0]['solver']} | {max(r['gap'] for r in runs):.0e} |",
                 flush=True,
             )

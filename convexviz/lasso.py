@@ -64,7 +64,7 @@ _BLAS_CONTROLLER = None
 
 #: A beta-only change tries this many active-set steps from the previous answer, then the
 #: interior-point method (a few steps cover a slider move; a big jump is faster by IPM).
-WARM_START_STEPS = 6
+WARM_START_STEPS = 4
 
 #: Coefficients below this fraction of ``max |z|`` are treated as zero.
 ZERO_TOL = 1e-6
