@@ -271,10 +271,8 @@ def _chain_label(f: ChainFeature) -> str:
             return f"capped ramp {fmt(b[0])} to {fmt(b[-1])}"
         return f"capped ramp {where}"
     if f.kind == "reflection" and f.mirrors:
-        source, mirror = f.mirrors[0]
-        image = 2 * mirror - source
-        mirror_text = f"{fmt(source)} mirrored at {fmt(mirror)} -> {fmt(image)}"
-        return f"reflection: {mirror_text}; breaks {where}"
+        steps = [f"{fmt(s)} mirrored at {fmt(m)} -> {fmt(2 * m - s)}" for s, m in f.mirrors]
+        return f"reflection: {', then '.join(steps)}; breaks {where}"
     if f.kind == "midpoint":
         return f"midpoint: breaks {where}"
     return f"{f.kind.replace('_', ' ')}: breaks {where}"
