@@ -125,8 +125,8 @@ class Canvas {
       name: "active features",
       legendgroup: "features",
       showlegend: i === 0,
-      line: { color: f.color || COLORS.features[i % COLORS.features.length], width: 2, dash: "dot" },
-      opacity: 0.55,
+      line: { color: f.color || COLORS.features[i % COLORS.features.length], width: 1.5, dash: "dot" },
+      opacity: 0.45,
       hoverinfo: "skip",
     }));
     if (curves.x.length) {
