@@ -19,7 +19,8 @@ Two solvers, chosen by measurement (BENCHMARKS.md):
   ``max_nu  nu^T y_c - 0.5 ||nu||^2  s.t.  ||A_c^T nu||_inf <= beta`` (``_c``: centred), whose
   Newton systems are only ``n_samples x n_samples``; the Lasso coefficients are its
   multipliers. A few milliseconds where a fresh cvxpy problem costs 10-60 ms (most of it
-  canonicalization). A beta-only change first re-solves exactly on the previous support.
+  canonicalization). A beta-only change first runs a few exact active-set steps from the
+  previous answer.
 * ``CLARABEL`` / ``SCS`` through cvxpy: the reference path and the fallback. ``beta`` is a
   ``cp.Parameter`` so that moving the beta slider re-solves a cached, already canonicalized
   problem.
