@@ -296,6 +296,8 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
     st.subheader(f"The rebuilt network: {result.network.n_neurons} neurons")
     st.plotly_chart(plots.create_network_figure(result), key="network")
     st.caption(appview.NETWORK_TEXT)
+    with st.expander("Weights of every neuron"):
+        st.dataframe(appview.neuron_rows(result), hide_index=True, use_container_width=True)
 
 
 live()

@@ -7,6 +7,10 @@ the canvas has drawn the fit that acknowledges it (the browser records both inst
 ``performance.now()``; see ``window.__convexviz.latencies`` in ``canvas.js``), and prints the
 median and 90th percentile. Target: median <= 150 ms, p90 <= 300 ms.
 
+The same clicks are then measured on ``benchmarks/baseline_app.py`` (same canvas and
+protocol, no fit and no figures), so the table separates Streamlit's own round trip on this
+machine from the cost of convexviz.
+
     python benchmarks/bench_browser.py [--clicks 20] [--points 20] [--depth 3]
 """
 
@@ -46,10 +50,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+def start_server(port: int, script: str) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false"]  # fmt: skip
+           "--browser.gatherUsageStats", "false", "--server.runOnSave", "false",
+           "--server.fileWatcherType", "none"]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -68,13 +73,22 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=20)
     parser.add_argument("--depth", type=int, default=3)
     parser.add_argument("--activation", default="relu")
+    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
+    app = measure("app.py", args)
+    report("app.py", app, args)
+    if not args.no_baseline:
+        base = measure("benchmarks/baseline_app.py", args)
+        report("baseline (no fit, no figures)", base, args)
 
+
+def measure(script: str, args: argparse.Namespace) -> tuple[list[float], int]:
+    """Latencies (ms) of ``args.clicks`` sequential clicks, and the number of resends."""
     points = random_points(args.points, seed=3)
     query = (f"?pts={format_points(points)}&act={args.activation}&depth={args.depth}"
              "&beta=0.001")  # fmt: skip
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, script)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(
@@ -83,11 +97,10 @@ def main() -> None:
             )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/{query}")
-            canvas = page.locator(".st-key-canvas .cvz-canvas[data-ready='1']")
-            canvas.wait_for(timeout=60_000)
-            page.wait_for_timeout(1500)
+            page.locator(".st-key-canvas .cvz-canvas[data-ready='1']").wait_for(timeout=60_000)
+            page.wait_for_timeout(2000)
             box = page.locator(".st-key-canvas .nsewdrag").bounding_box()
-            # Spread over the lower part of the plot (the legend sits top left).
+            # Spread over the lower part of the plot (the legend sits at the top).
             xs = np.linspace(0.05, 0.95, args.clicks)
             ys = 0.55 + 0.4 * ((np.arange(args.clicks) * 7) % args.clicks) / args.clicks
             for k, (fx, fy) in enumerate(zip(xs, ys, strict=True), start=1):
@@ -95,17 +108,18 @@ def main() -> None:
                 page.wait_for_function(
                     f"(window.__convexviz.latencies.length >= {k})", timeout=30_000
                 )
-                page.wait_for_timeout(150)  # let the rest of the page settle
+                page.wait_for_timeout(300)  # let the rest of the page settle
             latencies = [e["ms"] for e in page.evaluate("window.__convexviz.latencies")]
             resent = page.evaluate("window.__convexviz.resent")
             browser.close()
     finally:
         server.kill()
         server.wait()
-    report(latencies, args, resent)
+    return latencies, resent
 
 
-def report(latencies: list[float], args: argparse.Namespace, resent: int) -> None:
+def report(name: str, measured: tuple[list[float], int], args: argparse.Namespace) -> None:
+    latencies, resent = measured
     data = np.array(latencies)
     median, p90 = float(np.median(data)), float(np.percentile(data, 90))
     rows = [
@@ -119,6 +133,7 @@ def report(latencies: list[float], args: argparse.Namespace, resent: int) -> Non
         ("snapshots resent", f"{resent}"),
     ]
     width = max(len(k) for k, _ in rows)
+    print(f"\n{name}")
     print("| measure".ljust(width + 2) + " | value |")
     print("|" + "-" * (width + 2) + "|-------|")
     for key, value in rows:

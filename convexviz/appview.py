@@ -146,3 +146,26 @@ def preset_title(name: str) -> str:
     from .datasets import PRESETS
 
     return PRESETS[name].title if name in PRESETS else name
+
+
+def neuron_rows(result: object) -> list[dict[str, str]]:
+    """One row per rebuilt unit: its feature, the Lasso coefficient and every weight.
+
+    Chain units list ``w_l`` and ``b_l`` per hidden layer and the output weight ``alpha``;
+    sign/threshold trees list the penalized amplitude ``a`` and ``alpha`` (the weights
+    inside the tree are free and shown in the network diagram's hover text).
+    """
+    rows = []
+    for k, (active, unit) in enumerate(
+        zip(result.active_features, result.network.units, strict=True), start=1
+    ):
+        row = {"neuron": str(k), "feature": active.feature.label, "z": fmt(active.coef)}
+        if hasattr(unit, "weights"):
+            row["weights w"] = ", ".join(fmt(w) for w in unit.weights)
+            row["biases b"] = ", ".join(fmt(b) for b in unit.biases)
+        else:
+            row["weights w"] = f"amplitude a = {fmt(unit.amplitude)}"
+            row["biases b"] = "(inside the tree)"
+        row["output α"] = fmt(unit.alpha)
+        rows.append(row)
+    return rows

@@ -117,15 +117,26 @@ class Canvas {
   traces() {
     const data = this.server || { curves: { x: [], fit: [], features: [] } };
     const curves = data.curves;
-    const traces = curves.features.map((f, i) => ({
+    // One trace per colour (feature kind), curves joined by gaps: Plotly's cost grows with
+    // the number of traces, and a click's redraw must stay fast with 30+ features.
+    const byColor = new Map();
+    curves.features.forEach((f, i) => {
+      const color = f.color || COLORS.features[i % COLORS.features.length];
+      if (!byColor.has(color)) byColor.set(color, { x: [], y: [] });
+      const group = byColor.get(color);
+      group.x.push(...curves.x, null);
+      group.y.push(...f.y, null);
+    });
+    const traces = [...byColor.entries()].map(([color, g], i) => ({
       type: "scatter",
       mode: "lines",
-      x: curves.x,
-      y: f.y,
+      x: g.x,
+      y: g.y,
       name: "active features",
       legendgroup: "features",
       showlegend: i === 0,
-      line: { color: f.color || COLORS.features[i % COLORS.features.length], width: 1.5, dash: "dot" },
+      connectgaps: false,
+      line: { color, width: 1.5, dash: "dot" },
       opacity: 0.45,
       hoverinfo: "skip",
     }));
