@@ -48,6 +48,8 @@ import scipy.linalg.lapack
 import scipy.optimize
 from numpy.typing import NDArray
 
+from .polish import active_set, polish, sparsest_on_face
+
 #: Every solver name: the specialized dual interior-point method, then cvxpy's.
 SOLVERS = ("FAST", "CLARABEL", "SCS")
 
@@ -66,9 +68,6 @@ _BLAS_CONTROLLER = None
 #: A beta-only change tries this many active-set steps from the previous answer, then the
 #: interior-point method (a few steps cover a slider move; a big jump is faster by IPM).
 WARM_START_STEPS = 4
-
-#: Coefficients below this fraction of ``max |z|`` are treated as zero.
-ZERO_TOL = 1e-6
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,7 +220,7 @@ class _FastLasso:
             return np.zeros(m), float(self.y.mean()), cp.OPTIMAL
         z = None
         if self.last is not None:  # warm start: active set from the previous answer
-            z = _active_set(self.Ac, self.yc, beta, self.last, max_iter=WARM_START_STEPS)
+            z = active_set(self.Ac, self.yc, beta, self.last, max_iter=WARM_START_STEPS)
         if z is None:
             z_ipm = dual_interior_point(self.Ac, self.yc, beta)
             z, _ = polish(self.A, self.y, z_ipm, 0.0, beta)
@@ -323,43 +322,6 @@ def _max_step(lam: NDArray, d_lam: NDArray, s: NDArray, d_s: NDArray) -> float:
     """Largest ``alpha <= 1`` keeping ``lam + alpha d_lam`` and ``s + alpha d_s`` >= 0."""
     worst = max(float(np.max(-d_lam / lam)), float(np.max(-d_s / s)))
     return 1.0 if worst <= 1.0 else 1.0 / worst
-
-
-def _active_set(
-    Ac: NDArray, yc: NDArray, beta: float, z_start: NDArray, max_iter: int | None = None
-) -> NDArray | None:
-    """Exact Lasso solution by a primal active-set method started at the support of ``z_start``.
-
-    On a support ``S`` with signs ``sigma`` the optimality conditions are the linear system
-    ``A_Sc^T (y_c - A_Sc z_S) = beta sigma``. Coefficients whose sign disagrees are dropped,
-    the most violated condition ``|A_jc^T r| > beta`` outside ``S`` is added, until every
-    condition holds to rounding. ``None`` on a singular support or when it does not settle.
-    """
-    m = Ac.shape[1]
-    support = [int(j) for j in np.nonzero(z_start)[0]]
-    signs = {j: float(np.sign(z_start[j])) for j in support}
-    slack = max(1e-10 * beta, 1e-13 * float(np.abs(Ac).max(initial=0.0) * np.abs(yc).sum()))
-    for _ in range(max_iter or 4 * Ac.shape[0] + 10):
-        z = np.zeros(m)
-        if support:
-            sigma = np.array([signs[j] for j in support])
-            z_s = _kkt_on_support(Ac[:, support], yc, beta, sigma)
-            if z_s is None:
-                return None
-            wrong = np.sign(z_s) != sigma
-            if wrong.any():
-                support = [j for j, bad in zip(support, wrong, strict=True) if not bad]
-                continue
-            z[support] = z_s
-        corr = Ac.T @ (yc - Ac @ z)
-        excess = np.abs(corr) - beta - slack
-        excess[support] = -np.inf
-        j = int(np.argmax(excess))
-        if excess[j] <= 0:
-            return z
-        support.append(j)
-        signs[j] = float(np.sign(corr[j]))
-    return None
 
 
 _CACHE: OrderedDict[bytes, _ParametrizedLasso] = OrderedDict()
@@ -471,160 +433,10 @@ def solve_lasso(
             message = f"fell back to {name} ({message})"
         if status != cp.OPTIMAL:
             message = (message + "; " if message else "") + f"{name} reported {status}"
+        if status == cp.OPTIMAL:  # same optimum, fewer neurons where the face allows it
+            z = sparsest_on_face(A, y, beta, z)
+            bias = float(np.mean(y - A @ z))
         gap = dual_gap(certify_on if certify_on is not None else A, y, z, bias, beta, A=A)
         obj = lasso_objective(A, y, z, bias, beta)
         return LassoFit(z, bias, beta, obj, status, name, gap, message)
     raise ValueError("the Lasso could not be solved: " + "; ".join(errors))
-
-
-def polish(A: NDArray, y: NDArray, z: NDArray, bias: float, beta: float) -> tuple[NDArray, float]:
-    """Turn an interior-point solution into a sparse one with the same fitted values.
-
-    The fitted values ``u = A z + xi`` of a Lasso are unique; among all ``(z, xi)`` that
-    reproduce them we take a *vertex* of ``min ||z||_1  s.t.  A_c z = u_c`` (``_c``:
-    centred). On the interior-point support, with its signs, non-negative least squares
-    (Lawson-Hanson) finds a combination with the same fit on *independent* columns; if
-    that fails, a dual-simplex LP over all columns finds the vertex. A vertex has at most
-    ``N - 1`` nonzeros, so the rebuilt network uses few neurons; on its support the
-    optimality conditions are then solved exactly (removing the solver's tolerance) by a
-    primal active-set method started there (it drops a coefficient whose sign flips, adds
-    the most violated condition ``|A_jc^T r| > beta``); its answer is returned when it meets
-    every optimality condition. Otherwise we keep the sparsest of the vertices and the
-    thresholded interior-point solution within ``1e-9`` of the lowest objective.
-    """
-    scale = max(float(np.max(np.abs(z))), 1e-300)
-    z_thr = np.where(np.abs(z) > ZERO_TOL * scale, z, 0.0)
-    candidates = [z_thr]
-    if np.any(z_thr):
-        Ac = A - A.mean(axis=0)
-        yc = y - y.mean()
-        for vertex in (_nnls_vertex, _lp_vertex):
-            z_vertex = vertex(Ac, z_thr)
-            if z_vertex is None:
-                continue
-            candidates.insert(0, z_vertex)
-            exact = _active_set(Ac, yc, beta, z_vertex)
-            if exact is not None:  # meets every optimality condition: optimal
-                return exact, float(np.mean(y - A @ exact))
-    scored = []
-    for cand in candidates:
-        offset = float(np.mean(y - A @ cand))
-        obj = lasso_objective(A, y, cand, offset, beta)
-        scored.append((obj, np.count_nonzero(cand), cand, offset))
-    best_obj = min(s[0] for s in scored)
-    tol = 1e-9 * max(1.0, abs(best_obj))
-    near = [s for s in scored if s[0] <= best_obj + tol]
-    _, _, z_best, bias_best = min(near, key=lambda s: s[1])
-    return z_best, bias_best
-
-
-def _nnls_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
-    """A solution with independent support columns and the same ``A_c z`` and signs.
-
-    ``A_c z = sum_j c_j (sigma_j a_j)`` with ``c_j = |z_j| > 0``: a nonnegative combination
-    of the signed support columns. The Lawson-Hanson NNLS active-set method finds such a
-    combination on a *linearly independent* set of columns (a vertex of the face, at most
-    ``rank A_c <= N - 1`` of them), in well under a millisecond at our sizes.
-    """
-    support = np.nonzero(z)[0]
-    sigma = np.sign(z[support])
-    cols = Ac[:, support] * sigma
-    target = Ac @ z
-    try:
-        c, misfit = scipy.optimize.nnls(cols, target)
-    except (RuntimeError, ValueError):
-        return None
-    if not np.all(np.isfinite(c)) or misfit > 1e-8 * max(float(np.linalg.norm(target)), 1e-300):
-        return None
-    c = np.where(c > ZERO_TOL * max(float(c.max(initial=0.0)), 1e-300), c, 0.0)
-    keep = c > 0
-    support, sigma, c, cols = support[keep], sigma[keep], c[keep], cols[:, keep]
-    # NNLS may leave a (numerically) dependent column: Caratheodory steps remove it.
-    for _ in range(support.size):
-        _, sv, vt = np.linalg.svd(cols, full_matrices=True)
-        rank = int(np.sum(sv > 1e-10 * sv[0])) if sv.size and sv[0] > 0 else 0
-        if rank >= support.size:
-            break
-        d = vt[-1]
-        d = d if d.sum() >= 0 else -d  # do not increase sum(c) = ||z||_1
-        pos = d > 1e-12 * float(np.abs(d).max())
-        if not np.any(pos):
-            d, pos = -d, -d > 1e-12 * float(np.abs(d).max())
-        ratios = np.where(pos, c / np.where(pos, d, 1.0), np.inf)
-        j = int(np.argmin(ratios))
-        c = c - ratios[j] * d
-        keep = np.arange(c.size) != j
-        support, sigma, c, cols = (
-            support[keep],
-            sigma[keep],
-            np.maximum(c[keep], 0.0),
-            cols[:, keep],
-        )
-    out = np.zeros_like(z)
-    out[support] = sigma * c
-    return out
-
-
-def _lp_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
-    """A vertex of ``min ||z||_1 s.t. A_c z = A_c z_0`` by the dual simplex method (HiGHS)."""
-    u = Ac @ z
-    m = Ac.shape[1]
-    result = scipy.optimize.linprog(
-        c=np.ones(2 * m),
-        A_eq=np.hstack([Ac, -Ac]),
-        b_eq=u,
-        bounds=(0, None),
-        method="highs-ds",
-    )
-    if result.status != 0:
-        return None
-    z_lp = result.x[:m] - result.x[m:]
-    lp_scale = max(float(np.max(np.abs(z_lp))), 1e-300)
-    return np.where(np.abs(z_lp) > ZERO_TOL * lp_scale, z_lp, 0.0)
-
-
-def _refine_on_support(A: NDArray, y: NDArray, z: NDArray, beta: float) -> NDArray | None:
-    """Exact Lasso solution on the support and signs of ``z``, if they are the right ones.
-
-    On the support ``S`` with signs ``sigma`` the optimality conditions read
-    ``A_S,c^T (y_c - A_S,c z_S) = beta sigma``, a linear system (``_c``: centred). Solving it
-    removes the interior-point solver's tolerance; we keep the answer only if the signs
-    agree, i.e. if ``S`` and ``sigma`` really were optimal.
-    """
-    support = np.nonzero(z)[0]
-    Ac = A[:, support] - A[:, support].mean(axis=0)
-    yc = y - y.mean()
-    sigma = np.sign(z[support])
-    z_s = _solve_on_support(Ac, yc, beta, sigma)
-    if z_s is None:
-        return None
-    out = np.zeros_like(z)
-    out[support] = z_s
-    return out
-
-
-def _solve_on_support(cols: NDArray, yc: NDArray, beta: float, sigma: NDArray) -> NDArray | None:
-    """Solve ``cols^T (yc - cols z) = beta sigma``; ``None`` unless ``sign(z) = sigma``.
-
-    One step of iterative refinement on the residual of the optimality conditions brings
-    them to rounding level even when the columns are nearly dependent.
-    """
-    z_s = _kkt_on_support(cols, yc, beta, sigma)
-    if z_s is None or np.any(np.sign(z_s) != sigma):
-        return None
-    return z_s
-
-
-def _kkt_on_support(cols: NDArray, yc: NDArray, beta: float, sigma: NDArray) -> NDArray | None:
-    """Solve ``cols^T (yc - cols z) = beta sigma`` by Cholesky, with one step of iterative
-    refinement; ``None`` if the Gram matrix is singular (condition above about ``1e13``)."""
-    gram = cols.T @ cols
-    factor, info = _potrf(gram, lower=1, clean=0)
-    diag = np.abs(np.diagonal(factor))
-    if info != 0 or not diag.size or diag.min() < 3e-7 * diag.max():
-        return None
-    z_s, _ = _potrs(factor, cols.T @ yc - beta * sigma, lower=1)
-    defect = cols.T @ (yc - cols @ z_s) - beta * sigma
-    correction, _ = _potrs(factor, defect, lower=1)
-    z_s = z_s + correction
-    return z_s if np.all(np.isfinite(z_s)) else None
