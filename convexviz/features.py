@@ -205,9 +205,10 @@ def _add_crossings(
         new.append(knots[-1] + (c - values[-1]) / right)
     if not new:
         return knots, values
-    all_knots = np.concatenate([knots, new])
-    order = np.argsort(all_knots, kind="stable")
-    all_knots = all_knots[order]
+    all_knots = np.sort(np.concatenate([knots, new]))
+    # A crossing can land on an existing knot (up to rounding): keep one of them.
+    scale = 1.0 + float(np.max(np.abs(all_knots)))
+    all_knots = all_knots[np.concatenate([[True], np.diff(all_knots) > 1e-12 * scale])]
     return all_knots, _interp(all_knots, knots, values, left, right)
 
 
