@@ -127,7 +127,8 @@ def _summary(d: dict) -> str:
         f"{d['dictionary']['size']} distinct on the data",
         f"Lasso optimum {d['objective']:.10g}  rebuilt network {d['network_objective']:.10g}  "
         f"({d['status']}, {d['solver']}, duality gap {d['certificate']['duality_gap']:.2e})",
-        f"{d['n_neurons']} neurons, offset xi = {d['bias']:.6g}",
+        f"{d['n_neurons']} neuron{'' if d['n_neurons'] == 1 else 's'}, "
+        f"offset xi = {d['bias']:.6g}",
     ]
     lines += [f"  {f['coef']:+.6g} * {f['label']}  [{f['kind']}]" for f in d["features"]]
     if "note" in d:

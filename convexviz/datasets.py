@@ -120,6 +120,17 @@ PRESETS: dict[str, Preset] = {
             "mirrored at 1. Depth 2 needs three neurons; without the reflection family the "
             "depth-3 optimum is 50% higher.",
         ),
+        Preset(
+            "zigzag",
+            "Zigzag: depth helps (abs)",
+            _pairs([0, 1, 2, 3, 4, 5, 6], [0, 1, 0, 1, 0, 1, 0]),
+            "abs",
+            4,
+            1e-3,
+            "One depth-4 neuron |||x - 3| - 2| - 1| fits it; depth 3 needs five neurons and "
+            "pays twice the objective, depth 2 five times (THEORY_DEEP_ABS.md: depth strictly "
+            "lowers the optimum of abs nets).",
+        ),
     )
 }
 
