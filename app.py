@@ -7,6 +7,7 @@ Streamlit. The app state is one :class:`convexviz.urlstate.AppState`; the URL mi
 
 from __future__ import annotations
 
+import time
 import zlib
 from dataclasses import replace
 
@@ -29,6 +30,7 @@ _canvas = st.components.v2.component(
     "convexviz_canvas", html=_ASSETS.html, css=_ASSETS.css, js=_ASSETS.js, isolate_styles=False
 )
 HISTORY_LIMIT = 100
+CANVAS_HEAD_START_S = 0.1
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -237,6 +239,9 @@ def live() -> None:
         )
     if (params := urlstate.encode(s)) != st.query_params.to_dict():
         st.query_params.from_dict(params)
+    # Give the browser a head start on the canvas reply before the heavier elements below
+    # compete with it for the GIL and the browser's main thread (halves click-to-redraw).
+    time.sleep(CANVAS_HEAD_START_S)
     with right:
         show_summary(s, result, problem)
     if result is not None:

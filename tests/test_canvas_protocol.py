@@ -204,13 +204,17 @@ def test_payload_from_a_fit_draws_the_network_and_its_features():
     assert (
         payload["ack"] == 4 and payload["gen"] == 1 and payload["points"] == [list(p) for p in OPT]
     )
-    assert len(curves["x"]) == len(curves["fit"]) > 50
+    assert len(curves["x"]) == len(curves["fit"]) >= 64
     assert curves["x"][0] == ranges["x"][0] and curves["x"][-1] == ranges["x"][1]
     assert len(curves["features"]) == len(result.active_features) >= 1
     kinds = {f["kind"] for f in curves["features"]}
     assert kinds <= {"ramp", "capped_ramp", "reflection"}
-    for f in curves["features"]:
-        assert len(f["y"]) == len(curves["x"]) and f["color"].startswith("#") and f["label"]
+    for f, active in zip(curves["features"], result.active_features, strict=True):
+        assert len(f["y"]) == len(f["x"]) and f["color"].startswith("#") and f["label"]
+        # A few points draw the piecewise-linear feature exactly: compare between them.
+        probe = np.linspace(ranges["x"][0], ranges["x"][1], 101)
+        exact = active.coef * active.feature.evaluate(probe)
+        assert np.allclose(np.interp(probe, f["x"], f["y"]), exact, atol=1e-4)
     # The drawn curve is the network: it matches the data (tiny beta) at the points.
     f_at = np.interp([p[0] for p in OPT], curves["x"], curves["fit"])
     assert np.allclose(f_at, [p[1] for p in OPT], atol=0.05)

@@ -124,7 +124,7 @@ class Canvas {
       const color = f.color || COLORS.features[i % COLORS.features.length];
       if (!byColor.has(color)) byColor.set(color, { x: [], y: [] });
       const group = byColor.get(color);
-      group.x.push(...curves.x, null);
+      group.x.push(...(f.x || curves.x), null);
       group.y.push(...f.y, null);
     });
     const traces = [...byColor.entries()].map(([color, g], i) => ({

@@ -149,17 +149,19 @@ def _covers(ranges: Mapping[str, Sequence[float]], points: Points) -> bool:
     return all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points)
 
 
-def curve_grid(ranges: Mapping[str, Sequence[float]], breakpoints: Sequence[float], n: int = 64):
-    """A grid over the visible x range plus each breakpoint and a point just left of it.
+def curve_grid(
+    ranges: Mapping[str, Sequence[float]], breakpoints: Sequence[float], n: int = 2
+) -> NDArray[np.float64]:
+    """The ends of the visible x range, ``n`` points between, each breakpoint and its left.
 
     Every feature is piecewise linear or piecewise constant between its breakpoints, so
-    these points draw the curves exactly (kinks sharp, jumps vertical) with few numbers;
-    the ``n`` even points are only a safety net. Small grids keep each reply light.
+    these few points draw it exactly (kinks sharp, jumps vertical): a reply stays small
+    however many features are active.
     """
     x0, x1 = float(ranges["x"][0]), float(ranges["x"][1])
     eps = 1e-9 * max(1.0, abs(x0), abs(x1))
     b = np.asarray([t for t in breakpoints if x0 < t < x1], dtype=float)
-    grid = np.concatenate([np.linspace(x0, x1, n), b, b - eps])
+    grid = np.concatenate([np.linspace(x0, x1, max(n, 2)), b, b - eps])
     return np.unique(grid)
 
 
@@ -168,7 +170,7 @@ def build_payload(
     ranges: Mapping[str, Sequence[float]],
     grid: NDArray[np.float64] | None = None,
     fitted: NDArray[np.float64] | None = None,
-    features: Sequence[tuple[str, str, NDArray[np.float64]]] = (),
+    features: Sequence[tuple[str, str, NDArray[np.float64], NDArray[np.float64]]] = (),
     message: str = "",
 ) -> dict[str, Any]:
     """The data sent to the browser: ``{points, curves, ranges, ack, gen, message}``.
@@ -179,8 +181,8 @@ def build_payload(
     ranges : mapping with ``"x"`` and ``"y"`` (two numbers each)
     grid, fitted : arrays of shape (n_grid,), optional
         The fitted network on the grid (omitted when there is no fit).
-    features : sequence of (label, kind, values on the grid)
-        Active features, each already multiplied by its coefficient.
+    features : sequence of (label, kind, x, values)
+        Active features on their own grids, each multiplied by its coefficient.
     message : str
         Shown on the canvas when there is no fit (for example "add two points").
     """
@@ -189,8 +191,8 @@ def build_payload(
         curves["x"] = _rounded(grid)
         curves["fit"] = _rounded(fitted)
         curves["features"] = [
-            {"label": label, "kind": kind, "y": _rounded(values)}
-            for label, kind, values in features
+            {"label": label, "kind": kind, "x": _rounded(xs), "y": _rounded(values)}
+            for label, kind, xs, values in features
         ]
     return {
         "points": [[x, y] for x, y in state.points],
@@ -252,12 +254,14 @@ def payload_for_fit(
     from ..plots import KIND_COLORS, feature_name
 
     active = result.active_features
-    grid = curve_grid(ranges, [b for a in active for b in a.feature.breakpoints])
-    terms = result.feature_curves(grid)
-    features = [
-        (feature_name(a.feature.kind, a.feature.label), a.feature.kind, terms[:, i])
-        for i, a in enumerate(active)
-    ]
+    grid = curve_grid(ranges, [b for a in active for b in a.feature.breakpoints], n=64)
+    features = []
+    for a in active:
+        own = curve_grid(ranges, a.feature.breakpoints)
+        values = a.coef * a.feature.evaluate(own)
+        features.append(
+            (feature_name(a.feature.kind, a.feature.label), a.feature.kind, own, values)
+        )
     payload = build_payload(state, ranges, grid, result.predict(grid), features, message)
     for entry in payload["curves"]["features"]:
         entry["color"] = KIND_COLORS.get(entry["kind"], "#777777")
