@@ -7,7 +7,6 @@ Streamlit. The app state is one :class:`convexviz.urlstate.AppState`; the URL mi
 
 from __future__ import annotations
 
-import time
 import zlib
 from dataclasses import replace
 
@@ -29,8 +28,10 @@ _ASSETS = canvas_assets()
 _canvas = st.components.v2.component(
     "convexviz_canvas", html=_ASSETS.html, css=_ASSETS.css, js=_ASSETS.js, isolate_styles=False
 )
+_panels_refresh = st.components.v2.component(
+    "convexviz_refresh", js=_ASSETS.refresh_js, isolate_styles=False
+)
 HISTORY_LIMIT = 100
-CANVAS_HEAD_START_S = 0.1
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -225,7 +226,7 @@ for notice in ss.notices:
 
 @st.fragment
 def live() -> None:
-    """Everything that changes with the points; a canvas edit reruns only this part."""
+    """The canvas and the numbers beside it: a canvas edit reruns only this part."""
     s = ss.app
     result, problem = current_fit(s)
     fresh = protocol.fresh_ranges(s.points)
@@ -237,15 +238,28 @@ def live() -> None:
         _canvas(
             key="canvas", data={**payload, "plotly_url": PLOTLY_URL}, on_edit_change=on_canvas_edit
         )
-    if (params := urlstate.encode(s)) != st.query_params.to_dict():
-        st.query_params.from_dict(params)
-    # Give the browser a head start on the canvas reply before the heavier elements below
-    # compete with it for the GIL and the browser's main thread (halves click-to-redraw).
-    time.sleep(CANVAS_HEAD_START_S)
+    sync_url()
     with right:
         show_summary(s, result, problem)
+
+
+@st.fragment
+def panels() -> None:
+    """The figures below; after canvas edits they rerun only once the clicking pauses."""
+    _panels_refresh(key="panels_refresh", on_refresh_change=on_panels_refresh, height=0)
+    result, _ = current_fit(ss.app)
     if result is not None:
-        show_panels(s, result)
+        show_panels(ss.app, result)
+    sync_url()
+
+
+def on_panels_refresh() -> None:
+    """Nothing to store: the trigger itself reruns the panels with the current points."""
+
+
+def sync_url() -> None:
+    if (params := urlstate.encode(ss.app)) != st.query_params.to_dict():
+        st.query_params.from_dict(params)
 
 
 def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -> None:
@@ -306,3 +320,4 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
 
 
 live()
+panels()

@@ -209,6 +209,17 @@ def test_clicks_add_points_at_the_clicked_coordinates(server, page):
     tol = plot.tolerance(2.0)
     for target, got in zip(targets, points[-2:], strict=True):
         assert near(got, target, tol), (got, target, tol)
+    # The panels below follow once the clicking pauses: same neuron count as the summary.
+    page.wait_for_function(
+        """() => {
+            const s = document.querySelector("[data-testid='stAlertContentSuccess']");
+            const h = [...document.querySelectorAll("h3")].find(
+                (e) => e.innerText.startsWith("The rebuilt network"));
+            if (!s || !h || !s.innerText.startsWith("8 points")) return false;
+            return h.innerText.match(/\\d+/)[0] === s.innerText.match(/(\\d+) neuron/)[1];
+        }""",
+        timeout=WAIT_MS,
+    )
     assert_no_errors(page)
 
 

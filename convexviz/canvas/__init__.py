@@ -35,18 +35,27 @@ __all__ = [
 
 @dataclass(frozen=True)
 class CanvasAssets:
-    """The component's inline HTML, CSS and JavaScript (an ES module with a default export)."""
+    """Inline HTML, CSS and JavaScript (ES modules with a default export).
+
+    ``js`` is the canvas; ``refresh_js`` the invisible panels refresher (``refresh.js``).
+    """
 
     html: str
     css: str
     js: str
+    refresh_js: str
 
 
 @cache
 def canvas_assets() -> CanvasAssets:
-    """Read ``canvas.html``, ``canvas.css`` and ``canvas.js`` once per process."""
+    """Read the files of this folder once per process."""
     read = lambda name: (ASSET_DIR / name).read_text(encoding="utf-8")  # noqa: E731
-    return CanvasAssets(html=read("canvas.html"), css=read("canvas.css"), js=read("canvas.js"))
+    return CanvasAssets(
+        html=read("canvas.html"),
+        css=read("canvas.css"),
+        js=read("canvas.js"),
+        refresh_js=read("refresh.js"),
+    )
 
 
 def plotly_js_dir() -> Path:

@@ -10,6 +10,7 @@
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
+const SETTLED_MS = 600; // a pause this long after an acknowledged edit refreshes the panels
 const COLORS = {
   points: "#1b1b1b",
   fit: "#1565c0",
@@ -231,6 +232,7 @@ class Canvas {
       if (this.pendingLatency) {
         const done = this.pendingLatency;
         this.pendingLatency = null;
+        this.scheduleSettled();
         requestAnimationFrame(() => {
           const ms = performance.now() - done.started;
           perf.latencies.push({ seq: done.seq, ms });
@@ -238,6 +240,16 @@ class Canvas {
         });
       }
     });
+  }
+
+  // Tell the panels (refresh.js) that the student paused: they redraw only then.
+  scheduleSettled() {
+    clearTimeout(this.settledTimer);
+    this.settledTimer = setTimeout(() => {
+      if (this.inflight || this.dirty || this.press) return;
+      const detail = { ack: this.server.ack, gen: this.gen };
+      window.dispatchEvent(new CustomEvent("convexviz:settled", { detail }));
+    }, SETTLED_MS);
   }
 
   drawPoints() {
@@ -342,6 +354,7 @@ class Canvas {
   // ---------------------------------------------------------------- snapshots
 
   edit(op, startedAt) {
+    clearTimeout(this.settledTimer);
     this.lastOp = op;
     if (!this.dirty) this.dirtySince = startedAt;
     this.dirty = true;
@@ -378,6 +391,7 @@ class Canvas {
 
   destroy() {
     clearTimeout(this.timer);
+    clearTimeout(this.settledTimer);
     this.resizer.disconnect();
     if (window.Plotly) window.Plotly.purge(this.plot);
     this.root.remove();
