@@ -8,14 +8,13 @@ Streamlit. The app state is one :class:`convexviz.urlstate.AppState`; the URL mi
 from __future__ import annotations
 
 import zlib
-from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
-from convexviz import Architecture, FitResult, appview, fit, plots, urlstate
+from convexviz import Architecture, FitResult, appstate, appview, fit, plots, urlstate
 from convexviz.canvas import canvas_assets, plotly_js_dir, protocol
-from convexviz.datasets import PRESETS, parse_csv, random_points
+from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 
 st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
@@ -31,7 +30,6 @@ _canvas = st.components.v2.component(
 _panels_refresh = st.components.v2.component(
     "convexviz_refresh", js=_ASSETS.refresh_js, isolate_styles=False
 )
-HISTORY_LIMIT = 100
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -50,91 +48,39 @@ def cached_fit(
 
 def current_fit(s: urlstate.AppState) -> tuple[FitResult | None, str]:
     """The fit of the current state, or ``None`` and a sentence saying why not."""
-    if problem := appview.architecture_problem(s.activation, s.depth, s.leak):
+    if problem := appview.fit_problem(s):
         return None, problem
-    if len({x for x, _ in s.points}) < 2:
-        return None, "Add at least two points with different x to fit a network."
     xy = np.array(s.points, dtype=float)
     try:
-        return cached_fit(
-            xy[:, 0], xy[:, 1], s.activation, s.depth, s.beta, s.leak, s.branching
-        ), ""
+        result = cached_fit(xy[:, 0], xy[:, 1], s.activation, s.depth, s.beta, s.leak, s.branching)
     except ValueError as err:
         return None, f"No fit: {err}"
+    return result, ""
 
 
 # ---------------------------------------------------------------- state (URL on first run)
 ss = st.session_state
-if "app" not in ss:
-    ss.app, ss.notices = urlstate.decode(st.query_params.to_dict())
-    ss.gen, ss.seq, ss.history, ss.ranges, ss.data_error = 0, 0, [], None, ""
+appstate.init(ss, st.query_params.to_dict())
 
 
 def set_app(**changes: object) -> None:
-    """Callbacks only update state: record the change and clear one-off notices."""
-    ss.app, ss.notices = replace(ss.app, **changes), []
-
-
-def set_points(points: tuple, from_canvas: bool = False, preset: str = "", undo: bool = False):
-    if not undo:
-        ss.history = (ss.history + [ss.app.points])[-HISTORY_LIMIT:]
-    if not from_canvas:  # Python changed the points: the browser drops its local edits
-        ss.gen += 1
-        points = protocol.sanitize_points(points)
-    set_app(points=tuple(points), preset=preset)
-    ss.data_error = ""
-    if not from_canvas:
-        ss.ranges = None
-
-
-def on_canvas_edit() -> None:
-    state = protocol.CanvasState(ss.app.points, ss.gen, ss.seq)
-    new = protocol.apply_snapshot(state, ss.canvas.edit)
-    if new is not None:
-        ss.seq = new.seq
-        if new.points != ss.app.points:
-            set_points(new.points, from_canvas=True)
+    appstate.set_app(ss, **changes)
 
 
 def on_preset() -> None:
-    if (p := PRESETS.get(ss.w_preset)) is not None:
-        set_points(p.points, preset=p.name)
-        set_app(activation=p.activation, depth=p.depth, beta=p.beta)
+    appstate.load_preset(ss, ss.w_preset)
     ss.w_preset = None  # an action, not a setting: the same preset can be loaded again
 
 
-def on_typed(key: str) -> None:
-    points, problems = urlstate.parse_points_param(ss[key].replace(" ", ""))
-    if points and not problems:
-        set_points(points)
-    else:
-        ss.data_error = "Points not changed: " + "; ".join(problems or ["no points given"])
-
-
 def on_csv() -> None:
-    if ss.w_csv is None:
-        return
-    try:
-        set_points(parse_csv(ss.w_csv.getvalue().decode("utf-8", errors="replace")))
-    except ValueError as err:
-        ss.data_error = f"CSV not loaded (points kept): {err}"
-
-
-def on_undo() -> None:
-    if ss.history:
-        *ss.history, previous = ss.history
-        set_points(previous, undo=True)
+    if ss.w_csv is not None:
+        appstate.load_csv(ss, ss.w_csv.getvalue())
 
 
 # Widgets show the app state (set before they are drawn, so no value= is needed).
-for key, value in {
-    "w_act": ss.app.activation,
-    "w_depth": ss.app.depth,
-    "w_beta": ss.app.beta,
-    "w_leak": ss.app.leak,
-    "w_dict": ss.app.show_dictionary,
-}.items():
-    ss[key] = value
+for key, field in [("w_act", "activation"), ("w_depth", "depth"), ("w_beta", "beta"),
+                   ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
+    ss[key] = getattr(ss.app, field)
 
 # ---------------------------------------------------------------- sidebar: network and data
 result, problem = current_fit(ss.app)
@@ -187,15 +133,15 @@ with st.sidebar:
     c2.number_input("Seed", 0, 10**6, 0, key="w_seed")
     st.button(
         "Random points",
-        use_container_width=True,
-        on_click=lambda: set_points(random_points(int(ss.w_n), int(ss.w_seed))),
+        width="stretch",
+        on_click=lambda: appstate.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed))),
     )
     c1, c2 = st.columns(2)
-    c1.button("Undo", on_click=on_undo, disabled=not ss.history, use_container_width=True)
+    c1.button("Undo", on_click=appstate.undo, args=(ss,), disabled=not ss.history, width="stretch")
     c2.button(
         "Reset",
-        use_container_width=True,
-        on_click=lambda: set_points(urlstate.DEFAULT_STATE.points),
+        width="stretch",
+        on_click=lambda: appstate.set_points(ss, urlstate.DEFAULT_STATE.points),
     )
     # A new box whenever the points change: writing into a widget that a canvas-only
     # (fragment) run does not redraw would make the browser send the old text back.
@@ -205,8 +151,7 @@ with st.sidebar:
         "Points as x:y, comma separated",
         text,
         key=typed_key,
-        on_change=on_typed,
-        args=(typed_key,),
+        on_change=lambda key=typed_key: appstate.type_points(ss, ss[key]),
     )
     st.file_uploader(
         "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
@@ -236,7 +181,9 @@ def live() -> None:
     left, right = st.columns([3, 2], gap="large")
     with left:
         _canvas(
-            key="canvas", data={**payload, "plotly_url": PLOTLY_URL}, on_edit_change=on_canvas_edit
+            key="canvas",
+            data={**payload, "plotly_url": PLOTLY_URL},
+            on_edit_change=lambda: appstate.apply_canvas_edit(ss, ss.canvas.edit),
         )
     sync_url()
     with right:
@@ -316,7 +263,7 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
     st.plotly_chart(plots.create_network_figure(result), key="network")
     st.caption(appview.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
-        st.dataframe(appview.neuron_rows(result), hide_index=True, use_container_width=True)
+        st.dataframe(appview.neuron_rows(result), hide_index=True, width="stretch")
 
 
 live()

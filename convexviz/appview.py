@@ -169,3 +169,12 @@ def neuron_rows(result: object) -> list[dict[str, str]]:
         row["output α"] = fmt(unit.alpha)
         rows.append(row)
     return rows
+
+
+def fit_problem(state: object) -> str:
+    """Why the app state cannot be fitted (unsupported network, too few points), or ``""``."""
+    if problem := architecture_problem(state.activation, state.depth, state.leak):
+        return problem
+    if len({x for x, _ in state.points}) < 2:
+        return "Add at least two points with different x to fit a network."
+    return ""
