@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from .features import fmt
 from .fit import FitResult
 from .network import ChainUnit, TreeNode, TreeUnit
-from .plot_style import BASE_LAYOUT, INK, KIND_COLORS, MARGIN
+from .plot_style import BASE_LAYOUT, INK, KIND_COLORS, MARGIN, make_figure, scatter
 
 NODE_SIZE, EDGE_COLOR, IO_COLOR = 26, "#B0B0B0", INK
 LABEL_FONT = {"size": 14}
@@ -47,7 +47,7 @@ def create_network_figure(result: FitResult) -> go.Figure:
     edges, nodes, labels = _diagram(units, result.active_features, layers)
     mid_y = (len(units) - 1) / 2 if units else 0.0
     traces = [
-        go.Scatter(
+        scatter(
             x=edges[0],
             y=edges[1],
             name="edges",
@@ -56,7 +56,7 @@ def create_network_figure(result: FitResult) -> go.Figure:
             line={"color": EDGE_COLOR, "width": 2},
         ),
         _io_node(0.0, mid_y, "input", "x ", "the input x"),
-        go.Scatter(
+        scatter(
             x=nodes["x"],
             y=nodes["y"],
             name="hidden",
@@ -75,7 +75,7 @@ def create_network_figure(result: FitResult) -> go.Figure:
             f" f(x)<br> ξ = {fmt(result.network.bias)}",
             "the output: sum of the units plus the offset ξ",
         ),
-        go.Scatter(
+        scatter(
             x=labels["x"],
             y=labels["y"],
             name="weights",
@@ -86,7 +86,7 @@ def create_network_figure(result: FitResult) -> go.Figure:
             hoverinfo="skip",
         ),
     ]
-    return go.Figure(traces, _layout(result, len(units), layers))
+    return make_figure(traces, _layout(result, len(units), layers))
 
 
 def _diagram(units, actives, layers: int):
@@ -162,7 +162,7 @@ def _tree_text(node: TreeNode) -> str:
 
 
 def _io_node(x: float, y: float, name: str, text: str, hover: str) -> go.Scatter:
-    return go.Scatter(
+    return scatter(
         x=[x],
         y=[y],
         name=name,

@@ -8,6 +8,8 @@ and clicks on the canvas would land off (DESIGN.md §3).
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
+
 OKABE_ITO = (
     "#000000",
     "#E69F00",
@@ -98,3 +100,18 @@ def figure_layout(
         layout["yaxis"]["range"] = list(y_range)
     layout["annotations"] = list(annotations or [])
     return layout
+
+
+def scatter(**properties: object) -> dict:
+    """A scatter trace as a plain dict (see :func:`make_figure`)."""
+    return {"type": "scatter", **properties}
+
+
+def make_figure(traces: list[dict], layout: dict) -> go.Figure:
+    """Assemble a figure without plotly's per-property validation.
+
+    Validation costs about 2 ms per trace (65 ms for a features figure with 35 traces,
+    against 5 ms without), on every click. Our traces are generated here, never user input,
+    and the tests rebuild every figure *with* validation, so a bad property still fails.
+    """
+    return go.Figure({"data": traces, "layout": layout}, _validate=False)

@@ -32,6 +32,8 @@ from .plot_style import (
     NETWORK_COLOR,
     figure_layout,
     kind_text,
+    make_figure,
+    scatter,
 )
 
 __all__ = [
@@ -116,7 +118,7 @@ def create_fit_figure(result: FitResult, grid: NDArray[np.float64] | None = None
     x_range, y_range = axis_ranges(result.x, result.y)
     traces = [_vertical_lines(breaks, y_range, "breakpoints")] if breaks.size else []
     traces.append(
-        go.Scatter(
+        scatter(
             x=grid,
             y=result.predict(grid),
             name="network",
@@ -129,7 +131,7 @@ def create_fit_figure(result: FitResult, grid: NDArray[np.float64] | None = None
     n = result.network.n_neurons
     beta = fmt(result.lasso.beta)
     title = f"{result.architecture.title}: {n} neuron{'s' * (n != 1)}, β = {beta}"
-    return go.Figure(traces, figure_layout(title, x_range, y_range, "x", "y"))
+    return make_figure(traces, figure_layout(title, x_range, y_range, "x", "y"))
 
 
 def create_features_figure(
@@ -187,7 +189,7 @@ def create_features_figure(
     traces.append(_data_trace(result, faint=True))
     title = f"Selected features z·φ(x): {len(actives)} of {result.dictionary.size}"
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
-    return go.Figure(traces, layout)
+    return make_figure(traces, layout)
 
 
 def create_coefficients_figure(result: FitResult) -> go.Figure:
@@ -209,7 +211,7 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
     for kind in dict.fromkeys(a.feature.kind for a in actives):
         members = [k for k, a in enumerate(actives) if a.feature.kind == kind]
         traces.append(
-            go.Scatter(
+            scatter(
                 x=positions[members],
                 y=coefs[members],
                 name=kind_text(kind),
@@ -233,7 +235,7 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
     layout["xaxis"]["title"]["standoff"] = 12
     layout["margin"] = dict(layout["margin"], b=100)  # two-line tick labels
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
-    return go.Figure(traces, layout)
+    return make_figure(traces, layout)
 
 
 # ----------------------------------------------------------------------------------------
@@ -248,7 +250,7 @@ def _feature_traces(
     name = feature_name(feature.kind, feature.label)
     breaks = np.array(feature.breakpoints, dtype=float)
     at_breaks = active.coef * feature.evaluate(breaks) if breaks.size else breaks
-    line = go.Scatter(
+    line = scatter(
         x=grid,
         y=curve,
         name=name,
@@ -258,7 +260,7 @@ def _feature_traces(
         hovertext=_hover(active),
         hoverinfo="text+y",
     )
-    marks = go.Scatter(
+    marks = scatter(
         x=breaks,
         y=at_breaks,
         name=f"{name} breakpoints",
@@ -288,7 +290,7 @@ def _mirror_trace(
     arc_x, arc_y = _arc(source, image, depth)
     color = KIND_COLORS["reflection"]
     n_arc = arc_x.size
-    return go.Scatter(
+    return scatter(
         x=[source, mirror, image, None, image, image, None, *arc_x],
         y=[0.0, 0.0, 0.0, None, 0.0, top, None, *arc_y],
         name=f"mirror {_mirror_text(source, mirror)}",
@@ -353,7 +355,7 @@ def _dictionary_trace(result: FitResult, grid: NDArray, height: float) -> go.Sca
     ys = np.vstack([scaled, gaps]).T.ravel()
     xs = np.tile(np.append(grid, np.nan), scaled.shape[1])
     shown = "" if classes.size == size else f", {classes.size} of {size} shown"
-    return go.Scatter(
+    return scatter(
         x=xs,
         y=ys,
         name=f"dictionary ({size} features{shown})",
@@ -367,7 +369,7 @@ def _dictionary_trace(result: FitResult, grid: NDArray, height: float) -> go.Sca
 
 def _data_trace(result: FitResult, faint: bool = False) -> go.Scatter:
     marker = dict(DATA_MARKER, color=FAINT_COLOR) if faint else DATA_MARKER
-    return go.Scatter(
+    return scatter(
         x=result.x,
         y=result.y,
         name="data",
@@ -385,7 +387,7 @@ def _vertical_lines(
     lows = np.full(n, y_range[0]) if tops is None else np.zeros(n)
     highs = np.full(n, y_range[1]) if tops is None else np.asarray(tops, dtype=float)
     faint = {"color": FAINT_COLOR, "width": 1.5, "dash": "dot"}
-    return go.Scatter(
+    return scatter(
         x=np.column_stack([at, at, np.full(n, np.nan)]).ravel(),
         y=np.column_stack([lows, highs, np.full(n, np.nan)]).ravel(),
         name=name,

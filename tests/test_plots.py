@@ -413,3 +413,20 @@ def test_network_figure_without_units(flat):
     fig = create_network_figure(flat)
     assert len(_trace(fig, "hidden").x) == 0
     assert "constant" in fig.layout.annotations[0].text
+
+
+@pytest.mark.parametrize(
+    ("act", "depth"), [("relu", 4), ("abs", 3), ("sign", 3), ("leaky_relu", 2)]
+)
+def test_figures_pass_plotly_validation(act, depth):
+    """The factories skip plotly's validation for speed; rebuilding with it must succeed."""
+    result = _fit(PRESETS["opt"].points, act, depth)
+    figures = [
+        plots.create_fit_figure(result),
+        plots.create_features_figure(result, show_dictionary=True),
+        plots.create_coefficients_figure(result),
+        plots.create_network_figure(result),
+    ]
+    for fig in figures:
+        validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+        assert len(validated.data) == len(fig.data)
