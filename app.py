@@ -230,8 +230,8 @@ def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -
         f" · {lasso.status} ({lasso.solver}) · solved in {ms:.0f} ms"
     )
     c1, c2 = st.columns(2)
-    c1.metric("Lasso optimum", fmt(lasso.objective))
-    c2.metric("Rebuilt network objective", fmt(result.network_objective))
+    c1.metric("Lasso optimum", f"{lasso.objective:.8g}")
+    c2.metric("Rebuilt network objective", f"{result.network_objective:.8g}")
     st.caption(appview.certificate_text(result.certificate_gap, lasso.objective))
     st.caption(
         f"Dictionary: {result.dictionary.raw_size:,} candidate features, "
@@ -252,15 +252,18 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
             on_change=lambda: set_app(show_dictionary=ss.w_dict),
         )
         st.plotly_chart(
-            plots.create_features_figure(result, show_dictionary=s.show_dictionary), key="features"
+            plots.create_features_figure(result, show_dictionary=s.show_dictionary),
+            key="features",
+            theme=None,
         )
         st.caption(appview.FEATURES_TEXT)
     with c2:
         st.subheader("Coefficients z")
-        st.plotly_chart(plots.create_coefficients_figure(result), key="coefficients")
+        st.plotly_chart(plots.create_coefficients_figure(result), key="coefficients", theme=None)
         st.caption(appview.COEFFICIENTS_TEXT)
-    st.subheader(f"The rebuilt network: {result.network.n_neurons} neurons")
-    st.plotly_chart(plots.create_network_figure(result), key="network")
+    n = result.network.n_neurons
+    st.subheader(f"The rebuilt network: {n} neuron{'s' * (n != 1)}")
+    st.plotly_chart(plots.create_network_figure(result), key="network", theme=None)
     st.caption(appview.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
         st.dataframe(appview.neuron_rows(result), hide_index=True, width="stretch")

@@ -61,7 +61,7 @@ AXIS = {
 #: Layout shared by every figure. Built from plain settings on the tiny ``"none"`` template:
 #: applying ``plotly_white`` costs ~20 ms per figure and ~10 ms more to serialize.
 BASE_LAYOUT = {
-    "template": "none",
+    "template": {"data": {}, "layout": {}},  # the empty template ("none"), in dict form
     "paper_bgcolor": "white",
     "plot_bgcolor": "white",
     "colorway": list(OKABE_ITO),

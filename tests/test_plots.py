@@ -430,3 +430,4 @@ def test_figures_pass_plotly_validation(act, depth):
     for fig in figures:
         validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         assert len(validated.data) == len(fig.data)
+        assert "Plotly.newPlot" in fig.to_html(include_plotlyjs=False)  # exportable as is
