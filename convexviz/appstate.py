@@ -89,9 +89,7 @@ def type_points(session: Session, text: str) -> None:
     if points and not problems:
         set_points(session, points)
     else:
-        session["data_error"] = "Points not changed: " + "; ".join(
-            problems or ["no points given"]
-        )
+        session["data_error"] = "Points not changed: " + "; ".join(problems or ["no points given"])
 
 
 def load_csv(session: Session, data: bytes) -> None:
