@@ -229,9 +229,11 @@ def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -
         f"{len(s.points)} points · {net.n_neurons} neuron{'s' * (net.n_neurons != 1)}"
         f" · {lasso.status} ({lasso.solver}) · solved in {ms:.0f} ms"
     )
-    c1, c2 = st.columns(2)
-    c1.metric("Lasso optimum", f"{lasso.objective:.8g}")
-    c2.metric("Rebuilt network objective", f"{result.network_objective:.8g}")
+    st.markdown(
+        "| objective | value |\n|---|---|\n"
+        f"| Lasso optimum | **{lasso.objective:.8g}** |\n"
+        f"| rebuilt network | **{result.network_objective:.8g}** |"
+    )
     st.caption(appview.certificate_text(result.certificate_gap, lasso.objective))
     st.caption(
         f"Dictionary: {result.dictionary.raw_size:,} candidate features, "
