@@ -45,7 +45,7 @@ LEGEND = {
     "borderwidth": 1,
     "font": {"size": 15},
 }
-MARGIN = {"l": 60, "r": 20, "t": 60, "b": 50}
+MARGIN = {"l": 80, "r": 20, "t": 60, "b": 70}
 DATA_MARKER = {"size": 12, "color": DATA_COLOR, "line": {"width": 1.5, "color": "white"}}
 LINE_WIDTH = 3.5
 
@@ -56,7 +56,9 @@ AXIS = {
     "showline": True,
     "linecolor": INK,
     "ticks": "outside",
-    "automargin": True,
+    # Fixed margins instead: automargin makes Plotly.js lay a figure out twice (features
+    # figure 250 -> 150 ms in headless chromium, every panel refresh).
+    "automargin": False,
 }
 #: Layout shared by every figure. Built from plain settings on the tiny ``"none"`` template:
 #: applying ``plotly_white`` costs ~20 ms per figure and ~10 ms more to serialize.

@@ -36,6 +36,9 @@ from .plot_style import (
     scatter,
 )
 
+#: With more selected features than this, the features legend lists kinds, not features.
+MAX_LEGEND_FEATURES = 5
+
 __all__ = [
     "KIND_COLORS",
     "axis_ranges",
@@ -186,10 +189,30 @@ def create_features_figure(
         depth = _arc_depth(grid, curves[:, k], source, 2 * mirror - source, y_range)
         traces.append(_mirror_trace(actives[k], source, mirror, depth, f"feature {k}"))
         notes += _mirror_annotations(source, mirror, depth)
+    if len(actives) > MAX_LEGEND_FEATURES:  # one legend entry per kind, names on hover
+        traces = [dict(t, showlegend=False) for t in traces] + _kind_legend(actives)
     traces.append(_data_trace(result, faint=True))
     title = f"Selected features z·φ(x): {len(actives)} of {result.dictionary.size}"
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
     return make_figure(traces, layout)
+
+
+def _kind_legend(actives: list[ActiveFeature]) -> list[dict]:
+    """Legend-only traces ``"<kind> × <count>"``, one per kind, in order of appearance."""
+    counts: dict[str, int] = {}
+    for active in actives:
+        counts[active.feature.kind] = counts.get(active.feature.kind, 0) + 1
+    return [
+        scatter(
+            x=[None],
+            y=[None],
+            name=f"{kind_text(kind)} × {count}",
+            mode="lines",
+            line={"color": KIND_COLORS.get(kind, DATA_COLOR), "width": LINE_WIDTH},
+            hoverinfo="skip",
+        )
+        for kind, count in counts.items()
+    ]
 
 
 def create_coefficients_figure(result: FitResult) -> go.Figure:
@@ -233,7 +256,7 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
     ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in enumerate(actives, start=1)]
     layout["xaxis"].update(tickvals=positions, ticktext=ticks, tickfont={"size": 14})
     layout["xaxis"]["title"]["standoff"] = 12
-    layout["margin"] = dict(layout["margin"], b=100)  # two-line tick labels
+    layout["margin"] = dict(layout["margin"], b=110)  # two-line tick labels
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
     return make_figure(traces, layout)
 

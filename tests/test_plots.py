@@ -431,3 +431,18 @@ def test_figures_pass_plotly_validation(act, depth):
         validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
         assert len(validated.data) == len(fig.data)
         assert "Plotly.newPlot" in fig.to_html(include_plotlyjs=False)  # exportable as is
+
+
+def test_many_features_get_one_legend_entry_per_kind():
+    x = np.linspace(-3, 3, 13)
+    result = fit(x, np.sin(2 * x), Architecture("relu", 3), 1e-3)
+    actives = result.active_features
+    assert len(actives) > plots.MAX_LEGEND_FEATURES
+    fig = plots.create_features_figure(result)
+    shown = [t.name for t in fig.data if t.showlegend is not False]
+    kinds = {a.feature.kind for a in actives}
+    expected = {
+        f"{k.replace('_', ' ')} × {sum(a.feature.kind == k for a in actives)}" for k in kinds
+    }
+    assert expected <= set(shown)
+    assert len(shown) == len(kinds) + 1  # the kinds and the data

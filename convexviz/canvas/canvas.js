@@ -10,7 +10,7 @@
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
-const SETTLED_MS = 600; // a pause this long after an acknowledged edit refreshes the panels
+const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
 const COLORS = {
   points: "#1b1b1b",
   fit: "#1565c0",
