@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -36,40 +32,17 @@ sys.path.insert(0, str(ROOT))
 
 from convexviz.datasets import random_points  # noqa: E402
 from convexviz.urlstate import format_points  # noqa: E402
+from tests.streamlit_server import CHROMIUM_ARGS, free_port, start_streamlit  # noqa: E402
 
 #: Pause after each run before the next click (the browser finishes drawing the panels).
 SETTLE_MS = int(os.environ.get("BENCH_SETTLE_MS", "1000"))
 
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-dev-shm-usage",
-]
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, script: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-           "--server.port", str(port), "--server.address", "127.0.0.1",
-           "--browser.gatherUsageStats", "false", "--server.runOnSave", "false",
-           "--server.fileWatcherType", "none"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError("streamlit did not become healthy within 60 s")
+def start_server(port: int, script: str):
+    proc = start_streamlit(script, port)
+    if proc is None:
+        raise RuntimeError("streamlit did not become healthy within 60 s")
+    return proc
 
 
 def main() -> None:
