@@ -114,9 +114,8 @@ def fit(
     """
     t0 = time.perf_counter()
     x_arr, y_arr = validate_inputs(x, y)
-    if isinstance(beta, bool) or not isinstance(beta, numbers.Real):
-        raise ValueError(f"beta must be a positive number, got {beta!r}")
-    if not (np.isfinite(beta) and beta > 0):
+    real = isinstance(beta, numbers.Real) and not isinstance(beta, bool)
+    if not (real and np.isfinite(beta) and beta > 0):
         raise ValueError(f"beta must be a positive number, got {beta!r}")
     if dictionary is None or not np.array_equal(dictionary.x_train, x_arr):
         dictionary = build_dictionary(x_arr, architecture)

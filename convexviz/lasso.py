@@ -43,9 +43,7 @@ from dataclasses import dataclass
 
 import cvxpy as cp
 import numpy as np
-import scipy.linalg
 import scipy.linalg.lapack
-import scipy.optimize
 from numpy.typing import NDArray
 
 from .polish import active_set, polish, sparsest_on_face

@@ -116,33 +116,3 @@ class PatternColumns:
 
 
 Columns = ChainColumns | PatternColumns
-
-
-def concat_chains(parts: list[ChainColumns]) -> ChainColumns:
-    """Stack chain column sets of the same activation and depth into one."""
-    families: list[str] = []
-    index_parts = []
-    for part in parts:
-        index_parts.append(part.family_index + len(families))
-        families.extend(part.families)
-    width = max((p.mirrors.shape[1] for p in parts if p.mirrors is not None), default=0)
-    mirrors = None
-    if width:
-        mirrors = np.concatenate([_pad_mirrors(p.mirrors, p.size, width) for p in parts])
-    return ChainColumns(
-        activation=parts[0].activation,
-        signs=np.concatenate([p.signs for p in parts]),
-        offsets=np.concatenate([p.offsets for p in parts]),
-        kinds=np.concatenate([p.kinds for p in parts]),
-        family_index=np.concatenate(index_parts),
-        families=tuple(families),
-        mirrors=mirrors,
-        leak=parts[0].leak,
-    )
-
-
-def _pad_mirrors(mirrors: NDArray[np.float64] | None, size: int, width: int):
-    out = np.full((size, width, 2), np.nan)
-    if mirrors is not None:
-        out[:, : mirrors.shape[1]] = mirrors
-    return out
