@@ -3,66 +3,81 @@
 Wiring only (DESIGN.md §1): session state and widgets here; the math, the figures, the URL
 codec and the canvas protocol live in the ``convexviz`` package, which never imports
 Streamlit. The app state is one :class:`convexviz.urlstate.AppState`; the URL mirrors it.
+
+``streamlit run app.py`` first imports this file as a module and finds ``app``, an
+``st.App`` that serves the page plus one route, the canvas's preview
+(``convexviz/canvas/preview.py``): a click's new fit is drawn without waiting for a rerun.
+Streamlit then runs the file as ``__main__`` for every page run, which calls ``main``.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
-from convexviz import Architecture, FitResult, appstate, appview, fit, plots, urlstate
-from convexviz.canvas import canvas_assets, plotly_js_dir, protocol
+from convexviz import FitResult, appstate, appview, plots, urlstate
+from convexviz.canvas import canvas_assets, plotly_js_dir, preview, protocol
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 
-st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
-
-# Plotly.js comes from the installed plotly package, served by Streamlit (no network).
-_PLOTLY = st.components.v1.declare_component("plotlyjs", path=str(plotly_js_dir()))
-_BASE = st.get_option("server.baseUrlPath").strip("/")
-PLOTLY_URL = f"{'/' + _BASE if _BASE else ''}/component/{_PLOTLY.name}/plotly.min.js"
-_ASSETS = canvas_assets()
-_canvas = st.components.v2.component(
-    "convexviz_canvas", html=_ASSETS.html, css=_ASSETS.css, js=_ASSETS.js, isolate_styles=False
-)
-_panels_refresh = st.components.v2.component(
-    "convexviz_refresh", js=_ASSETS.refresh_js, isolate_styles=False
-)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_fit(
-    x: np.ndarray,
-    y: np.ndarray,
-    act: str,
-    depth: int,
-    beta: float,
-    leak: float,
-    branching: tuple[int, ...],
-) -> FitResult:
-    """The package's ``fit``; numpy arrays hash fast (DESIGN.md §3)."""
-    return fit(x, y, Architecture(act, depth, leak, branching), beta)
-
-
-def current_fit(s: urlstate.AppState) -> tuple[FitResult | None, str]:
-    """The fit of the current state, or ``None`` and a sentence saying why not."""
-    if problem := appview.fit_problem(s):
-        return None, problem
-    xy = np.array(s.points, dtype=float)
-    try:
-        result = cached_fit(xy[:, 0], xy[:, 1], s.activation, s.depth, s.beta, s.leak, s.branching)
-    except ValueError as err:
-        return None, f"No fit: {err}"
-    return result, ""
-
-
-# ---------------------------------------------------------------- state (URL on first run)
 ss = st.session_state
-appstate.init(ss, st.query_params.to_dict())
 
 
+@dataclass(frozen=True)
+class Components:
+    """The page's two custom components and where the canvas loads Plotly.js from."""
+
+    canvas: Callable
+    panels_refresh: Callable
+    plotly_url: str
+
+
+def declare_components() -> Components:
+    """Register the components (once per run of the page, as Streamlit asks)."""
+    # Plotly.js comes from the installed plotly package, served by Streamlit (no network).
+    plotly_js = st.components.v1.declare_component("plotlyjs", path=str(plotly_js_dir()))
+    base = st.get_option("server.baseUrlPath").strip("/")
+    assets = canvas_assets()
+    return Components(
+        canvas=st.components.v2.component(
+            "convexviz_canvas", html=assets.html, css=assets.css, js=assets.js,
+            isolate_styles=False,
+        ),
+        panels_refresh=st.components.v2.component(
+            "convexviz_refresh", js=assets.refresh_js, isolate_styles=False
+        ),
+        plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/plotly.min.js",
+    )  # fmt: skip
+
+
+def main(components: Components) -> None:
+    """One run of the page: state from the URL on the first run, widgets, canvas, panels."""
+    st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
+    appstate.init(ss, st.query_params.to_dict())
+    # Widgets show the app state (set before they are drawn, so no value= is needed).
+    for key, field in [("w_act", "activation"), ("w_depth", "depth"), ("w_beta", "beta"),
+                       ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
+        ss[key] = getattr(ss.app, field)
+    sidebar()
+    st.title("convexviz: the globally optimal network, live")
+    st.caption(
+        "Click the plot to add a point, click a point to delete it, drag a point to move "
+        "it. The fit is the exact optimum of the training problem, not a trained guess."
+    )
+    for notice in ss.notices:
+        st.warning(f"Link: {notice}")
+    live(components)
+    panels(components)
+
+
+# ---------------------------------------------------------------- sidebar: network and data
 def set_app(**changes: object) -> None:
     appstate.set_app(ss, **changes)
 
@@ -77,112 +92,100 @@ def on_csv() -> None:
         appstate.load_csv(ss, ss.w_csv.getvalue())
 
 
-# Widgets show the app state (set before they are drawn, so no value= is needed).
-for key, field in [("w_act", "activation"), ("w_depth", "depth"), ("w_beta", "beta"),
-                   ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
-    ss[key] = getattr(ss.app, field)
-
-# ---------------------------------------------------------------- sidebar: network and data
-result, problem = current_fit(ss.app)
-with st.sidebar:
-    st.header("Network")
-    st.selectbox(
-        "Activation",
-        list(appview.ACTIVATION_TITLES),
-        key="w_act",
-        format_func=appview.ACTIVATION_TITLES.get,
-        on_change=lambda: set_app(activation=ss.w_act),
-    )
-    st.select_slider(
-        "Depth L (weight layers)",
-        appview.DEPTHS,
-        key="w_depth",
-        on_change=lambda: set_app(depth=ss.w_depth),
-    )
-    beta_max = result.beta_max if result else 10.0
-    st.select_slider(
-        "Regularization β (log scale)",
-        appview.beta_options(beta_max, ss.app.beta),
-        key="w_beta",
-        format_func=appview.format_beta,
-        on_change=lambda: set_app(beta=ss.w_beta),
-    )
-    st.caption(f"β_max = {fmt(beta_max)}: from there on the best network is a constant.")
-    if ss.app.activation == "leaky_relu":
-        st.slider(
-            "Leak (negative slope)",
-            0.01,
-            0.9,
-            step=0.01,
-            key="w_leak",
-            on_change=lambda: set_app(leak=ss.w_leak),
+def sidebar() -> None:
+    """Network settings (activation, depth, beta) and data (presets, random, typed, CSV)."""
+    result, _ = preview.fit_state(ss.app)
+    with st.sidebar:
+        st.header("Network")
+        st.selectbox(
+            "Activation",
+            list(appview.ACTIVATION_TITLES),
+            key="w_act",
+            format_func=appview.ACTIVATION_TITLES.get,
+            on_change=lambda: set_app(activation=ss.w_act),
         )
+        st.select_slider(
+            "Depth L (weight layers)",
+            appview.DEPTHS,
+            key="w_depth",
+            on_change=lambda: set_app(depth=ss.w_depth),
+        )
+        beta_max = result.beta_max if result else 10.0
+        st.select_slider(
+            "Regularization β (log scale)",
+            appview.beta_options(beta_max, ss.app.beta),
+            key="w_beta",
+            format_func=appview.format_beta,
+            on_change=lambda: set_app(beta=ss.w_beta),
+        )
+        st.caption(f"β_max = {fmt(beta_max)}: from there on the best network is a constant.")
+        if ss.app.activation == "leaky_relu":
+            st.slider(
+                "Leak (negative slope)",
+                0.01,
+                0.9,
+                step=0.01,
+                key="w_leak",
+                on_change=lambda: set_app(leak=ss.w_leak),
+            )
 
-    st.header("Data")
-    st.selectbox(
-        "Preset",
-        list(PRESETS),
-        index=None,
-        key="w_preset",
-        on_change=on_preset,
-        placeholder="Choose a data set…",
-        format_func=appview.preset_title,
-    )
-    c1, c2 = st.columns(2)
-    c1.number_input("Points", 2, 60, 12, key="w_n")
-    c2.number_input("Seed", 0, 10**6, 0, key="w_seed")
-    st.button(
-        "Random points",
-        width="stretch",
-        on_click=lambda: appstate.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed))),
-    )
-    c1, c2 = st.columns(2)
-    c1.button("Undo", on_click=appstate.undo, args=(ss,), disabled=not ss.history, width="stretch")
-    c2.button(
-        "Reset",
-        width="stretch",
-        on_click=lambda: appstate.set_points(ss, urlstate.DEFAULT_STATE.points),
-    )
-    # A new box whenever the points change: writing into a widget that a canvas-only
-    # (fragment) run does not redraw would make the browser send the old text back.
-    text = urlstate.format_points(ss.app.points)
-    typed_key = f"w_typed_{zlib.crc32(text.encode())}"
-    st.text_input(
-        "Points as x:y, comma separated",
-        text,
-        key=typed_key,
-        on_change=lambda key=typed_key: appstate.type_points(ss, ss[key]),
-    )
-    st.file_uploader(
-        "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
-    )
-    if ss.data_error:
-        st.error(ss.data_error)
+        st.header("Data")
+        st.selectbox(
+            "Preset",
+            list(PRESETS),
+            index=None,
+            key="w_preset",
+            on_change=on_preset,
+            placeholder="Choose a data set…",
+            format_func=appview.preset_title,
+        )
+        c1, c2 = st.columns(2)
+        c1.number_input("Points", 2, 60, 12, key="w_n")
+        c2.number_input("Seed", 0, 10**6, 0, key="w_seed")
+        st.button(
+            "Random points",
+            width="stretch",
+            on_click=lambda: appstate.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed))),
+        )
+        c1, c2 = st.columns(2)
+        c1.button(
+            "Undo", on_click=appstate.undo, args=(ss,), disabled=not ss.history, width="stretch"
+        )
+        c2.button(
+            "Reset",
+            width="stretch",
+            on_click=lambda: appstate.set_points(ss, urlstate.DEFAULT_STATE.points),
+        )
+        # A new box whenever the points change: writing into a widget that a canvas-only
+        # (fragment) run does not redraw would make the browser send the old text back.
+        text = urlstate.format_points(ss.app.points)
+        typed_key = f"w_typed_{zlib.crc32(text.encode())}"
+        st.text_input(
+            "Points as x:y, comma separated",
+            text,
+            key=typed_key,
+            on_change=lambda key=typed_key: appstate.type_points(ss, ss[key]),
+        )
+        st.file_uploader(
+            "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
+        )
+        if ss.data_error:
+            st.error(ss.data_error)
+
 
 # ---------------------------------------------------------------- main: canvas and panels
-st.title("convexviz: the globally optimal network, live")
-st.caption(
-    "Click the plot to add a point, click a point to delete it, drag a point to move "
-    "it. The fit is the exact optimum of the training problem, not a trained guess."
-)
-for notice in ss.notices:
-    st.warning(f"Link: {notice}")
-
-
 @st.fragment
-def live() -> None:
+def live(components: Components) -> None:
     """The canvas and the numbers beside it: a canvas edit reruns only this part."""
     s = ss.app
-    result, problem = current_fit(s)
-    fresh = protocol.fresh_ranges(s.points)
-    ss.ranges = protocol.stable_ranges(ss.ranges, s.points, fresh)
+    ss.ranges = protocol.stable_ranges(ss.ranges, s.points, protocol.fresh_ranges(s.points))
     state = protocol.CanvasState(s.points, ss.gen, ss.seq)
-    payload = protocol.payload_for_fit(state, ss.ranges, result, "" if result else problem)
+    payload, result, problem = preview.canvas_payload(s, state, ss.ranges)
     left, right = st.columns([3, 2], gap="large")
     with left:
-        _canvas(
+        components.canvas(
             key="canvas",
-            data={**payload, "plotly_url": PLOTLY_URL},
+            data={**payload, "plotly_url": components.plotly_url},
             on_edit_change=lambda: appstate.apply_canvas_edit(ss, ss.canvas.edit),
         )
     sync_url()
@@ -191,10 +194,10 @@ def live() -> None:
 
 
 @st.fragment
-def panels() -> None:
+def panels(components: Components) -> None:
     """The figures below; after canvas edits they rerun only once the clicking pauses."""
-    _panels_refresh(key="panels_refresh", on_refresh_change=on_panels_refresh, height=0)
-    result, _ = current_fit(ss.app)
+    components.panels_refresh(key="panels_refresh", on_refresh_change=on_panels_refresh, height=0)
+    result, _ = preview.fit_state(ss.app)
     if result is not None:
         show_panels(ss.app, result)
     sync_url()
@@ -271,5 +274,19 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
         st.dataframe(appview.neuron_rows(result), hide_index=True, width="stretch")
 
 
-live()
-panels()
+# ---------------------------------------------------------------- entry points
+async def preview_route(request: Request) -> JSONResponse:
+    """POST ``preview.PREVIEW_PATH``: the canvas's data for points it shows (no session)."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > preview.MAX_REQUEST_BYTES:
+            break
+    status, content = await run_in_threadpool(preview.answer, body)
+    return JSONResponse(content, status_code=status)
+
+
+if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
+    main(declare_components())
+else:  # `streamlit run app.py` imports this file once to build the server (st.App)
+    app = st.App(__file__, routes=[Route(preview.PREVIEW_PATH, preview_route, methods=["POST"])])

@@ -37,6 +37,7 @@ over (and the fit says so).
 from __future__ import annotations
 
 import contextlib
+import threading
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -325,6 +326,9 @@ def _max_step(lam: NDArray, d_lam: NDArray, s: NDArray, d_s: NDArray) -> float:
 _CACHE: OrderedDict[bytes, _ParametrizedLasso] = OrderedDict()
 _FAST_CACHE: OrderedDict[bytes, _FastLasso] = OrderedDict()
 _CACHE_SIZE = 8
+#: The cached problems keep state between solves (a cvxpy Parameter, a warm start): one
+#: solve at a time per process (threads gain nothing here under the GIL anyway).
+_SOLVE_LOCK = threading.Lock()
 
 
 def _cached(cache: OrderedDict, factory, A: NDArray, y: NDArray, reuse: bool):
@@ -417,7 +421,7 @@ def solve_lasso(
     errors = []
     for name in order:
         try:
-            with _single_threaded_blas():
+            with _SOLVE_LOCK, _single_threaded_blas():
                 if name == "FAST":
                     z, bias, status = _fast_for(A, y, reuse).solve(beta)
                 else:

@@ -4,8 +4,14 @@
 // (optimistic) and sent as one trigger event `edit` = {seq, gen, op, points}, the full list
 // after the edit. At most one snapshot is in flight; edits made meanwhile are folded into the
 // next one; a snapshot without an ack is resent with a growing timeout. Python answers with
-// data = {points, curves, ranges, ack, gen, message, plotly_url}; a new `gen` means Python
-// replaced the points itself, and local edits are dropped.
+// data = {points, curves, ranges, ack, gen, message, key, preview, plotly_url}; a new `gen`
+// means Python replaced the points itself, and local edits are dropped.
+//
+// Preview (convexviz/canvas/preview.py): Streamlit's round trip is slow, so after each edit
+// (and while dragging) the canvas also POSTs the points it shows to `preview.url` and draws
+// the fit from the answer at once. Curves are "versioned" by the local edit they belong to:
+// a reply for an older edit never replaces a newer fit, and a reply with the `key` already
+// drawn is not drawn again.
 
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
@@ -37,7 +43,17 @@ function loadPlotly(url) {
 }
 
 // Test and benchmark hooks: latency per acknowledged snapshot.
-const perf = (window.__convexviz = window.__convexviz || { latencies: [], sent: 0, resent: 0 });
+// `latencies`: click -> the session's acknowledged fit drawn (Streamlit round trip);
+// `fitLatencies`: click -> the fit for exactly the clicked points drawn (either path).
+const perf = (window.__convexviz = window.__convexviz || {
+  latencies: [],
+  fitLatencies: [],
+  sent: 0,
+  resent: 0,
+  previews: 0,
+  previewsDrawn: 0,
+  previewErrors: 0,
+});
 
 class Canvas {
   constructor(parentElement, setTriggerValue) {
@@ -62,6 +78,12 @@ class Canvas {
     this.press = null; // pointer state between down and up
     this.ready = false;
     this.queued = null; // data that arrived while dragging
+    this.version = 0; // local edit counter: curves are tagged with the edit they belong to
+    this.display = null; // what is drawn: {curves, ranges, message, key, version}
+    this.drawnKey = null;
+    this.previewing = null; // the preview request in flight
+    this.previewAgain = false; // an edit happened meanwhile: ask again when it returns
+    this.fitWanted = null; // {started, points}: the last edit whose fit is not drawn yet
 
     this.onPointerDown = this.onPointerDown.bind(this);
     this.onPointerMove = this.onPointerMove.bind(this);
@@ -85,26 +107,51 @@ class Canvas {
     }
     this.server = data;
     this.seq = Math.max(this.seq, data.ack || 0); // survive a remount
+    let version = this.version; // the local edit this reply's curves belong to
     if (data.gen !== this.gen) {
       this.gen = data.gen; // Python replaced the points: drop local edits
       this.points = data.points.map((p) => p.slice());
       this.inflight = null;
       this.dirty = false;
+      this.version += 1;
+      version = this.version;
+      this.display = null;
     } else {
-      if (this.inflight && data.ack >= this.inflight.seq) {
-        this.acknowledged(this.inflight);
+      const acked = this.inflight && data.ack >= this.inflight.seq ? this.inflight : null;
+      if (acked) {
+        this.acknowledged(acked);
         this.inflight = null;
       }
       if (!this.inflight && !this.dirty) this.points = data.points.map((p) => p.slice());
+      // Curves for the points shown are current; an acknowledged snapshot's belong to the
+      // edit it carried; any other reply is about older points (drawn only if none are).
+      if (JSON.stringify(data.points) !== JSON.stringify(this.points)) {
+        version = acked ? acked.version : -1;
+      }
     }
     this.root.dataset.gen = String(this.gen);
     this.root.dataset.ack = String(data.ack);
+    this.show(data, version);
     loadPlotly(data.plotly_url)
       .then(() => this.draw())
       .then(() => {
         if (!this.inflight && this.dirty) this.send();
       })
       .catch((err) => this.showNote(String(err)));
+  }
+
+  // Adopt curves unless the ones shown belong to a newer edit.
+  show(reply, version) {
+    if (this.display && this.display.version > version) return false;
+    this.display = {
+      curves: reply.curves,
+      ranges: reply.ranges,
+      message: reply.message,
+      key: reply.key,
+      version,
+      points: JSON.stringify(reply.points),
+    };
+    return true;
   }
 
   acknowledged(snapshot) {
@@ -116,8 +163,7 @@ class Canvas {
   // ---------------------------------------------------------------- drawing
 
   traces() {
-    const data = this.server || { curves: { x: [], fit: [], features: [] } };
-    const curves = data.curves;
+    const curves = this.display ? this.display.curves : { x: [], fit: [], features: [] };
     // One trace per colour (feature kind), curves joined by gaps: Plotly's cost grows with
     // the number of traces, and a click's redraw must stay fast with 30+ features.
     const byColor = new Map();
@@ -169,7 +215,7 @@ class Canvas {
   }
 
   layout() {
-    const r = this.server.ranges;
+    const r = this.display.ranges;
     const axis = (range, title) => ({
       range: range.slice(),
       autorange: false,
@@ -210,6 +256,7 @@ class Canvas {
     };
   }
 
+  // Redraw the chart if the curves changed since the last drawing, then record timings.
   draw() {
     const config = {
       displayModeBar: false,
@@ -218,28 +265,87 @@ class Canvas {
       showTips: false,
       responsive: false,
     };
-    return window.Plotly.react(this.plot, this.traces(), this.layout(), config).then(() => {
+    const shown = this.display;
+    const same = this.ready && shown.key && shown.key === this.drawnKey;
+    const drawn = same
+      ? this.drawPoints()
+      : window.Plotly.react(this.plot, this.traces(), this.layout(), config);
+    this.drawnKey = shown.key;
+    return drawn.then(() => {
       this.ready = true;
-      const r = this.server.ranges;
+      const r = shown.ranges;
       this.root.dataset.xrange = r.x.join(",");
       this.root.dataset.yrange = r.y.join(",");
       this.root.dataset.points = JSON.stringify(this.points);
       this.root.dataset.ready = "1";
       const empty = this.points.length === 0;
       this.showNote(
-        this.server.message || (empty ? "Click anywhere in the plot to add training points." : "")
+        shown.message || (empty ? "Click anywhere in the plot to add training points." : "")
       );
-      if (this.pendingLatency) {
-        const done = this.pendingLatency;
-        this.pendingLatency = null;
-        this.scheduleSettled();
+      const wanted = this.fitWanted;
+      const fitDone = wanted && wanted.points === shown.points;
+      if (fitDone) this.fitWanted = null;
+      const done = this.pendingLatency;
+      this.pendingLatency = null;
+      if (done) this.scheduleSettled();
+      if (done || fitDone) {
         requestAnimationFrame(() => {
-          const ms = performance.now() - done.started;
-          perf.latencies.push({ seq: done.seq, ms });
-          this.root.dataset.drawnAck = String(done.seq);
+          const now = performance.now();
+          if (fitDone) perf.fitLatencies.push({ ms: now - wanted.started, key: shown.key });
+          if (done) {
+            perf.latencies.push({ seq: done.seq, ms: now - done.started });
+            this.root.dataset.drawnAck = String(done.seq);
+          }
         });
       }
     });
+  }
+
+  // ---------------------------------------------------------------- preview
+
+  // Ask the server for the fit of the points shown now (one request at a time).
+  requestPreview() {
+    const preview = this.server && this.server.preview;
+    if (!preview || !window.fetch) return;
+    if (this.previewing) {
+      this.previewAgain = true;
+      return;
+    }
+    const request = {
+      version: this.version,
+      gen: this.gen,
+      points: JSON.stringify(this.points),
+      params: JSON.stringify(preview.params),
+    };
+    this.previewing = request;
+    this.previewAgain = false;
+    perf.previews += 1;
+    const body = JSON.stringify({
+      points: this.points,
+      params: preview.params,
+      ranges: this.display ? this.display.ranges : this.server.ranges,
+    });
+    fetch(preview.url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((reply) => this.previewed(request, reply))
+      .catch(() => {
+        perf.previewErrors += 1; // the Streamlit path still brings the fit
+      })
+      .finally(() => {
+        this.previewing = null;
+        if (this.previewAgain) this.requestPreview();
+      });
+  }
+
+  previewed(request, reply) {
+    const params = JSON.stringify(this.server.preview.params);
+    if (request.gen !== this.gen || request.params !== params) return;
+    const dragging = this.press && this.press.dragging;
+    // While dragging, a slightly older fit is better than none; otherwise only an exact one.
+    if (!dragging && request.points !== JSON.stringify(this.points)) return;
+    if (!this.show({ ...reply, points: JSON.parse(request.points) }, request.version)) return;
+    perf.previewsDrawn += 1;
+    return this.draw();
   }
 
   // Tell the panels (refresh.js) that the student paused: they redraw only then.
@@ -274,7 +380,8 @@ class Canvas {
     const full = this.plot._fullLayout;
     const x = full.xaxis.p2d(clientX - rect.left);
     const y = full.yaxis.p2d(clientY - rect.top);
-    return [roundTo(x, this.server.ranges.x), roundTo(y, this.server.ranges.y)];
+    const r = this.display.ranges;
+    return [roundTo(x, r.x), roundTo(y, r.y)];
   }
 
   hit(clientX, clientY, rect) {
@@ -322,7 +429,9 @@ class Canvas {
       const x = clamp(e.clientX, press.rect.left, press.rect.right);
       const y = clamp(e.clientY, press.rect.top, press.rect.bottom);
       this.points[press.index] = this.toData(x, y, press.rect);
+      this.version += 1;
       this.drawPoints();
+      this.requestPreview(); // the fit follows the point while it moves
     }
   }
 
@@ -356,16 +465,25 @@ class Canvas {
   edit(op, startedAt) {
     clearTimeout(this.settledTimer);
     this.lastOp = op;
+    this.version += 1;
     if (!this.dirty) this.dirtySince = startedAt;
     this.dirty = true;
-    this.root.dataset.points = JSON.stringify(this.points);
-    if (!this.inflight) this.send(); // first send, then draw: the reply is the slow part
+    const points = JSON.stringify(this.points);
+    this.root.dataset.points = points;
+    this.fitWanted = { started: startedAt, points };
+    this.requestPreview(); // the fast path to the new fit
+    if (!this.inflight) this.send(); // first send, then draw: the replies are the slow part
     this.drawPoints(); // optimistic: the student sees the change at once
   }
 
   send(retryMs = RESEND_MS) {
     this.seq += 1;
-    this.inflight = { seq: this.seq, firstEditAt: this.dirtySince, points: this.points };
+    this.inflight = {
+      seq: this.seq,
+      version: this.version,
+      firstEditAt: this.dirtySince,
+      points: this.points.map((p) => p.slice()),
+    };
     this.dirty = false;
     this.dirtySince = null;
     this.transmit(retryMs);

@@ -1,0 +1,137 @@
+"""One process-wide memo of fits, shared by the page and the canvas's preview requests.
+
+A click reaches the server twice: as a preview request from the canvas (it wants the curve
+at once) and as the canvas's snapshot through Streamlit (it updates the session, the URL and
+the panels). Both ask for the same fit. :class:`FitMemo` computes it once: the first caller
+computes, a concurrent caller with the same key waits for that result ("single flight"),
+later callers get it from a small LRU table.
+
+Results are shared between callers and sessions, so they are treated as read-only values
+(``FitResult`` is a frozen dataclass; nothing in the package writes into its arrays). The
+keys are the data themselves (points, architecture, beta), nothing user-specific beyond
+what the URL shows.
+
+>>> memo = FitMemo(max_entries=2)
+>>> from convexviz import Architecture
+>>> pts = ((0.0, 0.0), (1.0, 1.0), (2.0, 0.0))
+>>> a = memo.fit(pts, Architecture("relu", 2), 0.01)
+>>> memo.fit(pts, Architecture("relu", 2), 0.01) is a
+True
+>>> memo.stats()
+{'computed': 1, 'hits': 1, 'waited': 0, 'entries': 1}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+
+import numpy as np
+
+from .architecture import Architecture
+from .fit import FitResult, fit
+
+Points = Sequence[tuple[float, float]]
+Key = tuple[tuple[tuple[float, float], ...], Architecture, float]
+
+
+def _compute(points: Points, architecture: Architecture, beta: float) -> FitResult:
+    xy = np.array(points, dtype=float).reshape(-1, 2)
+    return fit(xy[:, 0], xy[:, 1], architecture, beta)
+
+
+class FitMemo:
+    """Thread-safe LRU memo of :func:`convexviz.fit` with single-flight computation.
+
+    Parameters
+    ----------
+    max_entries : int
+        Finished results kept (least recently used dropped first).
+    compute : callable, optional
+        ``compute(points, architecture, beta) -> FitResult``; the default builds the
+        arrays and calls :func:`convexviz.fit`. Tests pass a slow or failing stand-in.
+
+    Notes
+    -----
+    A ``ValueError`` from the fit (too many points, a dictionary too large, a solver
+    failure) is remembered like a result and raised again for the same key: the message is
+    a property of the inputs. Any other exception is raised to the caller that computed
+    and to the callers waiting for it, and is not remembered.
+    """
+
+    def __init__(
+        self,
+        max_entries: int = 256,
+        compute: Callable[[Points, Architecture, float], FitResult] = _compute,
+    ) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, got {max_entries}")
+        self._max = max_entries
+        self._compute = compute
+        self._lock = threading.Lock()
+        self._done: OrderedDict[Key, FitResult | ValueError] = OrderedDict()
+        self._running: dict[Key, Future] = {}
+        self._counts = {"computed": 0, "hits": 0, "waited": 0}
+
+    def fit(self, points: Points, architecture: Architecture, beta: float) -> FitResult:
+        """The fit of ``points`` (pairs ``(x, y)``) with ``architecture`` and ``beta``.
+
+        Raises
+        ------
+        ValueError
+            As :func:`convexviz.fit` does for these inputs.
+        """
+        key: Key = (tuple((float(x), float(y)) for x, y in points), architecture, float(beta))
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+                self._counts["hits"] += 1
+                return _unwrap(self._done[key])
+            running = self._running.get(key)
+            if running is None:
+                running = self._running[key] = Future()
+                owner = True
+            else:
+                self._counts["waited"] += 1
+                owner = False
+        if not owner:
+            return _unwrap(running.result())
+        try:
+            outcome: FitResult | ValueError = self._compute(key[0], architecture, beta)
+        except ValueError as error:
+            outcome = error
+        except BaseException as error:
+            with self._lock:
+                del self._running[key]
+            running.set_exception(error)
+            raise
+        with self._lock:
+            del self._running[key]
+            self._done[key] = outcome
+            self._counts["computed"] += 1
+            while len(self._done) > self._max:
+                self._done.popitem(last=False)
+        running.set_result(outcome)
+        return _unwrap(outcome)
+
+    def stats(self) -> dict[str, int]:
+        """Counts of computed fits, cache hits, waits on a running fit, entries kept."""
+        with self._lock:
+            return {**self._counts, "entries": len(self._done)}
+
+    def clear(self) -> None:
+        """Forget every finished result (running computations finish normally)."""
+        with self._lock:
+            self._done.clear()
+
+
+def _unwrap(outcome: FitResult | ValueError) -> FitResult:
+    if isinstance(outcome, ValueError):
+        raise ValueError(str(outcome))
+    return outcome
+
+
+#: The memo used by the app and by the preview route (one per server process).
+SHARED = FitMemo()
