@@ -16,12 +16,15 @@
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
-const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
+const SETTLED_MS = 1200;
+const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight // a pause this long after an acknowledged edit refreshes the panels
 const COLORS = {
   points: "#1b1b1b",
   fit: "#1565c0",
   features: ["#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24", "#4e342e"],
 };
+
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 let plotlyLoading = null;
 
@@ -64,7 +67,11 @@ class Canvas {
     this.plot.className = "cvz-plot";
     this.note = document.createElement("div");
     this.note.className = "cvz-note";
-    this.root.append(this.plot, this.note);
+    // Edits not yet in Plotly's chart are marked here at once: a few SVG circles cost
+    // ~1 ms, a Plotly redraw of the points 25-60 ms that would delay the fit's redraw.
+    this.pending = document.createElementNS(SVG_NS, "svg");
+    this.pending.setAttribute("class", "cvz-pending");
+    this.root.append(this.plot, this.pending, this.note);
     parentElement.appendChild(this.root);
 
     this.gen = null; // generation of the points we show
@@ -80,10 +87,12 @@ class Canvas {
     this.queued = null; // data that arrived while dragging
     this.version = 0; // local edit counter: curves are tagged with the edit they belong to
     this.display = null; // what is drawn: {curves, ranges, message, key, version}
-    this.drawnKey = null;
+    this.drawnKey = null; // the curves in Plotly's chart
+    this.drawnPoints = "[]"; // the points in Plotly's chart (JSON)
     this.previewing = null; // the preview request in flight
     this.previewAgain = false; // an edit happened meanwhile: ask again when it returns
     this.fitWanted = null; // {started, points}: the last edit whose fit is not drawn yet
+    this.holdTimer = null; // a snapshot waiting for the preview in flight
 
     this.onPointerDown = this.onPointerDown.bind(this);
     this.onPointerMove = this.onPointerMove.bind(this);
@@ -134,9 +143,7 @@ class Canvas {
     this.show(data, version);
     loadPlotly(data.plotly_url)
       .then(() => this.draw())
-      .then(() => {
-        if (!this.inflight && this.dirty) this.send();
-      })
+      .then(() => this.sendSoon())
       .catch((err) => this.showNote(String(err)));
   }
 
@@ -266,11 +273,16 @@ class Canvas {
       responsive: false,
     };
     const shown = this.display;
-    const same = this.ready && shown.key && shown.key === this.drawnKey;
-    const drawn = same
-      ? this.drawPoints()
-      : window.Plotly.react(this.plot, this.traces(), this.layout(), config);
+    const points = JSON.stringify(this.points);
+    let drawn = Promise.resolve();
+    if (!this.ready || shown.key !== this.drawnKey || !shown.key) {
+      drawn = window.Plotly.react(this.plot, this.traces(), this.layout(), config);
+    } else if (points !== this.drawnPoints) {
+      drawn = this.drawPoints();
+    }
     this.drawnKey = shown.key;
+    this.drawnPoints = points;
+    this.drawPending();
     return drawn.then(() => {
       this.ready = true;
       const r = shown.ranges;
@@ -333,6 +345,7 @@ class Canvas {
       })
       .finally(() => {
         this.previewing = null;
+        this.flush();
         if (this.previewAgain) this.requestPreview();
       });
   }
@@ -361,7 +374,31 @@ class Canvas {
   drawPoints() {
     const idx = this.plot.data.length - 1; // the points trace is always last
     const t = this.pointsTrace();
+    this.drawnPoints = JSON.stringify(this.points);
     return window.Plotly.restyle(this.plot, { x: [t.x], y: [t.y] }, [idx]);
+  }
+
+  // Mark points added (dark dots) and removed (white covers) since Plotly's last drawing.
+  drawPending() {
+    this.pending.replaceChildren();
+    const full = this.plot._fullLayout;
+    if (!this.ready || !full || !full.xaxis) return;
+    const count = new Map();
+    const tally = (list, step) =>
+      list.forEach((p) => count.set(`${p[0]},${p[1]}`, (count.get(`${p[0]},${p[1]}`) || 0) + step));
+    tally(this.points, 1);
+    tally(JSON.parse(this.drawnPoints), -1);
+    const { l, t } = full._size;
+    count.forEach((n, xy) => {
+      if (n === 0) return;
+      const [x, y] = xy.split(",").map(Number);
+      const dot = document.createElementNS(SVG_NS, "circle");
+      dot.setAttribute("cx", String(l + full.xaxis.d2p(x)));
+      dot.setAttribute("cy", String(t + full.yaxis.d2p(y)));
+      dot.setAttribute("r", n > 0 ? "6.5" : "8.5"); // as the points trace: size 13, 2 px line
+      dot.setAttribute("class", n > 0 ? "cvz-added" : "cvz-removed");
+      this.pending.appendChild(dot);
+    });
   }
 
   showNote(text) {
@@ -431,6 +468,7 @@ class Canvas {
       this.points[press.index] = this.toData(x, y, press.rect);
       this.version += 1;
       this.drawPoints();
+      this.drawPending();
       this.requestPreview(); // the fit follows the point while it moves
     }
   }
@@ -472,8 +510,26 @@ class Canvas {
     this.root.dataset.points = points;
     this.fitWanted = { started: startedAt, points };
     this.requestPreview(); // the fast path to the new fit
-    if (!this.inflight) this.send(); // first send, then draw: the replies are the slow part
-    this.drawPoints(); // optimistic: the student sees the change at once
+    this.drawPending(); // optimistic: the student sees the change at once
+    this.sendSoon();
+  }
+
+  // Send the pending edits as a snapshot, once the preview in flight (if any) has been
+  // drawn: the server then computes the fit once, and Streamlit's redraw of the page does
+  // not hold up the canvas's. A snapshot never waits longer than PREVIEW_WAIT_MS.
+  sendSoon() {
+    if (this.inflight || !this.dirty) return;
+    if (!this.previewing) {
+      this.flush();
+    } else if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => this.flush(), PREVIEW_WAIT_MS);
+    }
+  }
+
+  flush() {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (!this.inflight && this.dirty) this.send();
   }
 
   send(retryMs = RESEND_MS) {
@@ -509,6 +565,7 @@ class Canvas {
 
   destroy() {
     clearTimeout(this.timer);
+    clearTimeout(this.holdTimer);
     clearTimeout(this.settledTimer);
     this.resizer.disconnect();
     if (window.Plotly) window.Plotly.purge(this.plot);

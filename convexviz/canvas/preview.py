@@ -59,7 +59,7 @@ def fit_state(state: urlstate.AppState, memo: FitMemo = SHARED) -> tuple[FitResu
 
 def settings_params(state: urlstate.AppState) -> dict[str, str]:
     """The network settings of ``state`` as URL text (``act``, ``depth``, ``beta``, ...)."""
-    params = urlstate.encode(state)
+    params = urlstate.encode(replace(state, points=()))  # no need to format the points
     return {k: params[k] for k in SETTINGS_KEYS if k in params}
 
 

@@ -188,11 +188,12 @@ def build_payload(
     """
     curves: dict[str, Any] = {"x": [], "fit": [], "features": []}
     if grid is not None and fitted is not None:
-        curves["x"] = _rounded(grid)
-        curves["fit"] = _rounded(fitted)
+        arrays = [grid, fitted] + [a for _, _, xs, values in features for a in (xs, values)]
+        rounded = _rounded_many(arrays)
+        curves["x"], curves["fit"] = rounded[0], rounded[1]
         curves["features"] = [
-            {"label": label, "kind": kind, "x": _rounded(xs), "y": _rounded(values)}
-            for label, kind, xs, values in features
+            {"label": label, "kind": kind, "x": rounded[2 + 2 * k], "y": rounded[3 + 2 * k]}
+            for k, (label, kind, _, _) in enumerate(features)
         ]
     return {
         "points": [[x, y] for x, y in state.points],
@@ -204,16 +205,25 @@ def build_payload(
     }
 
 
-def _rounded(values: NDArray[np.float64]) -> list[float | None]:
-    """Six significant digits (plenty for a screen), ``None`` for non-finite values."""
-    v = np.asarray(values, dtype=float)
+def _rounded_many(arrays: Sequence[NDArray[np.float64]]) -> list[list[float | None]]:
+    """Each array to six significant digits (plenty for a screen), ``None`` if non-finite.
+
+    One vectorized pass over all arrays: a reply holds one short array per active feature.
+    """
+    sizes = [len(a) for a in arrays]
+    v = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays]) if arrays else []
+    v = np.asarray(v, dtype=float)
     finite = np.isfinite(v)
     safe = np.where(finite & (v != 0), np.abs(v), 1.0)
     scale = 10.0 ** (5 - np.floor(np.log10(safe)))
-    r = np.where(finite, np.round(v * scale) / scale, 0.0).tolist()
-    if finite.all():
-        return r
-    return [a if ok else None for a, ok in zip(r, finite.tolist(), strict=True)]
+    flat: list[float | None] = np.where(finite, np.round(v * scale) / scale, 0.0).tolist()
+    if not finite.all():
+        flat = [a if ok else None for a, ok in zip(flat, finite.tolist(), strict=True)]
+    out, start = [], 0
+    for n in sizes:
+        out.append(flat[start : start + n])
+        start += n
+    return out
 
 
 #: Extra space above the data (fraction of the y span) for the legend row.
@@ -254,15 +264,18 @@ def payload_for_fit(
     from ..plots import KIND_COLORS, feature_name
 
     active = result.active_features
-    grid = curve_grid(ranges, [b for a in active for b in a.feature.breakpoints], n=64)
+    own = [[t for t in a.feature.breakpoints] for a in active]
+    grid = curve_grid(ranges, [t for bps in own for t in bps], n=64)
+    # One evaluation of every active feature on the common grid, which holds each feature's
+    # own few points (the ends, its breakpoints and their left neighbours).
+    values = result.feature_curves(grid)
+    fitted = values.sum(axis=1) + result.lasso.bias
     features = []
-    for a in active:
-        own = curve_grid(ranges, a.feature.breakpoints)
-        values = a.coef * a.feature.evaluate(own)
-        features.append(
-            (feature_name(a.feature.kind, a.feature.label), a.feature.kind, own, values)
-        )
-    payload = build_payload(state, ranges, grid, result.predict(grid), features, message)
+    for k, a in enumerate(active):
+        idx = np.searchsorted(grid, curve_grid(ranges, own[k]))
+        name = feature_name(a.feature.kind, a.feature.label)
+        features.append((name, a.feature.kind, grid[idx], values[idx, k]))
+    payload = build_payload(state, ranges, grid, fitted, features, message)
     for entry in payload["curves"]["features"]:
         entry["color"] = KIND_COLORS.get(entry["kind"], "#777777")
     return payload
