@@ -163,3 +163,31 @@ def test_beta_and_depth_changes_update_the_url():
     at.select_slider(key="w_depth").set_value(4).run()
     assert params(at)["depth"] == "4"
     assert any("reflection" in m for m in texts(at.markdown))
+
+
+def test_streamlit_run_serves_app_py_as_an_st_app_with_the_preview_route():
+    """``streamlit run app.py`` finds ``app`` (an ``st.App``) by reading the file; importing
+    the module builds it without running the page (the page runs only as ``__main__``)."""
+    import subprocess
+    import sys
+
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(Path(APP))
+    assert found.is_asgi_app and found.import_string == "app:app"
+    code = (
+        "import app, streamlit as st; from convexviz.canvas import preview; "
+        "assert isinstance(app.app, st.App); "
+        "assert any(getattr(r, 'path', '') == preview.PREVIEW_PATH "
+        "           for r in app.app._user_routes); print('ok')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(APP).parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
+    assert "ScriptRunContext" not in done.stderr  # no page code ran outside Streamlit
