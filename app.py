@@ -276,7 +276,13 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
 
 # ---------------------------------------------------------------- entry points
 async def preview_route(request: Request) -> JSONResponse:
-    """POST ``preview.PREVIEW_PATH``: the canvas's data for points it shows (no session)."""
+    """POST ``preview.PREVIEW_PATH``: the canvas's data for points it shows (no session).
+
+    The route also takes GET, only to refuse it: otherwise Streamlit's catch-all for the
+    page would answer a GET with the page itself.
+    """
+    if request.method != "POST":
+        return JSONResponse({"error": "use POST"}, status_code=405, headers={"Allow": "POST"})
     body = b""
     async for chunk in request.stream():
         body += chunk
@@ -289,4 +295,5 @@ async def preview_route(request: Request) -> JSONResponse:
 if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
     main(declare_components())
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
-    app = st.App(__file__, routes=[Route(preview.PREVIEW_PATH, preview_route, methods=["POST"])])
+    route = Route(preview.PREVIEW_PATH, preview_route, methods=["GET", "POST"])
+    app = st.App(__file__, routes=[route])

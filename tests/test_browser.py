@@ -487,21 +487,12 @@ def test_preview_route_over_http(server):
     bad(json.dumps({"points": points, "params": {**params, "act": "nope"}}).encode())
     pad = "x" * (MAX_REQUEST_BYTES + 1000)
     bad(json.dumps({"points": points, "params": params, "pad": pad}).encode())
-    # A GET never reaches the handler: no preview is computed (see the xfail test below).
-    status, reply = post(server, None, method="GET")
-    assert "curves" not in reply and (status == 405 or "<html" in reply.get("raw", "")), reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # a server that did not start still fails under CI
-    reason="The route is POST-only, but Starlette prefers a full match over a method "
-    "mismatch, so a GET falls through to Streamlit's static catch-all and gets the app's "
-    "index.html with status 200 instead of 405.",
-)
 def test_preview_route_refuses_get_with_405(server):
-    status, _ = post(server, None, method="GET")
-    assert status == 405
+    """Not the page: Streamlit's catch-all would answer a GET with index.html and 200."""
+    status, reply = post(server, None, method="GET")
+    assert status == 405 and reply.get("error") == "use POST", reply
 
 
 @artifacts_on_failure

@@ -16,8 +16,8 @@
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
-const SETTLED_MS = 1200;
-const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight // a pause this long after an acknowledged edit refreshes the panels
+const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
+const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight
 const COLORS = {
   points: "#1b1b1b",
   fit: "#1565c0",
@@ -356,8 +356,9 @@ class Canvas {
     const dragging = this.press && this.press.dragging;
     // While dragging, a slightly older fit is better than none; otherwise only an exact one.
     if (!dragging && request.points !== JSON.stringify(this.points)) return;
+    const fresh = reply.key !== this.drawnKey;
     if (!this.show({ ...reply, points: JSON.parse(request.points) }, request.version)) return;
-    perf.previewsDrawn += 1;
+    if (fresh) perf.previewsDrawn += 1; // else the session's reply drew this fit already
     return this.draw();
   }
 
