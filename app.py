@@ -32,11 +32,13 @@ ss = st.session_state
 
 @dataclass(frozen=True)
 class Components:
-    """The page's two custom components and where the canvas loads Plotly.js from."""
+    """The page's two custom components, where the canvas loads Plotly.js from and where
+    it asks for previews."""
 
     canvas: Callable
     panels_refresh: Callable
     plotly_url: str
+    preview_url: str
 
 
 def declare_components() -> Components:
@@ -54,6 +56,7 @@ def declare_components() -> Components:
             "convexviz_refresh", js=assets.refresh_js, isolate_styles=False
         ),
         plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/plotly.min.js",
+        preview_url=preview.route_path(base),
     )  # fmt: skip
 
 
@@ -180,7 +183,9 @@ def live(components: Components) -> None:
     s = ss.app
     ss.ranges = protocol.stable_ranges(ss.ranges, s.points, protocol.fresh_ranges(s.points))
     state = protocol.CanvasState(s.points, ss.gen, ss.seq)
-    payload, result, problem = preview.canvas_payload(s, state, ss.ranges)
+    payload, result, problem = preview.canvas_payload(
+        s, state, ss.ranges, url=components.preview_url
+    )
     left, right = st.columns([3, 2], gap="large")
     with left:
         components.canvas(
@@ -295,5 +300,6 @@ async def preview_route(request: Request) -> JSONResponse:
 if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
     main(declare_components())
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
-    route = Route(preview.PREVIEW_PATH, preview_route, methods=["GET", "POST"])
+    path = preview.route_path(st.get_option("server.baseUrlPath"))  # config is loaded here
+    route = Route(path, preview_route, methods=["GET", "POST"])
     app = st.App(__file__, routes=[route])

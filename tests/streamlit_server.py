@@ -28,20 +28,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_streamlit(script: str, port: int, timeout_s: float = 60.0) -> subprocess.Popen | None:
+def start_streamlit(
+    script: str, port: int, timeout_s: float = 60.0, base_url_path: str = ""
+) -> subprocess.Popen | None:
     """Run ``script`` with Streamlit on ``127.0.0.1:port``; ``None`` if it never gets healthy.
 
     Edits in the working tree must not rerun the app under a test, hence no file watcher.
+    ``base_url_path`` serves the app under a path, as behind a reverse proxy.
     """
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
            "--browser.gatherUsageStats", "false",
-           "--server.runOnSave", "false", "--server.fileWatcherType", "none"]  # fmt: skip
+           "--server.runOnSave", "false", "--server.fileWatcherType", "none",
+           "--server.baseUrlPath", base_url_path]  # fmt: skip
+    base = f"/{base_url_path.strip('/')}" if base_url_path.strip("/") else ""
+    health = f"http://127.0.0.1:{port}{base}/_stcore/health"
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + timeout_s
     while proc.poll() is None and time.time() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
+            with urllib.request.urlopen(health, timeout=2):
                 return proc
         except OSError:
             time.sleep(0.3)

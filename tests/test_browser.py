@@ -407,6 +407,28 @@ def test_click_fit_is_drawn_from_the_preview_and_kept_after_the_ack(server, page
 
 
 @artifacts_on_failure
+def test_under_a_base_url_path_the_preview_route_moves_with_the_page(page):
+    """Served under a path (a lecturer behind a reverse proxy), clicks still preview."""
+    proc = start_streamlit("app.py", port := free_port(), base_url_path="lessons/relu")
+    if proc is None:
+        unavailable("the streamlit server with a base URL path did not start")
+    try:
+        asked = []
+        page.on("request", lambda r: asked.append(urlparse(r.url).path))
+        plot = open_app(page, f"http://127.0.0.1:{port}/lessons/relu", pts=OPT, **SETTINGS)
+        plot.click(2.0, 1.5)
+        wait_for_counters(page, "c.previewsDrawn >= 1 && c.fitLatencies.length >= 1")
+        assert counters(page)["previewErrors"] == 0
+        # Under the page's path, so a proxy that forwards only that path forwards it too.
+        assert "/lessons/relu/convexviz/preview" in asked, asked
+        assert_fit_drawn_for(page, shown_points(page))
+        assert_no_errors(page)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@artifacts_on_failure
 def test_a_failing_preview_route_falls_back_to_streamlit(server, page):
     refused = []
 

@@ -39,6 +39,17 @@ from . import protocol
 #: The route the canvas POSTs to (registered by ``app.py`` on Streamlit's server).
 PREVIEW_PATH = "/convexviz/preview"
 
+
+def route_path(base_url_path: str = "") -> str:
+    """The preview route under Streamlit's ``server.baseUrlPath`` (as the page's own URLs).
+
+    >>> route_path(""), route_path("/lessons/")
+    ('/convexviz/preview', '/lessons/convexviz/preview')
+    """
+    base = base_url_path.strip("/")
+    return f"/{base}{PREVIEW_PATH}" if base else PREVIEW_PATH
+
+
 #: Larger request bodies are refused (200 points as JSON take ~10 kB).
 MAX_REQUEST_BYTES = 64_000
 
@@ -76,6 +87,7 @@ def canvas_payload(
     canvas: protocol.CanvasState,
     ranges: protocol.Ranges,
     memo: FitMemo = SHARED,
+    url: str = PREVIEW_PATH,
 ) -> tuple[dict[str, Any], FitResult | None, str]:
     """The canvas's data for ``state``, with the fit (or why there is none).
 
@@ -83,8 +95,8 @@ def canvas_payload(
     -------
     payload : dict
         ``protocol.payload_for_fit`` plus ``key`` (:func:`payload_key`) and ``preview``:
-        ``{"url": PREVIEW_PATH, "params": settings_params(state)}``, what the canvas
-        needs to ask for the next preview itself.
+        ``{"url": url, "params": settings_params(state)}``, what the canvas needs to ask
+        for the next preview itself (``url``: :func:`route_path` of the server's base).
     result : FitResult or None
     problem : str
         Empty when there is a fit.
@@ -92,7 +104,7 @@ def canvas_payload(
     result, problem = fit_state(state, memo)
     payload = protocol.payload_for_fit(canvas, ranges, result, "" if result else problem)
     payload["key"] = payload_key(state, ranges)
-    payload["preview"] = {"url": PREVIEW_PATH, "params": settings_params(state)}
+    payload["preview"] = {"url": url, "params": settings_params(state)}
     return payload, result, problem
 
 
