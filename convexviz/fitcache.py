@@ -4,7 +4,8 @@ A click reaches the server twice: as a preview request from the canvas (it wants
 at once) and as the canvas's snapshot through Streamlit (it updates the session, the URL and
 the panels). Both ask for the same fit. :class:`FitMemo` computes it once: the first caller
 computes, a concurrent caller with the same key waits for that result ("single flight"),
-later callers get it from a small LRU table.
+later callers get it from a small LRU table, bounded both in entries and in bytes (a dragged
+point asks for a new fit many times a second, and one deep fit holds up to ~6 MB of arrays).
 
 Results are shared between callers and sessions, so they are treated as read-only values
 (``FitResult`` is a frozen dataclass; nothing in the package writes into its arrays). The
@@ -17,12 +18,13 @@ what the URL shows.
 >>> a = memo.fit(pts, Architecture("relu", 2), 0.01)
 >>> memo.fit(pts, Architecture("relu", 2), 0.01) is a
 True
->>> memo.stats()
+>>> {k: v for k, v in memo.stats().items() if k != "bytes"}
 {'computed': 1, 'hits': 1, 'waited': 0, 'entries': 1}
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -49,6 +51,9 @@ class FitMemo:
     ----------
     max_entries : int
         Finished results kept (least recently used dropped first).
+    max_bytes : int
+        Budget for the numpy arrays of the kept results (:func:`array_bytes`); the least
+        recently used are dropped until the rest fits (the newest is always kept).
     compute : callable, optional
         ``compute(points, architecture, beta) -> FitResult``; the default builds the
         arrays and calls :func:`convexviz.fit`. Tests pass a slow or failing stand-in.
@@ -64,11 +69,14 @@ class FitMemo:
     def __init__(
         self,
         max_entries: int = 256,
+        max_bytes: int = 256 * 2**20,
         compute: Callable[[Points, Architecture, float], FitResult] = _compute,
     ) -> None:
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._sizes: dict[Key, int] = {}
         self._compute = compute
         self._lock = threading.Lock()
         self._done: OrderedDict[Key, FitResult | ValueError] = OrderedDict()
@@ -107,24 +115,58 @@ class FitMemo:
                 del self._running[key]
             running.set_exception(error)
             raise
+        size = array_bytes(outcome)
         with self._lock:
             del self._running[key]
             self._done[key] = outcome
+            self._sizes[key] = size
             self._counts["computed"] += 1
-            while len(self._done) > self._max:
-                self._done.popitem(last=False)
+            while len(self._done) > 1 and (
+                len(self._done) > self._max or sum(self._sizes.values()) > self._max_bytes
+            ):
+                old, _ = self._done.popitem(last=False)
+                del self._sizes[old]
         running.set_result(outcome)
         return _unwrap(outcome)
 
     def stats(self) -> dict[str, int]:
-        """Counts of computed fits, cache hits, waits on a running fit, entries kept."""
+        """Counts of computed fits, cache hits, waits on a running fit; entries and bytes kept."""
         with self._lock:
-            return {**self._counts, "entries": len(self._done)}
+            return {**self._counts, "entries": len(self._done), "bytes": sum(self._sizes.values())}
 
     def clear(self) -> None:
         """Forget every finished result (running computations finish normally)."""
         with self._lock:
             self._done.clear()
+            self._sizes.clear()
+
+
+def array_bytes(value: object, _seen: set[int] | None = None) -> int:
+    """Bytes of the numpy arrays reachable from ``value`` (dataclasses, containers, objects).
+
+    Each array is counted once; this is what a fit result costs in memory, within a few
+    percent (its pickle is as large).
+
+    >>> array_bytes({"a": np.zeros(10), "b": [np.zeros(5), 3]})
+    120
+    """
+    seen = set() if _seen is None else _seen
+    if id(value) in seen:
+        return 0
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        children = [getattr(value, f.name) for f in dataclasses.fields(value)]
+    elif isinstance(value, list | tuple | set | frozenset):
+        children = list(value)
+    elif isinstance(value, dict):
+        children = list(value.values())
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        children = list(vars(value).values())
+    else:
+        return 0
+    return sum(array_bytes(child, seen) for child in children)
 
 
 def _unwrap(outcome: FitResult | ValueError) -> FitResult:

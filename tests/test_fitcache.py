@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.fitcache import FitMemo
+from convexviz.fitcache import FitMemo, array_bytes
 
 OPT = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
 RELU3 = Architecture("relu", 3)
@@ -42,7 +42,32 @@ def test_each_input_is_its_own_entry_and_the_oldest_is_dropped_first():
         "hits": 2,
         "waited": 0,
         "entries": 2,
+        "bytes": 0,
     }
+
+
+def test_the_byte_budget_drops_the_oldest_results_but_keeps_the_newest():
+    memo = FitMemo(max_bytes=2500, compute=lambda p, a, b: {"A": np.zeros(int(b))})  # 8 B each
+    memo.fit(OPT, RELU3, 100)  # 800 bytes
+    memo.fit(OPT, RELU3, 150)  # 1200 bytes, 2000 in all
+    assert memo.stats()["entries"] == 2 and memo.stats()["bytes"] == 2000
+    memo.fit(OPT, RELU3, 100)  # a hit: now 150 is the least recently used
+    memo.fit(OPT, RELU3, 75)  # 600 more: over budget, 150 goes
+    assert memo.stats()["entries"] == 2 and memo.stats()["bytes"] == 1400
+    memo.fit(OPT, RELU3, 1000)  # 8000 bytes alone: kept, everything older goes
+    assert memo.stats()["entries"] == 1 and memo.stats()["bytes"] == 8000
+    assert memo.stats()["computed"] == 4
+
+
+def test_array_bytes_counts_every_array_of_a_fit_once():
+    x = np.linspace(0, 10, 20)
+    result = FitMemo().fit(tuple(zip(x, np.sin(x), strict=True)), RELU3, 1e-3)
+    counted = array_bytes(result)
+    import pickle
+
+    assert 0.9 < counted / len(pickle.dumps(result)) <= 1.0  # arrays are nearly all of it
+    shared = np.zeros(100)
+    assert array_bytes([shared, shared, {"k": shared}]) == 800
 
 
 def test_points_given_as_lists_or_ints_share_the_entry_of_floats():
