@@ -37,6 +37,7 @@ class Components:
 
     canvas: Callable
     panels_refresh: Callable
+    figure: Callable
     plotly_url: str
     preview_url: str
 
@@ -54,6 +55,9 @@ def declare_components() -> Components:
         ),
         panels_refresh=st.components.v2.component(
             "convexviz_refresh", js=assets.refresh_js, isolate_styles=False
+        ),
+        figure=st.components.v2.component(
+            "convexviz_figure", js=assets.figure_js, isolate_styles=False
         ),
         plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/plotly.min.js",
         preview_url=preview.route_path(base),
@@ -204,7 +208,7 @@ def panels(components: Components) -> None:
     components.panels_refresh(key="panels_refresh", on_refresh_change=on_panels_refresh, height=0)
     result, _ = preview.fit_state(ss.app)
     if result is not None:
-        show_panels(ss.app, result)
+        show_panels(components, ss.app, result)
     sync_url()
 
 
@@ -252,7 +256,11 @@ def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -
             st.info(text)
 
 
-def show_panels(s: urlstate.AppState, result: FitResult) -> None:
+def show_panels(components: Components, s: urlstate.AppState, result: FitResult) -> None:
+    def figure(key: str, fig: object) -> None:  # drawn one at a time (figure.js)
+        data = {"figure": plots.figure_json(fig), "plotly_url": components.plotly_url}
+        components.figure(key=key, data=data)
+
     c1, c2 = st.columns(2, gap="large")
     with c1:
         st.subheader("Selected features")
@@ -261,19 +269,15 @@ def show_panels(s: urlstate.AppState, result: FitResult) -> None:
             key="w_dict",
             on_change=lambda: set_app(show_dictionary=ss.w_dict),
         )
-        st.plotly_chart(
-            plots.create_features_figure(result, show_dictionary=s.show_dictionary),
-            key="features",
-            theme=None,
-        )
+        figure("features", plots.create_features_figure(result, show_dictionary=s.show_dictionary))
         st.caption(appview.FEATURES_TEXT)
     with c2:
         st.subheader("Coefficients z")
-        st.plotly_chart(plots.create_coefficients_figure(result), key="coefficients", theme=None)
+        figure("coefficients", plots.create_coefficients_figure(result))
         st.caption(appview.COEFFICIENTS_TEXT)
     n = result.network.n_neurons
     st.subheader(f"The rebuilt network: {n} neuron{'s' * (n != 1)}")
-    st.plotly_chart(plots.create_network_figure(result), key="network", theme=None)
+    figure("network", plots.create_network_figure(result))
     st.caption(appview.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
         st.dataframe(appview.neuron_rows(result), hide_index=True, width="stretch")

@@ -14,6 +14,8 @@ arises: the source point ``x_s`` mirrored at ``x_m`` gives the break ``2 x_m - x
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import NDArray
@@ -174,11 +176,17 @@ def create_features_figure(
     # Unlike the fit figure (the click canvas), this one widens to show every reflection.
     shown_x = [result.x, breaks] + [np.array([s, 2 * m - s]) for _, s, m in mirrors]
     x_range = _padded(np.concatenate(shown_x), X_PAD, single=1.0)
-    grid = _plot_grid(result, grid, breaks, x_range)
+    given = grid
+    # Every selected feature is linear (or constant) between its breakpoints: those, their
+    # left neighbours (jumps) and the ends draw it exactly.
+    grid = _plot_grid(result, given, breaks, x_range, compact=True)
     curves = result.feature_curves(grid)
     y_range = _padded(np.concatenate([curves.ravel(), result.y, [0.0]]), Y_PAD, single=1.0)
     height = float(np.max(np.abs(curves))) if curves.size else 0.0
-    traces = [_dictionary_trace(result, grid, height or 1.0)] if show_dictionary else []
+    traces = []
+    if show_dictionary:  # other features break elsewhere: an even grid for those
+        fine = _plot_grid(result, given, breaks, x_range)
+        traces.append(_dictionary_trace(result, fine, height or 1.0))
     per_kind: dict[str, int] = {}
     for k, active in enumerate(actives):
         kind = active.feature.kind
@@ -467,16 +475,26 @@ def _padded(values: NDArray, pad: float, single: float) -> tuple[float, float]:
 
 
 def _plot_grid(
-    result: FitResult, grid: object, breaks: NDArray, x_range: tuple[float, float] | None = None
+    result: FitResult,
+    grid: object,
+    breaks: NDArray,
+    x_range: tuple[float, float] | None = None,
+    compact: bool = False,
 ) -> NDArray[np.float64]:
     """The given grid (validated), or an even grid over ``x_range`` (default: the data's)
-    refined at every breakpoint."""
+    refined at every breakpoint.
+
+    ``compact`` drops the even points (keeps the ends): enough for curves that are linear
+    or constant between the given ``breaks``, and ~5x lighter to send and draw.
+    """
     if grid is not None:
         grid = _finite_1d(grid, "grid")
         if grid.size < 2 or np.any(np.diff(grid) <= 0):
             raise ValueError("grid must be increasing with at least 2 points")
         return grid
     base = default_grid(result.x) if x_range is None else np.linspace(*x_range, GRID_SIZE)
+    if compact:
+        base = base[[0, -1]]
     breaks = breaks[(breaks > base[0]) & (breaks < base[-1])]
     # A point just left of each breakpoint draws jumps (sign/threshold) as vertical lines.
     left = np.nextafter(breaks, -np.inf)
@@ -486,3 +504,25 @@ def _plot_grid(
 def _breakpoints(actives: list[ActiveFeature]) -> NDArray[np.float64]:
     points = [b for a in actives for b in a.feature.breakpoints]
     return np.unique(np.array(points, dtype=float))
+
+
+def figure_json(fig: go.Figure) -> str:
+    """The figure as compact JSON text ``{"data": [...], "layout": {...}}`` for Plotly.js.
+
+    numpy arrays become lists and non-finite numbers ``null`` (as plotly's own encoder
+    does), without its per-value conversion pass (~10 ms against ~40 ms for a features
+    figure).
+    """
+    return json.dumps(
+        fig.to_plotly_json(), default=_json_value, separators=(",", ":"), allow_nan=False
+    )
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            return [v if np.isfinite(v) else None for v in value.tolist()]
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

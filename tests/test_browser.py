@@ -370,7 +370,7 @@ def test_switching_to_abs_depth_3_shows_a_reflection_feature(server, page):
     page.wait_for_function(
         "() => new URLSearchParams(location.search).get('act') === 'abs'", timeout=WAIT_MS
     )
-    chart_text = page.locator("[data-testid='stPlotlyChart'] .legendtext")
+    chart_text = page.locator(".st-key-features .legendtext")
     chart_text.filter(has_text="reflection").first.wait_for(timeout=WAIT_MS)
     assert_no_errors(page)
 

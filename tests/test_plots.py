@@ -219,6 +219,21 @@ def test_feature_curves_are_the_weighted_features(case, request):
     assert _names(fig)[-1] == "data"
 
 
+@pytest.mark.parametrize("case", ["opt4", "opt4_solved", "zigzag", "zigzag_solved", "steps"])
+def test_feature_curves_are_drawn_exactly_by_their_few_points(case, request):
+    """Straight lines between the drawn points are the features everywhere (kinks, jumps)."""
+    result = request.getfixturevalue(case)
+    fig = create_features_figure(result)
+    probe = np.linspace(*fig.layout.xaxis.range, 2001)
+    for active, trace in zip(result.active_features, _feature_traces(fig, result), strict=True):
+        exact = active.coef * active.feature.evaluate(probe)
+        drawn = np.interp(probe, np.asarray(trace.x, float), np.asarray(trace.y, float))
+        breaks = np.r_[active.feature.breakpoints, np.inf]
+        away = np.min(np.abs(probe[:, None] - breaks), axis=1) > 1e-9  # not on a jump
+        np.testing.assert_allclose(drawn[away], exact[away], atol=1e-9)
+    assert len(fig.data[0].x) < 200  # a few points per feature, not an even grid
+
+
 def test_feature_breakpoints_are_marked(opt4):
     fig = create_features_figure(opt4)
     for active in opt4.active_features:
@@ -310,9 +325,11 @@ def test_show_dictionary_adds_one_faint_trace(opt4):
     assert dictionary.opacity < 0.5 and dictionary.hoverinfo == "skip"
     xs = np.asarray(dictionary.x, dtype=float)
     ys = np.asarray(dictionary.y, dtype=float)
-    grid = np.asarray(plain.data[0].x, dtype=float)
+    grid = np.asarray(plain.data[0].x, dtype=float)  # the selected features' own points
     n_curves = min(opt4.dictionary.size, MAX_DICTIONARY_CURVES)
-    assert xs.size == ys.size == n_curves * (grid.size + 1)
+    fine = xs[: xs.size // n_curves - 1]  # the dictionary's even grid, refined
+    assert xs.size == ys.size == n_curves * (fine.size + 1) and fine.size > grid.size
+    assert np.all(np.diff(fine) > 0) and np.isin(grid, fine).all()
     ys = ys.reshape(n_curves, -1)[:, :-1]
     height = np.max(np.abs(opt4.feature_curves(grid)))
     np.testing.assert_allclose(np.nanmax(ys, axis=1), height)  # each scaled to a common height
@@ -446,3 +463,21 @@ def test_many_features_get_one_legend_entry_per_kind():
     }
     assert expected <= set(shown)
     assert len(shown) == len(kinds) + 1  # the kinds and the data
+
+
+@pytest.mark.parametrize("case", ["opt4", "opt4_solved", "zigzag", "steps", "flat"])
+def test_figure_json_is_the_figure_as_strict_json(case, request):
+    import json
+
+    import plotly.io as pio
+
+    result = request.getfixturevalue(case)
+    for fig in (
+        create_features_figure(result, show_dictionary=True),
+        create_coefficients_figure(result),
+        plots.create_network_figure(result),
+    ):
+        text = plots.figure_json(fig)
+        ours = json.loads(text, parse_constant=pytest.fail)  # NaN would not parse in JS
+        theirs = json.loads(pio.to_json(fig, validate=False, engine="json"))
+        assert ours == theirs

@@ -37,13 +37,15 @@ __all__ = [
 class CanvasAssets:
     """Inline HTML, CSS and JavaScript (ES modules with a default export).
 
-    ``js`` is the canvas; ``refresh_js`` the invisible panels refresher (``refresh.js``).
+    ``js`` is the canvas; ``refresh_js`` the invisible panels refresher (``refresh.js``);
+    ``figure_js`` one figure of the panels (``figure.js``).
     """
 
     html: str
     css: str
     js: str
     refresh_js: str
+    figure_js: str
 
 
 @cache
@@ -55,6 +57,7 @@ def canvas_assets() -> CanvasAssets:
         css=read("canvas.css"),
         js=read("canvas.js"),
         refresh_js=read("refresh.js"),
+        figure_js=read("figure.js"),
     )
 
 

@@ -18,6 +18,7 @@ const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
 const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
 const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight
+const BUSY_MAX_MS = 2000; // the panels' figures wait at most this long for an edit's fit
 const COLORS = {
   points: "#1b1b1b",
   fit: "#1565c0",
@@ -104,6 +105,14 @@ class Canvas {
       if (this.ready) window.Plotly.Plots.resize(this.plot);
     });
     this.resizer.observe(this.root);
+    // The panels' figures (figure.js) are not drawn while a student edits: from the press
+    // until the edit's fit is on screen and the session has acknowledged it (at most
+    // BUSY_MAX_MS after the edit).
+    this.editedAt = -Infinity;
+    window.__convexvizCanvasBusy = () =>
+      this.press !== null ||
+      (performance.now() - this.editedAt < BUSY_MAX_MS &&
+        (this.fitWanted !== null || this.inflight !== null || this.dirty));
   }
 
   // ---------------------------------------------------------------- data from Python
@@ -510,6 +519,7 @@ class Canvas {
     const points = JSON.stringify(this.points);
     this.root.dataset.points = points;
     this.fitWanted = { started: startedAt, points };
+    this.editedAt = startedAt;
     this.requestPreview(); // the fast path to the new fit
     this.drawPending(); // optimistic: the student sees the change at once
     this.sendSoon();
@@ -567,6 +577,7 @@ class Canvas {
   destroy() {
     clearTimeout(this.timer);
     clearTimeout(this.holdTimer);
+    delete window.__convexvizCanvasBusy;
     clearTimeout(this.settledTimer);
     this.resizer.disconnect();
     if (window.Plotly) window.Plotly.purge(this.plot);
