@@ -41,6 +41,14 @@ from .plot_style import (
 #: With more selected features than this, the features legend lists kinds, not features.
 MAX_LEGEND_FEATURES = 5
 
+#: With more selected features than this, the coefficient ticks give numbers only (the
+#: breakpoints are in the hover text); longer labels would run into each other.
+MAX_TICK_BREAKS = 8
+
+#: The features figure draws the mirror construction of at most this many reflections (the
+#: largest |z_i|); more would bury the curves under labels and widen the axes.
+MAX_CONSTRUCTIONS = 2
+
 __all__ = [
     "KIND_COLORS",
     "axis_ranges",
@@ -160,18 +168,19 @@ def create_features_figure(
         The optional dictionary trace first; then per active feature ``k`` (in
         ``result.active_features`` order) a curve named by :func:`feature_name`, with
         ``y = result.feature_curves(grid)[:, k]``, and its markers
-        ``"<name> breakpoints"``; per reflection a trace ``"mirror <x_s> mirrored at
-        <x_m> → <image>"`` through ``(x_s, 0), (x_m, 0), (2 x_m - x_s, 0)`` plus an arrow
-        and a text annotation; finally the data (faint) as ``"data"``.
+        ``"<name> breakpoints"``; per reflection (at most :data:`MAX_CONSTRUCTIONS`, those
+        with the largest ``|z_i|``; the title says so when others are left out) a trace
+        ``"mirror <x_s> mirrored at <x_m> → <image>"`` through ``(x_s, 0), (x_m, 0),
+        (2 x_m - x_s, 0)`` plus an arrow and a text annotation; finally the data (faint)
+        as ``"data"``.
     """
     _check_result(result)
     actives = result.active_features
     breaks = _breakpoints(actives)
+    reflections = [k for k, a in enumerate(actives) if a.feature.kind == "reflection"]
+    shown = sorted(reflections, key=lambda k: -abs(actives[k].coef))[:MAX_CONSTRUCTIONS]
     mirrors = [
-        (k, source, mirror)
-        for k, a in enumerate(actives)
-        if a.feature.kind == "reflection"
-        for source, mirror in a.feature.mirrors
+        (k, source, mirror) for k in sorted(shown) for source, mirror in actives[k].feature.mirrors
     ]
     # Unlike the fit figure (the click canvas), this one widens to show every reflection.
     shown_x = [result.x, breaks] + [np.array([s, 2 * m - s]) for _, s, m in mirrors]
@@ -201,7 +210,14 @@ def create_features_figure(
         traces = [dict(t, showlegend=False) for t in traces] + _kind_legend(actives)
     traces.append(_data_trace(result, faint=True))
     title = f"Selected features z·φ(x): {len(actives)} of {result.dictionary.size}"
+    if len(reflections) > len(shown):  # a second, smaller line (the panel is half-width)
+        title += (
+            f"<br><span style='font-size:13px'>mirror construction: {len(shown)} of "
+            f"{len(reflections)} reflections (largest |z|)</span>"
+        )
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
+    if "<br>" in title:
+        layout["margin"] = dict(layout["margin"], t=layout["margin"]["t"] + 24)
     return make_figure(traces, layout)
 
 
@@ -253,18 +269,23 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
             )
         )
     empty = "no active feature: f is constant (β ≥ β_max)"
+    with_breaks = len(actives) <= MAX_TICK_BREAKS
     layout = figure_layout(
         f"Coefficients z: {len(actives)} nonzero",
         (0.4, len(actives) + 0.6),
         _padded(np.append(coefs, 0.0), Y_PAD, single=1.0),
-        "feature: number and breakpoints",
+        "feature: number and breakpoints" if with_breaks else "feature (hover: breakpoints)",
         "z",
         annotations=[] if actives else [{"text": empty, "showarrow": False}],
     )
-    ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in enumerate(actives, start=1)]
+    ticks = [
+        f"{k}<br>{_short_breaks(a)}" if with_breaks else str(k)
+        for k, a in enumerate(actives, start=1)
+    ]
     layout["xaxis"].update(tickvals=positions, ticktext=ticks, tickfont={"size": 14})
     layout["xaxis"]["title"]["standoff"] = 12
-    layout["margin"] = dict(layout["margin"], b=110)  # two-line tick labels
+    if with_breaks:
+        layout["margin"] = dict(layout["margin"], b=110)  # two-line tick labels
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
     return make_figure(traces, layout)
 

@@ -481,3 +481,38 @@ def test_figure_json_is_the_figure_as_strict_json(case, request):
         ours = json.loads(text, parse_constant=pytest.fail)  # NaN would not parse in JS
         theirs = json.loads(pio.to_json(fig, validate=False, engine="json"))
         assert ours == theirs
+
+
+def test_many_reflections_draw_the_construction_of_the_largest_only():
+    from convexviz.datasets import random_points
+
+    result = _fit(random_points(14, seed=0), "abs", 3)
+    actives = result.active_features
+    reflections = [a for a in actives if a.feature.kind == "reflection"]
+    assert len(reflections) > plots.MAX_CONSTRUCTIONS  # the data set has 5
+    fig = create_features_figure(result)
+    largest = sorted(reflections, key=lambda a: -abs(a.coef))[: plots.MAX_CONSTRUCTIONS]
+    expected = {
+        f"mirror {fmt(s)} mirrored at {fmt(m)} → {fmt(2 * m - s)}"
+        for a in largest
+        for s, m in a.feature.mirrors
+    }
+    assert {n for n in _names(fig) if n.startswith("mirror ")} == expected
+    assert len(fig.layout.annotations) == 2 * len(expected)
+    title = fig.layout.title.text
+    assert f"{plots.MAX_CONSTRUCTIONS} of {len(reflections)} reflections (largest |z|)" in title
+    # Every reflection is still drawn as a curve with its breakpoints.
+    assert len(_feature_traces(fig, result)) == len(actives)
+
+
+def test_many_coefficients_are_numbered_and_breakpoints_move_to_the_hover():
+    from convexviz.datasets import random_points
+
+    result = _fit(random_points(14, seed=1), "abs", 3)
+    actives = result.active_features
+    assert len(actives) > plots.MAX_TICK_BREAKS
+    fig = create_coefficients_figure(result)
+    assert list(fig.layout.xaxis.ticktext) == [str(k) for k in range(1, len(actives) + 1)]
+    assert "hover" in fig.layout.xaxis.title.text
+    hovers = [h for t in fig.data[1:] for h in t.hovertext]
+    assert all(any(a.feature.label in h for h in hovers) for a in actives)
