@@ -32,8 +32,8 @@ ss = st.session_state
 
 @dataclass(frozen=True)
 class Components:
-    """The page's two custom components, where the canvas loads Plotly.js from and where
-    it asks for previews."""
+    """The page's custom components (canvas, panels refresher, figure), where they load
+    Plotly.js from and where the canvas asks for previews."""
 
     canvas: Callable
     panels_refresh: Callable
