@@ -554,3 +554,49 @@ def test_main_view_screenshot_for_the_readme(server, page):
     assert_no_errors(page)
     (ROOT / "assets").mkdir(exist_ok=True)
     page.screenshot(path=str(ROOT / "assets" / "screenshot.png"))
+
+
+@artifacts_on_failure
+def test_a_burst_of_adds_deletes_and_drags_ends_consistent(server, page):
+    """Edits faster than any reply (previews, snapshots and acks all interleave): at the
+    end the canvas, the URL and the session agree, and the curve on screen is the fit of
+    the points on screen, never an older one."""
+    plot = open_app(page, server, pts=OPT, **SETTINGS)
+    rng = np.random.default_rng(11)
+    for step in range(14):
+        points = shown_points(page)
+        if step % 4 == 3 and len(points) > 3:  # delete a point
+            px, py = plot.pixel(*points[int(rng.integers(len(points)))])
+            page.mouse.click(px, py)
+        elif step % 4 == 1:  # drag a point somewhere else, quickly
+            px, py = plot.pixel(*points[int(rng.integers(len(points)))])
+            tx, ty = plot.pixel(float(rng.uniform(0.5, 10.5)), float(rng.uniform(0.2, 2.8)))
+            page.mouse.move(px, py)
+            page.mouse.down()
+            page.mouse.move(tx, ty, steps=4)
+            page.mouse.up()
+        else:  # add a point
+            page.mouse.click(
+                *plot.pixel(float(rng.uniform(0.5, 10.5)), float(rng.uniform(0.2, 2.8)))
+            )
+        page.wait_for_timeout(int(rng.integers(0, 60)))
+    # Settled: nothing in flight, the session has acknowledged the last snapshot.
+    page.wait_for_function(
+        """() => {
+            const c = document.querySelector('.st-key-canvas .cvz-canvas')
+                .parentElement.__convexvizCanvas;
+            return !c.inflight && !c.dirty && !c.previewing && c.server
+                && c.drawnKey === c.server.key;
+        }""",
+        timeout=WAIT_MS,
+    )
+    shown = shown_points(page)
+    url = [list(p) for p in url_points(page)]
+    assert len(shown) == len(url) and np.allclose(shown, url), (shown, url)
+    assert_fit_drawn_for(page, shown)
+    keys = canvas_keys(page)
+    assert keys["drawn"] == keys["display"] == keys["server"], keys
+    c = counters(page)
+    assert c["previewErrors"] == 0 and c["resent"] == 0, c
+    assert not page.locator(".st-key-canvas .cvz-pending").evaluate("e => e.children.length")
+    assert_no_errors(page)
