@@ -600,3 +600,37 @@ def test_a_burst_of_adds_deletes_and_drags_ends_consistent(server, page):
     assert c["previewErrors"] == 0 and c["resent"] == 0, c
     assert not page.locator(".st-key-canvas .cvz-pending").evaluate("e => e.children.length")
     assert_no_errors(page)
+
+
+def figure_trace_names(page, key: str) -> list[str]:
+    """Names of the traces Plotly drew in the panel figure ``key`` (figure.js)."""
+    return page.evaluate(
+        "k => { const f = document.querySelector(`.st-key-${k} .cvz-figure`);"
+        " return f && f.data ? f.data.map((t) => t.name) : []; }",
+        key,
+    )
+
+
+@artifacts_on_failure
+def test_panel_figures_are_drawn_and_follow_the_dictionary_toggle(server, page):
+    open_app(page, server, pts=OPT, act="abs", depth="3", beta="0.001", dict="1")
+    page.wait_for_function(
+        """() => ['features', 'coefficients', 'network'].every((k) => {
+            const f = document.querySelector(`.st-key-${k} .cvz-figure`);
+            return f && f.data && f.data.length; })""",
+        timeout=WAIT_MS,
+    )
+    names = figure_trace_names(page, "features")
+    assert names[0].startswith("dictionary (") and "data" in names
+    assert any(n.startswith("mirror ") for n in names)  # the reflection's construction
+    page.get_by_text("Show the whole dictionary faintly").click()
+    page.wait_for_function(
+        "() => new URLSearchParams(location.search).get('dict') === null", timeout=WAIT_MS
+    )
+    page.wait_for_function(
+        """() => { const f = document.querySelector('.st-key-features .cvz-figure');
+            return f.data && !f.data[0].name.startsWith('dictionary'); }""",
+        timeout=WAIT_MS,
+    )
+    assert figure_trace_names(page, "features")[1:] != []
+    assert_no_errors(page)
