@@ -52,12 +52,13 @@ class CanvasAssets:
 def canvas_assets() -> CanvasAssets:
     """Read the files of this folder once per process."""
     read = lambda name: (ASSET_DIR / name).read_text(encoding="utf-8")  # noqa: E731
+    loader = read("plotly_loader.js")  # one Plotly.js loader for both drawing modules
     return CanvasAssets(
         html=read("canvas.html"),
         css=read("canvas.css"),
-        js=read("canvas.js"),
+        js=loader + read("canvas.js"),
         refresh_js=read("refresh.js"),
-        figure_js=read("figure.js"),
+        figure_js=loader + read("figure.js"),
     )
 
 

@@ -27,24 +27,7 @@ const COLORS = {
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-let plotlyLoading = null;
-
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!plotlyLoading) {
-    plotlyLoading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => {
-        plotlyLoading = null;
-        reject(new Error("could not load Plotly.js from " + url));
-      };
-      document.head.appendChild(script);
-    });
-  }
-  return plotlyLoading;
-}
+// loadPlotly(url): plotly_loader.js, prepended to this file.
 
 // Test and benchmark hooks: latency per acknowledged snapshot.
 // `latencies`: click -> the session's acknowledged fit drawn (Streamlit round trip);

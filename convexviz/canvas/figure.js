@@ -4,28 +4,12 @@
 // Why not st.plotly_chart: a refresh of the panels drew all three figures in one go and held
 // the browser for 0.5-0.8 s; a click landing then waited for it. Here each figure is drawn
 // in its own task, one after the other, never while the canvas is busy with an edit (from the
-// press until the edit's fit is drawn), and not at all when its figure has not changed.
+// press until the edit's fit is drawn and acknowledged), and not at all when its figure has
+// not changed.
 //
 // data = {figure: "<Plotly JSON text: {data, layout}>", plotly_url}
 
-let plotlyLoading = null;
-
-function loadPlotly(url) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!plotlyLoading) {
-    plotlyLoading = new Promise((resolve, reject) => {
-      const script = document.createElement("script");
-      script.src = url;
-      script.onload = () => resolve(window.Plotly);
-      script.onerror = () => {
-        plotlyLoading = null;
-        reject(new Error("could not load Plotly.js from " + url));
-      };
-      document.head.appendChild(script);
-    });
-  }
-  return plotlyLoading;
-}
+// loadPlotly(url): plotly_loader.js, prepended to this file.
 
 const BUSY_RETRY_MS = 60; // while the canvas is busy, look again this much later
 
@@ -33,7 +17,6 @@ const BUSY_RETRY_MS = 60; // while the canvas is busy, look again this much late
 const queue = (window.__convexvizFigures = window.__convexvizFigures || {
   pending: new Map(), // figure element -> draw function (the latest only)
   scheduled: false,
-  drawn: 0,
 });
 
 function schedule(delay = 0) {
@@ -53,9 +36,10 @@ function drawNext() {
   if (next.done) return;
   const [element, draw] = next.value;
   queue.pending.delete(element);
-  Promise.resolve()
-    .then(draw)
-    .catch((err) => element.showError(String(err)))
+  draw()
+    .catch((err) => {
+      element.textContent = String(err);
+    })
     .finally(() => {
       if (queue.pending.size) schedule();
     });
@@ -65,11 +49,9 @@ class Figure {
   constructor(parentElement) {
     this.root = document.createElement("div");
     this.root.className = "cvz-figure";
+    this.root.style.minHeight = "120px";
     parentElement.appendChild(this.root);
     this.drawn = null; // the JSON text of the figure on screen
-    this.root.showError = (text) => {
-      this.root.textContent = text;
-    };
     this.resizer = new ResizeObserver(() => {
       if (this.drawn && window.Plotly) window.Plotly.Plots.resize(this.root);
     });
@@ -87,7 +69,6 @@ class Figure {
         const config = { displaylogo: false, responsive: false };
         return window.Plotly.react(this.root, figure.data, layout, config).then(() => {
           this.drawn = wanted;
-          this.root.dataset.drawn = String(++queue.drawn);
         });
       })
     );
