@@ -166,6 +166,19 @@ def near(point, target, tol) -> bool:
     return abs(point[0] - target[0]) <= tol[0] and abs(point[1] - target[1]) <= tol[1]
 
 
+def wait_until_moved(page, plot, old: str, new: tuple[float, float], count: int) -> None:
+    """Wait until the URL no longer has the point ``old`` (``"x:y"``), then check that it
+    holds ``count`` points, one of them within 2 px of ``new``."""
+    page.wait_for_function(
+        "old => !(new URLSearchParams(location.search).get('pts') || '').includes(old)",
+        arg=old,
+        timeout=WAIT_MS,
+    )
+    points = url_points(page)
+    assert len(points) == count
+    assert any(near(p, new, plot.tolerance(2.0)) for p in points), points
+
+
 def assert_no_errors(page) -> None:
     text = page.locator("[data-testid='stAppViewContainer']").inner_text()
     assert "Traceback" not in text and "Error:" not in text
@@ -316,13 +329,7 @@ def test_drag_moves_a_point_and_the_fit_follows(server, page):
         page.mouse.move(start[0] + (end[0] - start[0]) * k / 10,
                         start[1] + (end[1] - start[1]) * k / 10)  # fmt: skip
     page.mouse.up()
-    page.wait_for_function(
-        "() => !(new URLSearchParams(location.search).get('pts') || '').includes('10:3')",
-        timeout=WAIT_MS,
-    )
-    points = url_points(page)
-    assert len(points) == 6
-    assert any(near(p, (9.0, 1.0), plot.tolerance(2.0)) for p in points), points
+    wait_until_moved(page, plot, "10:3", (9.0, 1.0), count=6)
     page.wait_for_function(
         "a => document.querySelector('.st-key-canvas .cvz-canvas').dataset.drawnAck !== a",
         arg=ack_before,
@@ -476,13 +483,7 @@ def test_while_dragging_the_fit_follows_through_previews(server, page):
     assert c["previewsDrawn"] > drawn_mid and c["previewErrors"] == 0, c
     assert "10:3" in url_params(page)["pts"]  # no snapshot yet: the fit came from previews
     page.mouse.up()
-    page.wait_for_function(
-        "() => !(new URLSearchParams(location.search).get('pts') || '').includes('10:3')",
-        timeout=WAIT_MS,
-    )
-    points = url_points(page)
-    assert len(points) == 6
-    assert any(near(p, (9.0, 1.0), plot.tolerance(2.0)) for p in points), points
+    wait_until_moved(page, plot, "10:3", (9.0, 1.0), count=6)
 
 
 def test_preview_route_over_http(server):

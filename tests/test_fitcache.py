@@ -10,6 +10,7 @@ import pytest
 
 from convexviz import Architecture, fit
 from convexviz.fitcache import FitMemo, array_bytes
+from tests.concurrency import run_in_threads
 
 OPT = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
 RELU3 = Architecture("relu", 3)
@@ -165,20 +166,12 @@ def test_real_fits_from_many_threads_agree_with_sequential_fits():
     betas = [10.0**-k for k in range(1, 7)]
     expected = {b: FitMemo().fit(pts, RELU3, b).lasso.objective for b in betas}
     memo = FitMemo()
-    got, errors = {}, []
+    got = {}
 
     def work(b):
-        try:
-            got[b] = memo.fit(pts, RELU3, b).lasso.objective
-        except Exception as err:  # noqa: BLE001 - reported below
-            errors.append(err)
+        got[b] = memo.fit(pts, RELU3, b).lasso.objective
 
-    threads = [threading.Thread(target=work, args=(b,)) for b in betas * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    assert run_in_threads(work, betas * 2, timeout=60) == []
     for b in betas:
         assert got[b] == pytest.approx(expected[b], rel=1e-9)
 

@@ -13,6 +13,7 @@ from convexviz.lasso import (
     lasso_objective,
     solve_lasso,
 )
+from tests.concurrency import run_in_threads
 
 ARCHS = [
     Architecture("relu", 2),
@@ -153,25 +154,16 @@ def test_unknown_solver_is_rejected():
 def test_threads_solving_one_cached_problem_keep_their_own_beta(solver):
     """The app's preview route and its page solve in different threads; a cached problem
     (a cvxpy Parameter, a warm start) is shared, so each solve must see its own beta."""
-    import threading
-
     A, y = _case(5, Architecture("relu", 3))
     betas = [10.0**-k for k in range(1, 6)]
     expected = {b: solve_lasso(A, y, b, solver=solver, reuse=False).objective for b in betas}
-    got, errors = [], []
+    got = []
 
     def work(beta):
-        try:
-            for _ in range(3):
-                got.append((beta, solve_lasso(A, y, beta, solver=solver).objective))
-        except Exception as err:  # noqa: BLE001 - reported below
-            errors.append(err)
+        for _ in range(3):
+            got.append((beta, solve_lasso(A, y, beta, solver=solver).objective))
 
-    threads = [threading.Thread(target=work, args=(b,)) for b in betas * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not errors and len(got) == 3 * len(threads)
+    assert run_in_threads(work, betas * 2, timeout=120) == []
+    assert len(got) == 3 * 2 * len(betas)
     for beta, objective in got:
         assert objective == pytest.approx(expected[beta], rel=1e-6)
