@@ -2,11 +2,11 @@
 
 Wiring only (DESIGN.md §1): session state and widgets here; the math, the figures, the URL
 codec and the canvas protocol live in the ``convexviz`` package, which never imports
-Streamlit. The app state is one :class:`convexviz.urlstate.AppState`; the URL mirrors it.
+Streamlit. The app state is one :class:`convexviz.ui.state.AppState`; the URL mirrors it.
 
 ``streamlit run app.py`` first imports this file as a module and finds ``app``, an
 ``st.App`` that serves the page plus one route, the canvas's preview
-(``convexviz/canvas/preview.py``): a click's new fit is drawn without waiting for a rerun.
+(``convexviz/ui/preview.py``): a click's new fit is drawn without waiting for a rerun.
 Streamlit then runs the file as ``__main__`` for every page run, which calls ``main``.
 """
 
@@ -17,15 +17,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from convexviz import FitResult, appstate, appview, plots, urlstate
-from convexviz.canvas import canvas_assets, plotly_js_dir, preview, protocol
+from convexviz import FitResult, plots
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
+from convexviz.ui import preview, session, wording
+from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
+from convexviz.ui.fitmemo import fit_state
+from convexviz.ui.state import DEFAULT_STATE, AppState, encode, format_points
 
 ss = st.session_state
 
@@ -67,7 +67,7 @@ def declare_components() -> Components:
 def main(components: Components) -> None:
     """One run of the page: state from the URL on the first run, widgets, canvas, panels."""
     st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
-    appstate.init(ss, st.query_params.to_dict())
+    session.init(ss, st.query_params.to_dict())
     # Widgets show the app state (set before they are drawn, so no value= is needed).
     for key, field in [("w_act", "activation"), ("w_depth", "depth"), ("w_beta", "beta"),
                        ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
@@ -86,43 +86,43 @@ def main(components: Components) -> None:
 
 # ---------------------------------------------------------------- sidebar: network and data
 def set_app(**changes: object) -> None:
-    appstate.set_app(ss, **changes)
+    session.set_app(ss, **changes)
 
 
 def on_preset() -> None:
-    appstate.load_preset(ss, ss.w_preset)
+    session.load_preset(ss, ss.w_preset)
     ss.w_preset = None  # an action, not a setting: the same preset can be loaded again
 
 
 def on_csv() -> None:
     if ss.w_csv is not None:
-        appstate.load_csv(ss, ss.w_csv.getvalue())
+        session.load_csv(ss, ss.w_csv.getvalue())
 
 
 def sidebar() -> None:
     """Network settings (activation, depth, beta) and data (presets, random, typed, CSV)."""
-    result, _ = preview.fit_state(ss.app)
+    result, _ = fit_state(ss.app)
     with st.sidebar:
         st.header("Network")
         st.selectbox(
             "Activation",
-            list(appview.ACTIVATION_TITLES),
+            list(wording.ACTIVATION_TITLES),
             key="w_act",
-            format_func=appview.ACTIVATION_TITLES.get,
+            format_func=wording.ACTIVATION_TITLES.get,
             on_change=lambda: set_app(activation=ss.w_act),
         )
         st.select_slider(
             "Depth L (weight layers)",
-            appview.DEPTHS,
+            wording.DEPTHS,
             key="w_depth",
             on_change=lambda: set_app(depth=ss.w_depth),
         )
         beta_max = result.beta_max if result else 10.0
         st.select_slider(
             "Regularization β (log scale)",
-            appview.beta_options(beta_max, ss.app.beta),
+            wording.beta_options(beta_max, ss.app.beta),
             key="w_beta",
-            format_func=appview.format_beta,
+            format_func=wording.format_beta,
             on_change=lambda: set_app(beta=ss.w_beta),
         )
         st.caption(f"β_max = {fmt(beta_max)}: from there on the best network is a constant.")
@@ -144,7 +144,7 @@ def sidebar() -> None:
             key="w_preset",
             on_change=on_preset,
             placeholder="Choose a data set…",
-            format_func=appview.preset_title,
+            format_func=wording.preset_title,
         )
         c1, c2 = st.columns(2)
         c1.number_input("Points", 2, 60, 12, key="w_n")
@@ -152,26 +152,26 @@ def sidebar() -> None:
         st.button(
             "Random points",
             width="stretch",
-            on_click=lambda: appstate.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed))),
+            on_click=lambda: session.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed))),
         )
         c1, c2 = st.columns(2)
         c1.button(
-            "Undo", on_click=appstate.undo, args=(ss,), disabled=not ss.history, width="stretch"
+            "Undo", on_click=session.undo, args=(ss,), disabled=not ss.history, width="stretch"
         )
         c2.button(
             "Reset",
             width="stretch",
-            on_click=lambda: appstate.set_points(ss, urlstate.DEFAULT_STATE.points),
+            on_click=lambda: session.set_points(ss, DEFAULT_STATE.points),
         )
         # A new box whenever the points change: writing into a widget that a canvas-only
         # (fragment) run does not redraw would make the browser send the old text back.
-        text = urlstate.format_points(ss.app.points)
+        text = format_points(ss.app.points)
         typed_key = f"w_typed_{zlib.crc32(text.encode())}"
         st.text_input(
             "Points as x:y, comma separated",
             text,
             key=typed_key,
-            on_change=lambda key=typed_key: appstate.type_points(ss, ss[key]),
+            on_change=lambda key=typed_key: session.type_points(ss, ss[key]),
         )
         st.file_uploader(
             "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
@@ -187,15 +187,13 @@ def live(components: Components) -> None:
     s = ss.app
     ss.ranges = protocol.stable_ranges(ss.ranges, s.points, protocol.fresh_ranges(s.points))
     state = protocol.CanvasState(s.points, ss.gen, ss.seq)
-    payload, result, problem = preview.canvas_payload(
-        s, state, ss.ranges, url=components.preview_url
-    )
+    data, result, problem = payload.canvas_payload(s, state, ss.ranges, url=components.preview_url)
     left, right = st.columns([3, 2], gap="large")
     with left:
         components.canvas(
             key="canvas",
-            data={**payload, "plotly_url": components.plotly_url},
-            on_edit_change=lambda: appstate.apply_canvas_edit(ss, ss.canvas.edit),
+            data={**data, "plotly_url": components.plotly_url},
+            on_edit_change=lambda: session.apply_canvas_edit(ss, ss.canvas.edit),
         )
     sync_url()
     with right:
@@ -206,7 +204,7 @@ def live(components: Components) -> None:
 def panels(components: Components) -> None:
     """The figures below; after canvas edits they rerun only once the clicking pauses."""
     components.panels_refresh(key="panels_refresh", on_refresh_change=on_panels_refresh, height=0)
-    result, _ = preview.fit_state(ss.app)
+    result, _ = fit_state(ss.app)
     if result is not None:
         show_panels(components, ss.app, result)
     sync_url()
@@ -217,18 +215,18 @@ def on_panels_refresh() -> None:
 
 
 def sync_url() -> None:
-    if (params := urlstate.encode(ss.app)) != st.query_params.to_dict():
+    if (params := encode(ss.app)) != st.query_params.to_dict():
         st.query_params.from_dict(params)
 
 
-def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -> None:
+def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
     st.subheader("The convex problem")
-    st.latex(appview.LASSO_LATEX)
+    st.latex(wording.LASSO_LATEX)
     st.caption(
         "A: the dictionary's features at the data; z: one coefficient per feature; "
         "ξ: the output offset. Every nonzero z_i becomes one neuron."
     )
-    for note in appview.theory_notes(s.activation, s.depth):
+    for note in wording.theory_notes(s.activation, s.depth):
         st.markdown(f"- {note}")
     if (preset := PRESETS.get(s.preset)) is not None:
         st.caption(f"Data set {preset.title}: {preset.description}")
@@ -246,7 +244,7 @@ def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -
         f"| Lasso optimum | **{lasso.objective:.8g}** |\n"
         f"| rebuilt network | **{result.network_objective:.8g}** |"
     )
-    st.caption(appview.certificate_text(result.certificate_gap, lasso.objective))
+    st.caption(wording.certificate_text(result.certificate_gap, lasso.objective))
     st.caption(
         f"Dictionary: {result.dictionary.raw_size:,} candidate features, "
         f"{result.dictionary.size:,} distinct on the data."
@@ -256,7 +254,7 @@ def show_summary(s: urlstate.AppState, result: FitResult | None, problem: str) -
             st.info(text)
 
 
-def show_panels(components: Components, s: urlstate.AppState, result: FitResult) -> None:
+def show_panels(components: Components, s: AppState, result: FitResult) -> None:
     def figure(key: str, fig: object) -> None:  # drawn one at a time (figure.js)
         data = {"figure": plots.figure_json(fig), "plotly_url": components.plotly_url}
         components.figure(key=key, data=data)
@@ -270,40 +268,23 @@ def show_panels(components: Components, s: urlstate.AppState, result: FitResult)
             on_change=lambda: set_app(show_dictionary=ss.w_dict),
         )
         figure("features", plots.create_features_figure(result, show_dictionary=s.show_dictionary))
-        st.caption(appview.FEATURES_TEXT)
+        st.caption(wording.FEATURES_TEXT)
     with c2:
         st.subheader("Coefficients z")
         figure("coefficients", plots.create_coefficients_figure(result))
-        st.caption(appview.COEFFICIENTS_TEXT)
+        st.caption(wording.COEFFICIENTS_TEXT)
     n = result.network.n_neurons
     st.subheader(f"The rebuilt network: {n} neuron{'s' * (n != 1)}")
     figure("network", plots.create_network_figure(result))
-    st.caption(appview.NETWORK_TEXT)
+    st.caption(wording.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
-        st.dataframe(appview.neuron_rows(result), hide_index=True, width="stretch")
+        st.dataframe(wording.neuron_rows(result), hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------- entry points
-async def preview_route(request: Request) -> JSONResponse:
-    """POST ``preview.PREVIEW_PATH``: the canvas's data for points it shows (no session).
-
-    The route also takes GET, only to refuse it: otherwise Streamlit's catch-all for the
-    page would answer a GET with the page itself.
-    """
-    if request.method != "POST":
-        return JSONResponse({"error": "use POST"}, status_code=405, headers={"Allow": "POST"})
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > preview.MAX_REQUEST_BYTES:
-            break
-    status, content = await run_in_threadpool(preview.answer, body)
-    return JSONResponse(content, status_code=status)
-
-
 if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
     main(declare_components())
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
     path = preview.route_path(st.get_option("server.baseUrlPath"))  # config is loaded here
-    route = Route(path, preview_route, methods=["GET", "POST"])
+    route = Route(path, preview.endpoint, methods=["GET", "POST"])
     app = st.App(__file__, routes=[route])

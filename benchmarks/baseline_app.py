@@ -12,8 +12,8 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from convexviz.canvas import canvas_assets, plotly_js_dir, protocol  # noqa: E402
-from convexviz.urlstate import decode  # noqa: E402
+from convexviz.ui.canvas import canvas_assets, plotly_js_dir, protocol  # noqa: E402
+from convexviz.ui.state import decode  # noqa: E402
 
 _PLOTLY = st.components.v1.declare_component("plotlyjs", path=str(plotly_js_dir()))
 _ASSETS = canvas_assets()

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from convexviz.datasets import random_points  # noqa: E402
-from convexviz.urlstate import format_points  # noqa: E402
+from convexviz.ui.state import format_points  # noqa: E402
 from tests.streamlit_server import CHROMIUM_ARGS, free_port, start_streamlit  # noqa: E402
 
 #: Pause after each run before the next click (the browser finishes drawing the panels).

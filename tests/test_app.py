@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from convexviz.datasets import PRESETS
-from convexviz.urlstate import DEFAULT_STATE, encode, format_points
+from convexviz.ui.state import DEFAULT_STATE, encode, format_points
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -176,7 +176,7 @@ def test_streamlit_run_serves_app_py_as_an_st_app_with_the_preview_route():
     found = discover_asgi_app(Path(APP))
     assert found.is_asgi_app and found.import_string == "app:app"
     code = (
-        "import app, streamlit as st; from convexviz.canvas import preview; "
+        "import app, streamlit as st; from convexviz.ui import preview; "
         "assert isinstance(app.app, st.App); "
         "assert any(getattr(r, 'path', '') == preview.PREVIEW_PATH "
         "           for r in app.app._user_routes); print('ok')"

@@ -2,7 +2,7 @@
 
 Clicks go to pixel positions computed from the plot area (the ``.nsewdrag`` rectangle) and
 the axis ranges the canvas reports; results are read back from the URL (``pts``), which the
-app updates on every edit. The preview fast path (``convexviz/canvas/preview.py``) is checked
+app updates on every edit. The preview fast path (``convexviz/ui/preview.py``) is checked
 through the canvas's test hooks (``window.__convexviz`` counters), the fit curve in its Plotly
 chart (compared with a fit computed here with the package), and plain HTTP requests to the
 route. Without chromium or a working server the tests are skipped, unless
@@ -23,8 +23,8 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.canvas.preview import MAX_REQUEST_BYTES, PREVIEW_PATH
-from convexviz.urlstate import parse_points_param
+from convexviz.ui.preview import MAX_REQUEST_BYTES, PREVIEW_PATH
+from convexviz.ui.state import parse_points_param
 from tests.streamlit_server import CHROMIUM_ARGS, ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser

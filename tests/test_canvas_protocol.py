@@ -1,4 +1,4 @@
-"""The canvas snapshot protocol (convexviz/canvas/protocol.py), without Streamlit."""
+"""The canvas snapshot protocol (convexviz/ui/canvas/protocol.py), without Streamlit."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.canvas import canvas_assets, plotly_js_dir
-from convexviz.canvas.protocol import (
+from convexviz.dictionary import MAX_POINTS
+from convexviz.ui.canvas import canvas_assets, plotly_js_dir
+from convexviz.ui.canvas.protocol import (
     MAX_ABS_VALUE,
     CanvasState,
     apply_snapshot,
@@ -22,7 +23,6 @@ from convexviz.canvas.protocol import (
     sanitize_points,
     stable_ranges,
 )
-from convexviz.dictionary import MAX_POINTS
 
 OPT = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
 

@@ -7,9 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from convexviz import Architecture, fit, urlstate
-from convexviz.canvas import preview, protocol
-from convexviz.fitcache import FitMemo
+from convexviz import Architecture, fit
+from convexviz.ui import preview
+from convexviz.ui import state as urlstate
+from convexviz.ui.canvas import payload, protocol
+from convexviz.ui.fitmemo import FitMemo
 
 OPT = [[0, 0], [4, 0], [5, 0], [7, 2], [10, 3], [11, 3]]
 RELU3 = {"act": "relu", "depth": "3", "beta": "0.001"}
@@ -41,8 +43,12 @@ def test_the_answer_equals_the_pages_payload_for_the_same_state():
         points=tuple((float(a), float(b)) for a, b in OPT), activation="relu", depth=3
     )
     ranges = protocol.fresh_ranges(state.points)
-    page, result, problem = preview.canvas_payload(
-        state, protocol.CanvasState(state.points, gen=4, seq=9), ranges, memo
+    page, result, problem = payload.canvas_payload(
+        state,
+        protocol.CanvasState(state.points, gen=4, seq=9),
+        ranges,
+        memo,
+        url=preview.PREVIEW_PATH,
     )
     status, reply = ask({"points": OPT, "params": RELU3, "ranges": ranges}, memo)
     assert status == 200 and result is not None and problem == ""

@@ -12,7 +12,7 @@ from convexviz.activations import ACTIVATIONS
 from convexviz.architecture import MAX_DEPTH, Architecture
 from convexviz.datasets import PRESETS
 from convexviz.dictionary import MAX_POINTS
-from convexviz.urlstate import (
+from convexviz.ui.state import (
     DEFAULT_STATE,
     AppState,
     decode,

@@ -3,10 +3,10 @@
 In the app the mapping is ``st.session_state``; in tests a plain ``dict``. It holds:
 
 =============  ====================================================================
-``app``        the :class:`convexviz.urlstate.AppState` (what the URL mirrors)
+``app``        the :class:`convexviz.ui.state.AppState` (what the URL mirrors)
 ``notices``    messages about an invalid link, shown until the first change
 ``gen``        canvas generation: +1 whenever Python replaces the points itself
-``seq``        last canvas snapshot applied (see :mod:`convexviz.canvas.protocol`)
+``seq``        last canvas snapshot applied (see :mod:`convexviz.ui.canvas.protocol`)
 ``history``    earlier point sets, for undo (newest last)
 ``ranges``     the canvas axis ranges, kept while points stay inside them
 ``data_error`` why typed or uploaded points were not taken (empty if none)
@@ -21,9 +21,9 @@ from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from ..datasets import PRESETS, parse_csv
 from .canvas import protocol
-from .datasets import PRESETS, parse_csv
-from .urlstate import decode, parse_points_param
+from .state import decode, parse_points_param
 
 #: Undo keeps at most this many earlier point sets.
 HISTORY_LIMIT = 100

@@ -1,13 +1,13 @@
 // convexviz click canvas: a Plotly.js chart on which students add, delete and drag points.
 //
-// Protocol (DESIGN.md §3, convexviz/canvas/protocol.py): every edit is drawn at once
+// Protocol (DESIGN.md §3, convexviz/ui/canvas/protocol.py): every edit is drawn at once
 // (optimistic) and sent as one trigger event `edit` = {seq, gen, op, points}, the full list
 // after the edit. At most one snapshot is in flight; edits made meanwhile are folded into the
 // next one; a snapshot without an ack is resent with a growing timeout. Python answers with
 // data = {points, curves, ranges, ack, gen, message, key, preview, plotly_url}; a new `gen`
 // means Python replaced the points itself, and local edits are dropped.
 //
-// Preview (convexviz/canvas/preview.py): Streamlit's round trip is slow, so after each edit
+// Preview (convexviz/ui/preview.py): Streamlit's round trip is slow, so after each edit
 // (and while dragging) the canvas also POSTs the points it shows to `preview.url` and draws
 // the fit from the answer at once. Curves are "versioned" by the local edit they belong to:
 // a reply for an older edit never replaces a newer fit, and a reply with the `key` already

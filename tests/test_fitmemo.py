@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.fitcache import FitMemo, array_bytes
+from convexviz.ui.fitmemo import FitMemo, array_bytes
 from tests.concurrency import run_in_threads
 
 OPT = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))

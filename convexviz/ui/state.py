@@ -28,10 +28,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from .activations import ACTIVATIONS
-from .architecture import Architecture
-from .datasets import PRESETS
-from .dictionary import MAX_POINTS
+from ..activations import ACTIVATIONS
+from ..architecture import Architecture
+from ..datasets import PRESETS
+from ..dictionary import MAX_POINTS
 
 Points = tuple[tuple[float, float], ...]
 

@@ -1,4 +1,4 @@
-// Shared by canvas.js and figure.js (prepended to each by convexviz/canvas/__init__.py):
+// Shared by canvas.js and figure.js (prepended to each by convexviz/ui/canvas/__init__.py):
 // load Plotly.js once per page, from the URL Python gives (the installed plotly package).
 
 function loadPlotly(url) {

@@ -32,8 +32,10 @@ from concurrent.futures import Future
 
 import numpy as np
 
-from .architecture import Architecture
-from .fit import FitResult, fit
+from ..architecture import Architecture
+from ..fit import FitResult, fit
+from .state import AppState
+from .wording import fit_problem
 
 Points = Sequence[tuple[float, float]]
 Key = tuple[tuple[tuple[float, float], ...], Architecture, float]
@@ -177,3 +179,14 @@ def _unwrap(outcome: FitResult | ValueError) -> FitResult:
 
 #: The memo used by the app and by the preview route (one per server process).
 SHARED = FitMemo()
+
+
+def fit_state(state: AppState, memo: FitMemo = SHARED) -> tuple[FitResult | None, str]:
+    """The fit of an app state, or ``None`` and a sentence saying why there is none."""
+    if problem := fit_problem(state):
+        return None, problem
+    arch = Architecture(state.activation, state.depth, state.leak, state.branching)
+    try:
+        return memo.fit(state.points, arch, state.beta), ""
+    except ValueError as err:
+        return None, f"No fit: {err}"

@@ -1,17 +1,17 @@
-"""Session logic of the app (convexviz/appstate.py) on a plain dict, without Streamlit."""
+"""Session logic of the app (convexviz/ui/session.py) on a plain dict, without Streamlit."""
 
 from __future__ import annotations
 
 import pickle
 
-from convexviz import appstate
 from convexviz.datasets import PRESETS
-from convexviz.urlstate import DEFAULT_STATE
+from convexviz.ui import session as appsession
+from convexviz.ui.state import DEFAULT_STATE
 
 
 def session(**params: str) -> dict:
     s: dict = {}
-    appstate.init(s, params)
+    appsession.init(s, params)
     return s
 
 
@@ -19,43 +19,43 @@ def test_init_reads_the_url_once_and_reports_invalid_values():
     s = session(pts="0:0,1:1", act="abs", depth="nope")
     assert s["app"].points == ((0.0, 0.0), (1.0, 1.0)) and s["app"].activation == "abs"
     assert len(s["notices"]) == 1 and "depth" in s["notices"][0]
-    appstate.init(s, {"pts": "5:5"})  # a rerun does not read the URL again
+    appsession.init(s, {"pts": "5:5"})  # a rerun does not read the URL again
     assert s["app"].points == ((0.0, 0.0), (1.0, 1.0))
     pickle.dumps(s)  # everything stored is plain and picklable
 
 
 def test_python_side_changes_bump_gen_and_are_undoable():
     s = session()
-    appstate.load_preset(s, "zshape")
+    appsession.load_preset(s, "zshape")
     assert s["gen"] == 1 and s["app"].points == PRESETS["zshape"].points
     assert s["app"].preset == "zshape" and s["notices"] == []
-    appstate.type_points(s, "0:0, 2:1")
+    appsession.type_points(s, "0:0, 2:1")
     assert s["gen"] == 2 and s["app"].points == ((0.0, 0.0), (2.0, 1.0)) and not s["app"].preset
-    appstate.undo(s)
+    appsession.undo(s)
     assert s["gen"] == 3 and s["app"].points == PRESETS["zshape"].points
-    appstate.undo(s)
+    appsession.undo(s)
     assert s["app"].points == DEFAULT_STATE.points
-    appstate.undo(s)  # nothing left: no change
+    appsession.undo(s)  # nothing left: no change
     assert s["app"].points == DEFAULT_STATE.points and s["history"] == []
 
 
 def test_canvas_edits_keep_gen_and_apply_only_newer_snapshots():
     s = session()
     pts = [list(p) for p in DEFAULT_STATE.points] + [[12, 1]]
-    appstate.apply_canvas_edit(s, {"seq": 1, "gen": 0, "op": "add", "points": pts})
+    appsession.apply_canvas_edit(s, {"seq": 1, "gen": 0, "op": "add", "points": pts})
     assert s["gen"] == 0 and s["seq"] == 1 and len(s["app"].points) == 7
-    appstate.apply_canvas_edit(s, {"seq": 1, "gen": 0, "op": "add", "points": pts[:2]})
+    appsession.apply_canvas_edit(s, {"seq": 1, "gen": 0, "op": "add", "points": pts[:2]})
     assert len(s["app"].points) == 7  # a resend of seq 1 changes nothing
-    appstate.load_preset(s, "vee")  # gen 1: older snapshots are stale now
-    appstate.apply_canvas_edit(s, {"seq": 2, "gen": 0, "op": "add", "points": pts})
+    appsession.load_preset(s, "vee")  # gen 1: older snapshots are stale now
+    appsession.apply_canvas_edit(s, {"seq": 2, "gen": 0, "op": "add", "points": pts})
     assert s["app"].points == PRESETS["vee"].points
 
 
 def test_bad_typed_points_and_csv_keep_the_points_and_explain():
     s = session()
-    appstate.type_points(s, "1:2,3")
+    appsession.type_points(s, "1:2,3")
     assert "Points not changed" in s["data_error"] and s["app"].points == DEFAULT_STATE.points
-    appstate.load_csv(s, b"x,y\n1,2\n3,oops\n")
+    appsession.load_csv(s, b"x,y\n1,2\n3,oops\n")
     assert "CSV not loaded" in s["data_error"] and "oops" in s["data_error"]
-    appstate.load_csv(s, b"x,y\n1,2\n3,4\n")
+    appsession.load_csv(s, b"x,y\n1,2\n3,4\n")
     assert s["data_error"] == "" and s["app"].points == ((1.0, 2.0), (3.0, 4.0))

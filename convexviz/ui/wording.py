@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 
-from .architecture import MAX_DEPTH, Architecture
-from .features import fmt
+from ..architecture import MAX_DEPTH, Architecture
+from ..features import fmt
 
 #: Depths offered by the depth slider (unsupported ones explain themselves).
 DEPTHS = tuple(range(2, max(MAX_DEPTH.values()) + 1))
@@ -143,7 +143,7 @@ NETWORK_TEXT = (
 
 def preset_title(name: str) -> str:
     """The on-screen title of a preset (a module-level function: widgets pickle it)."""
-    from .datasets import PRESETS
+    from ..datasets import PRESETS
 
     return PRESETS[name].title if name in PRESETS else name
 

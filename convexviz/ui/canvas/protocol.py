@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ..dictionary import MAX_POINTS
+from ...dictionary import MAX_POINTS
 
 Points = tuple[tuple[float, float], ...]
 Ranges = dict[str, list[float]]
@@ -237,7 +237,7 @@ def fresh_ranges(points: Points) -> Ranges:
     """Padded axis ranges of ``points`` (the same rule as the figures), or a default box."""
     if not points:
         return {"x": list(EMPTY_RANGES["x"]), "y": list(EMPTY_RANGES["y"])}
-    from ..plots import axis_ranges
+    from ...plots import axis_ranges
 
     x_range, (y0, y1) = axis_ranges(
         np.array([p[0] for p in points]), np.array([p[1] for p in points])
@@ -261,7 +261,7 @@ def payload_for_fit(
     """
     if result is None:
         return build_payload(state, ranges, message=message)
-    from ..plots import KIND_COLORS, feature_name
+    from ...plots import KIND_COLORS, feature_name
 
     active = result.active_features
     own = [[t for t in a.feature.breakpoints] for a in active]
