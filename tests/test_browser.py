@@ -11,178 +11,37 @@ route. Without chromium or a working server the tests are skipped, unless
 
 from __future__ import annotations
 
-import functools
 import json
-import os
 import urllib.error
 import urllib.request
-from pathlib import Path
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlparse
 
 import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
 from convexviz.ui.preview import MAX_REQUEST_BYTES, PREVIEW_PATH
-from convexviz.ui.state import parse_points_param
-from tests.streamlit_server import CHROMIUM_ARGS, ROOT, free_port, start_streamlit
+from tests.browser import (
+    WAIT_MS,
+    assert_no_errors,
+    near,
+    open_app,
+    unavailable,
+    url_params,
+    url_points,
+    wait_for_count,
+    wait_until_moved,
+)
+from tests.streamlit_server import ROOT, free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = os.environ.get("CONVEXVIZ_CHROMIUM", "/usr/bin/chromium")
 OPT = "0:0,4:0,5:0,7:2,10:3,11:3"
 SETTINGS = {"act": "relu", "depth": "2", "beta": "0.001"}
 FIT_TRACE = "optimal network f(x)"
-WAIT_MS = 30_000
-
-
-def unavailable(reason: str) -> None:
-    if os.environ.get("CONVEXVIZ_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"browser tests required but {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="session")
-def server():
-    proc = start_streamlit("app.py", port := free_port())
-    if proc is None:
-        unavailable("the streamlit server did not start")
-    base = f"http://127.0.0.1:{port}"
-    yield base
-    proc.kill()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        unavailable(f"no chromium at {CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("the playwright package is not installed")
-    with sync_playwright() as p:
-        try:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        except Exception as err:  # noqa: BLE001 - any launch problem means "no browser"
-            unavailable(f"chromium did not start: {err}")
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="session")
-def context(browser):
-    # One context for all tests: Plotly.js (4.6 MB) is fetched and cached once.
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    yield ctx
-    ctx.close()
-
-
-@pytest.fixture
-def page(context):
-    pg = context.new_page()
-    yield pg
-    pg.close()
-
-
-def artifacts_on_failure(test):
-    """Save a screenshot of the page to tests/artifacts/ when the test fails."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        try:
-            return test(*args, **kwargs)
-        except BaseException:
-            pg = kwargs.get("page")
-            if pg is not None:
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                pg.screenshot(path=str(ARTIFACTS / f"{test.__name__}.png"), full_page=True)
-            raise
-
-    return wrapper
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def open_app(page, server, **query):
-    page.goto(f"{server}/?{urlencode(query)}" if query else server)
-    page.locator(".st-key-canvas .cvz-canvas[data-ready='1']").wait_for(timeout=WAIT_MS)
-    return Plot(page)
-
-
-class Plot:
-    """Pixel <-> data conversion of the canvas, from its plot area and axis ranges."""
-
-    def __init__(self, page):
-        self.page = page
-        root = page.locator(".st-key-canvas .cvz-canvas")
-        self.x0, self.x1 = map(float, root.get_attribute("data-xrange").split(","))
-        self.y0, self.y1 = map(float, root.get_attribute("data-yrange").split(","))
-        self.box = page.locator(".st-key-canvas .nsewdrag").bounding_box()
-
-    def pixel(self, x: float, y: float) -> tuple[float, float]:
-        b = self.box
-        px = b["x"] + (x - self.x0) / (self.x1 - self.x0) * b["width"]
-        py = b["y"] + (self.y1 - y) / (self.y1 - self.y0) * b["height"]
-        return px, py
-
-    def pixel_offset(self, x: float, y: float, dx: float = 0, dy: float = 0):
-        """Data coordinates of the spot ``(dx, dy)`` pixels away from ``(x, y)``."""
-        tx, ty = self.tolerance(1.0)
-        return x + dx * tx, y - dy * ty
-
-    def tolerance(self, pixels: float = 2.0) -> tuple[float, float]:
-        return (
-            pixels * (self.x1 - self.x0) / self.box["width"],
-            pixels * (self.y1 - self.y0) / self.box["height"],
-        )
-
-    def click(self, x: float, y: float) -> None:
-        self.page.mouse.click(*self.pixel(x, y))
-
-
-def url_params(page) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlparse(page.url).query).items()}
-
-
-def url_points(page) -> tuple[tuple[float, float], ...]:
-    points, problems = parse_points_param(url_params(page).get("pts", ""))
-    assert not problems
-    return points
-
-
-def wait_for_count(page, n: int) -> None:
-    page.wait_for_function(
-        "n => (new URLSearchParams(location.search).get('pts') || '').split(',')"
-        ".filter(Boolean).length === n",
-        arg=n,
-        timeout=WAIT_MS,
-    )
-
-
-def near(point, target, tol) -> bool:
-    return abs(point[0] - target[0]) <= tol[0] and abs(point[1] - target[1]) <= tol[1]
-
-
-def wait_until_moved(page, plot, old: str, new: tuple[float, float], count: int) -> None:
-    """Wait until the URL no longer has the point ``old`` (``"x:y"``), then check that it
-    holds ``count`` points, one of them within 2 px of ``new``."""
-    page.wait_for_function(
-        "old => !(new URLSearchParams(location.search).get('pts') || '').includes(old)",
-        arg=old,
-        timeout=WAIT_MS,
-    )
-    points = url_points(page)
-    assert len(points) == count
-    assert any(near(p, new, plot.tolerance(2.0)) for p in points), points
-
-
-def assert_no_errors(page) -> None:
-    text = page.locator("[data-testid='stAppViewContainer']").inner_text()
-    assert "Traceback" not in text and "Error:" not in text
-    assert page.locator("[data-testid='stException']").count() == 0
 
 
 def counters(page) -> dict:
@@ -280,7 +139,6 @@ def post(server, body: bytes, method: str = "POST") -> tuple[int, dict]:
 # ---------------------------------------------------------------- tests
 
 
-@artifacts_on_failure
 def test_clicks_add_points_at_the_clicked_coordinates(server, page):
     plot = open_app(page, server, pts=OPT, act="relu", depth="2", beta="0.001")
     targets = [(2.0, 1.5), (8.5, 0.7)]
@@ -305,7 +163,6 @@ def test_clicks_add_points_at_the_clicked_coordinates(server, page):
     assert_no_errors(page)
 
 
-@artifacts_on_failure
 def test_click_on_a_point_deletes_it(server, page):
     plot = open_app(page, server, pts=OPT, act="relu", depth="2", beta="0.001")
     plot.click(7.0, 2.0)
@@ -318,7 +175,6 @@ def test_click_on_a_point_deletes_it(server, page):
     wait_for_count(page, 5)
 
 
-@artifacts_on_failure
 def test_drag_moves_a_point_and_the_fit_follows(server, page):
     plot = open_app(page, server, pts=OPT, act="relu", depth="2", beta="0.001")
     ack_before = page.locator(".st-key-canvas .cvz-canvas").get_attribute("data-ack")
@@ -337,7 +193,6 @@ def test_drag_moves_a_point_and_the_fit_follows(server, page):
     )
 
 
-@artifacts_on_failure
 def test_fifteen_fast_clicks_lose_nothing(server, page):
     plot = open_app(page, server, pts=OPT, act="relu", depth="3", beta="0.001")
     targets = [(-1.5 + 0.95 * k, 0.6 + 0.25 * (k % 4)) for k in range(15)]  # off the data
@@ -356,7 +211,6 @@ def test_fifteen_fast_clicks_lose_nothing(server, page):
     )
 
 
-@artifacts_on_failure
 def test_shared_url_restores_points_and_settings(server, page):
     query = {"pts": "0:0,1:1,2:0,3:1.5,4:0.5", "act": "abs", "depth": "2", "beta": "0.01"}
     open_app(page, server, **query)
@@ -368,7 +222,6 @@ def test_shared_url_restores_points_and_settings(server, page):
     assert_no_errors(page)
 
 
-@artifacts_on_failure
 def test_switching_to_abs_depth_3_shows_a_reflection_feature(server, page):
     # ReLU nets of any depth have no reflections at depth 3; abs nets use them here.
     open_app(page, server, pts=OPT, act="relu", depth="3", beta="0.001")
@@ -382,7 +235,6 @@ def test_switching_to_abs_depth_3_shows_a_reflection_feature(server, page):
     assert_no_errors(page)
 
 
-@artifacts_on_failure
 def test_click_fit_is_drawn_from_the_preview_and_kept_after_the_ack(server, page):
     plot = open_app(page, server, pts=OPT, **SETTINGS)
     old_points = shown_points(page)
@@ -413,7 +265,6 @@ def test_click_fit_is_drawn_from_the_preview_and_kept_after_the_ack(server, page
     assert_no_errors(page)
 
 
-@artifacts_on_failure
 def test_under_a_base_url_path_the_preview_route_moves_with_the_page(page):
     """Served under a path (a lecturer behind a reverse proxy), clicks still preview."""
     proc = start_streamlit("app.py", port := free_port(), base_url_path="lessons/relu")
@@ -435,7 +286,6 @@ def test_under_a_base_url_path_the_preview_route_moves_with_the_page(page):
         proc.wait(timeout=10)
 
 
-@artifacts_on_failure
 def test_a_failing_preview_route_falls_back_to_streamlit(server, page):
     refused = []
 
@@ -455,7 +305,6 @@ def test_a_failing_preview_route_falls_back_to_streamlit(server, page):
     assert_no_errors(page)
 
 
-@artifacts_on_failure
 def test_while_dragging_the_fit_follows_through_previews(server, page):
     plot = open_app(page, server, pts=OPT, **SETTINGS)
     start, mid, end = plot.pixel(10.0, 3.0), plot.pixel(9.5, 2.0), plot.pixel(9.0, 1.0)
@@ -518,7 +367,6 @@ def test_preview_route_refuses_get_with_405(server):
     assert status == 405 and reply.get("error") == "use POST", reply
 
 
-@artifacts_on_failure
 def test_pending_marks_are_drawn_at_once_and_cleared_by_the_redraw(server, page):
     plot = open_app(page, server, pts=OPT, **SETTINGS)
     page.evaluate(
@@ -548,7 +396,6 @@ def test_pending_marks_are_drawn_at_once_and_cleared_by_the_redraw(server, page)
     wait_for_count(page, 6)
 
 
-@artifacts_on_failure
 def test_main_view_screenshot_for_the_readme(server, page):
     open_app(page, server, pts=OPT, act="relu", depth="4", beta="0.001")
     page.wait_for_timeout(1500)  # let the panels below finish drawing
@@ -557,7 +404,6 @@ def test_main_view_screenshot_for_the_readme(server, page):
     page.screenshot(path=str(ROOT / "assets" / "screenshot.png"))
 
 
-@artifacts_on_failure
 def test_a_burst_of_adds_deletes_and_drags_ends_consistent(server, page):
     """Edits faster than any reply (previews, snapshots and acks all interleave): at the
     end the canvas, the URL and the session agree, and the curve on screen is the fit of
@@ -612,7 +458,6 @@ def figure_trace_names(page, key: str) -> list[str]:
     )
 
 
-@artifacts_on_failure
 def test_panel_figures_are_drawn_and_follow_the_dictionary_toggle(server, page):
     open_app(page, server, pts=OPT, act="abs", depth="3", beta="0.001", dict="1")
     page.wait_for_function(
