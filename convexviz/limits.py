@@ -1,0 +1,34 @@
+"""Every limit and default the app, the URL codec, the engine and the command line share.
+
+One home for each number, so that a link, a typed value, a CSV file and a command-line
+argument are accepted or refused alike.
+
+=======================  =========================================================
+name                     meaning
+=======================  =========================================================
+``MAX_POINTS``           training points in any architecture (deep ones allow fewer:
+                         ``convexviz.dictionary.max_points``)
+``MAX_ABS_VALUE``        largest absolute value of a coordinate and of ``beta``
+``DEFAULT_LEAK``         negative slope of ``leaky_relu`` when none is given
+``LEAK_RANGE``           slopes accepted for ``leaky_relu`` (closed interval)
+``DEFAULT_RANDOM_POINTS`` how many random points the app draws unless told otherwise
+=======================  =========================================================
+"""
+
+from __future__ import annotations
+
+#: At most this many training points in any architecture.
+MAX_POINTS = 200
+
+#: Coordinates and beta beyond this (in absolute value) are refused.
+MAX_ABS_VALUE = 1e6
+
+#: Negative slope of the leaky ReLU unless another one is chosen.
+DEFAULT_LEAK = 0.1
+
+#: Leaky-ReLU slopes accepted everywhere (slider, URL, engine, command line). The interval
+#: stays away from 0 (plain ReLU) and 1 (a linear unit), where the leaky ramps degenerate.
+LEAK_RANGE = (0.01, 0.99)
+
+#: The app's random data set has this many points unless the student asks for another count.
+DEFAULT_RANDOM_POINTS = 12
