@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import FitResult, plots
+from convexviz import ACTIVATIONS, FitResult, plots
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
+from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
 from convexviz.ui import preview, session, wording
 from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
 from convexviz.ui.fitmemo import fit_state
-from convexviz.ui.state import DEFAULT_STATE, AppState, encode, format_points
+from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
 
 ss = st.session_state
 
@@ -72,7 +73,10 @@ def main(components: Components) -> None:
     for key, field in [("w_act", "activation"), ("w_depth", "depth"), ("w_beta", "beta"),
                        ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
         ss[key] = getattr(ss.app, field)
-    sidebar()
+    result, _ = fit_state(ss.app)
+    with st.sidebar:
+        network_sidebar(result.beta_max if result else 10.0)
+        data_sidebar()
     st.title("convexviz: the globally optimal network, live")
     st.caption(
         "Click the plot to add a point, click a point to delete it, drag a point to move "
@@ -89,95 +93,81 @@ def set_app(**changes: object) -> None:
     session.set_app(ss, **changes)
 
 
+def network_sidebar(beta_max: float) -> None:
+    """Activation, depth, beta (log slider up to ``beta_max``) and the leaky ReLU's slope."""
+    st.header("Network")
+    st.selectbox(
+        "Activation",
+        list(ACTIVATIONS),
+        key="w_act",
+        format_func=activation_title,
+        on_change=lambda: set_app(activation=ss.w_act),
+    )
+    st.select_slider(
+        "Depth L (weight layers)",
+        wording.DEPTHS,
+        key="w_depth",
+        on_change=lambda: set_app(depth=ss.w_depth),
+    )
+    st.select_slider(
+        "Regularization β (log scale)",
+        wording.beta_options(beta_max, ss.app.beta),
+        key="w_beta",
+        format_func=wording.format_beta,
+        on_change=lambda: set_app(beta=ss.w_beta),
+    )
+    st.caption(f"β_max = {fmt(beta_max)}: from there on the best network is a constant.")
+    if ss.app.activation == "leaky_relu":
+        st.slider(
+            "Leak (negative slope)",
+            *LEAK_RANGE,
+            step=0.01,
+            key="w_leak",
+            on_change=lambda: set_app(leak=ss.w_leak),
+        )
+
+
+def data_sidebar() -> None:
+    """Presets, random points, undo / reset and a CSV file (typing is under the canvas)."""
+    st.header("Data")
+    st.selectbox(
+        "Preset",
+        list(PRESETS),
+        index=None,
+        key="w_preset",
+        on_change=on_preset,
+        placeholder="Choose a data set…",
+        format_func=wording.preset_title,
+    )
+    c1, c2 = st.columns(2)
+    c1.number_input("Points", 2, MAX_POINTS, DEFAULT_RANDOM_POINTS, key="w_n")
+    c2.number_input("Seed", 0, 10**6, 0, key="w_seed")
+    st.button("Random points", width="stretch", on_click=on_random)
+    c1, c2 = st.columns(2)
+    c1.button("Undo", on_click=session.undo, args=(ss,), disabled=not ss.history, width="stretch")
+    reset = DEFAULT_STATE.points
+    c2.button("Reset", width="stretch", on_click=session.set_points, args=(ss, reset))
+    st.file_uploader(
+        "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
+    )
+
+
+def activation_title(name: str) -> str:
+    return ACTIVATIONS[name].title
+
+
 def on_preset() -> None:
     session.load_preset(ss, ss.w_preset)
     ss.w_preset = None  # an action, not a setting: the same preset can be loaded again
 
 
+def on_random() -> None:
+    session.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed)))
+
+
 def on_csv() -> None:
     if ss.w_csv is not None:
         session.load_csv(ss, ss.w_csv.getvalue())
-
-
-def sidebar() -> None:
-    """Network settings (activation, depth, beta) and data (presets, random, typed, CSV)."""
-    result, _ = fit_state(ss.app)
-    with st.sidebar:
-        st.header("Network")
-        st.selectbox(
-            "Activation",
-            list(wording.ACTIVATION_TITLES),
-            key="w_act",
-            format_func=wording.ACTIVATION_TITLES.get,
-            on_change=lambda: set_app(activation=ss.w_act),
-        )
-        st.select_slider(
-            "Depth L (weight layers)",
-            wording.DEPTHS,
-            key="w_depth",
-            on_change=lambda: set_app(depth=ss.w_depth),
-        )
-        beta_max = result.beta_max if result else 10.0
-        st.select_slider(
-            "Regularization β (log scale)",
-            wording.beta_options(beta_max, ss.app.beta),
-            key="w_beta",
-            format_func=wording.format_beta,
-            on_change=lambda: set_app(beta=ss.w_beta),
-        )
-        st.caption(f"β_max = {fmt(beta_max)}: from there on the best network is a constant.")
-        if ss.app.activation == "leaky_relu":
-            st.slider(
-                "Leak (negative slope)",
-                0.01,
-                0.9,
-                step=0.01,
-                key="w_leak",
-                on_change=lambda: set_app(leak=ss.w_leak),
-            )
-
-        st.header("Data")
-        st.selectbox(
-            "Preset",
-            list(PRESETS),
-            index=None,
-            key="w_preset",
-            on_change=on_preset,
-            placeholder="Choose a data set…",
-            format_func=wording.preset_title,
-        )
-        c1, c2 = st.columns(2)
-        c1.number_input("Points", 2, 60, 12, key="w_n")
-        c2.number_input("Seed", 0, 10**6, 0, key="w_seed")
-        st.button(
-            "Random points",
-            width="stretch",
-            on_click=lambda: session.set_points(ss, random_points(int(ss.w_n), int(ss.w_seed))),
-        )
-        c1, c2 = st.columns(2)
-        c1.button(
-            "Undo", on_click=session.undo, args=(ss,), disabled=not ss.history, width="stretch"
-        )
-        c2.button(
-            "Reset",
-            width="stretch",
-            on_click=lambda: session.set_points(ss, DEFAULT_STATE.points),
-        )
-        # A new box whenever the points change: writing into a widget that a canvas-only
-        # (fragment) run does not redraw would make the browser send the old text back.
-        text = format_points(ss.app.points)
-        typed_key = f"w_typed_{zlib.crc32(text.encode())}"
-        st.text_input(
-            "Points as x:y, comma separated",
-            text,
-            key=typed_key,
-            on_change=lambda key=typed_key: session.type_points(ss, ss[key]),
-        )
-        st.file_uploader(
-            "…or a CSV file with columns x,y", type=["csv", "txt"], key="w_csv", on_change=on_csv
-        )
-        if ss.data_error:
-            st.error(ss.data_error)
 
 
 # ---------------------------------------------------------------- main: canvas and panels
@@ -195,6 +185,7 @@ def live(components: Components) -> None:
             data={**data, "plotly_url": components.plotly_url},
             on_edit_change=lambda: session.apply_canvas_edit(ss, ss.canvas.edit),
         )
+        typed_points(s.points)
     sync_url()
     with right:
         show_summary(s, result, problem)
@@ -208,6 +199,21 @@ def panels(components: Components) -> None:
     if result is not None:
         show_panels(components, ss.app, result)
     sync_url()
+
+
+def typed_points(points: Points) -> None:
+    """The points as text, to read or type; a new box whenever the points change, so that a
+    canvas edit (which reruns only this fragment) never leaves old text in the box."""
+    text = format_points(points)
+    key = f"w_typed_{zlib.crc32(text.encode())}"
+    st.text_input(
+        "Points as x:y, comma separated (edit and press Enter)",
+        text,
+        key=key,
+        on_change=lambda: session.type_points(ss, ss[key], drawn_from=points),
+    )
+    if ss.data_error:
+        st.error(ss.data_error)
 
 
 def on_panels_refresh() -> None:
@@ -233,12 +239,9 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
     if result is None:
         st.info(problem)
         return
-    lasso, net = result.lasso, result.network
-    ms = result.timings_ms.get("total", 0.0)
-    st.success(
-        f"{len(s.points)} points · {net.n_neurons} neuron{'s' * (net.n_neurons != 1)}"
-        f" · {lasso.status} ({lasso.solver}) · solved in {ms:.0f} ms"
-    )
+    lasso = result.lasso
+    line = wording.status_line(result, len(s.points))
+    (st.success if wording.is_certified(result) else st.warning)(line)
     st.markdown(
         "| objective | value |\n|---|---|\n"
         f"| Lasso optimum | **{lasso.objective:.8g}** |\n"
@@ -249,7 +252,7 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
         f"Dictionary: {result.dictionary.raw_size:,} candidate features, "
         f"{result.dictionary.size:,} distinct on the data."
     )
-    for text in (result.dictionary.note, lasso.message):
+    for text in (result.dictionary.note, wording.solver_note(lasso)):
         if text:
             st.info(text)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pickle
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -51,8 +52,9 @@ def test_app_runs_and_shows_the_main_parts(default_app):
     assert {b.label for b in at.button} >= {"Random points", "Undo", "Reset"}
     assert typed_box(at).value == format_points(DEFAULT_STATE.points)
     assert any("min_{z" in e.value for e in at.latex)
-    assert any("neuron" in s and "solved in" in s for s in texts(at.success))
-    assert any("certified optimal" in c for c in texts(at.caption))
+    (status,) = texts(at.success)
+    assert "neuron" in status and "solved in" in status and "certified optimal" in status
+    assert any("Duality gap" in c for c in texts(at.caption))
     assert any("candidate features" in c for c in texts(at.caption))
     assert any("[PROVED]" in m for m in texts(at.markdown))
     table = next(m for m in texts(at.markdown) if "Lasso optimum" in m)
@@ -191,3 +193,50 @@ def test_streamlit_run_serves_app_py_as_an_st_app_with_the_preview_route():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
     assert "ScriptRunContext" not in done.stderr  # no page code ran outside Streamlit
+
+
+def test_typed_box_shows_the_points_after_every_change_and_never_loses_a_click():
+    at = run({"pts": "0:0,1:1,2:0", "act": "relu", "depth": "2", "beta": "0.01"})
+    # A canvas snapshot (what a click sends), applied as the component's callback would.
+    from convexviz.ui import session as appsession
+
+    appsession.apply_canvas_edit(
+        at.session_state,
+        {"seq": 1, "gen": 0, "op": "add", "points": [[0, 0], [1, 1], [2, 0], [1.5, 2]]},
+    )
+    at.run()
+    assert typed_box(at).value == "0:0,1:1,2:0,1.5:2"
+    typed_box(at).set_value("0:0,1:1,2:0,1.5:2,3:1").run()
+    assert params(at)["pts"] == "0:0,1:1,2:0,1.5:2,3:1"
+
+
+def test_upload_limit_is_one_megabyte():
+    """Points are at most a few hundred lines: the uploader must not offer 200 MB."""
+    import tomllib  # as Streamlit reads this file
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == 1
+
+
+def test_no_solver_code_name_in_what_students_read():
+    """Item 7.2: "certified optimal", not "FAST"; a fallback is said in words."""
+    from convexviz.lasso import LassoFit
+    from convexviz.ui import wording
+
+    for params_ in ({}, {"pts": "0:1,1:0,3:2,4:1", "act": "abs", "depth": "3"}):
+        at = run(params_)
+        shown = [*texts(at.success), *texts(at.info), *texts(at.caption), *texts(at.markdown)]
+        assert shown and not any(name in t for t in shown for name in ("FAST", "CLARABEL", "SCS"))
+    fallback = LassoFit(
+        np.zeros(1),
+        0.0,
+        0.1,
+        1.0,
+        "optimal_inaccurate",
+        "CLARABEL",
+        0.0,
+        "fell back to CLARABEL (FAST: no)",
+    )
+    note = wording.solver_note(fallback)
+    assert "Clarabel" in note and "limited accuracy" in note
+    assert not any(name in note for name in ("FAST", "CLARABEL"))

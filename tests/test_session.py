@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pickle
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from convexviz.datasets import PRESETS
 from convexviz.ui import session as appsession
 from convexviz.ui.state import DEFAULT_STATE
@@ -59,3 +62,37 @@ def test_bad_typed_points_and_csv_keep_the_points_and_explain():
     assert "CSV not loaded" in s["data_error"] and "oops" in s["data_error"]
     appsession.load_csv(s, b"x,y\n1,2\n3,4\n")
     assert s["data_error"] == "" and s["app"].points == ((1.0, 2.0), (3.0, 4.0))
+
+
+def test_typing_after_a_canvas_click_keeps_the_clicked_point():
+    """Issue 7.9: the box showed 0:0,1:1,2:0; a click added 1.5:2; then ',3:1' was typed."""
+    s = session(pts="0:0,1:1,2:0")
+    shown = s["app"].points  # what the text box was drawn from
+    clicked = [[0, 0], [1, 1], [2, 0], [1.5, 2]]
+    appsession.apply_canvas_edit(s, {"seq": 1, "gen": 0, "op": "add", "points": clicked})
+    appsession.type_points(s, "0:0,1:1,2:0,3:1", drawn_from=shown)
+    assert s["app"].points == ((0, 0), (1, 1), (2, 0), (1.5, 2), (3, 1))
+
+
+def test_typing_applies_deletions_and_moves_against_the_current_points():
+    s = session(pts="0:0,1:1,2:0")
+    shown = s["app"].points
+    appsession.apply_canvas_edit(
+        s, {"seq": 1, "gen": 0, "op": "add", "points": [[0, 0], [1, 1], [2, 0], [5, 5]]}
+    )
+    appsession.type_points(s, "0:0,1:3", drawn_from=shown)  # deleted 2:0, moved 1:1 -> 1:3
+    assert s["app"].points == ((0, 0), (5, 5), (1, 3))
+    # Nothing changed since the box was drawn: the typed list is taken as it is, in its order.
+    appsession.type_points(s, "5:5,0:0", drawn_from=s["app"].points)
+    assert s["app"].points == ((5, 5), (0, 0))
+
+
+@given(
+    st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), max_size=8),
+    st.lists(st.tuples(st.integers(-5, 5), st.integers(-5, 5)), max_size=8),
+)
+def test_rebase_onto_the_same_points_is_the_edit_itself(base, edited):
+    """With no concurrent change the merge returns the typed points (as multisets)."""
+    base, edited = tuple(base), tuple(edited)
+    merged = appsession.rebase_edit(base, edited, base)
+    assert sorted(merged) == sorted(edited)

@@ -17,13 +17,14 @@ Every function only updates state (Streamlit widget callbacks must not compute).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ..datasets import PRESETS, parse_csv
 from .canvas import protocol
-from .state import decode, parse_points_param
+from .state import Points, decode, format_number, parse_points_param
 
 #: Undo keeps at most this many earlier point sets.
 HISTORY_LIMIT = 100
@@ -83,13 +84,53 @@ def load_preset(session: Session, name: str | None) -> None:
         set_app(session, activation=preset.activation, depth=preset.depth, beta=preset.beta)
 
 
-def type_points(session: Session, text: str) -> None:
-    """Points typed as ``x:y,x:y`` (the URL codec); on a problem the old points stay."""
+def type_points(session: Session, text: str, drawn_from: Points | None = None) -> None:
+    """Points typed as ``x:y,x:y`` (the URL codec); on a problem the old points stay.
+
+    ``drawn_from`` are the points the text box showed when the student started typing. If
+    the points changed since (a click on the canvas while the box was open), the typed
+    edit is applied to the current points instead (:func:`rebase_edit`), so that typing
+    never undoes a click.
+    """
     points, problems = parse_points_param(text.replace(" ", ""))
-    if points and not problems:
-        set_points(session, points)
-    else:
+    if not points or problems:
         session["data_error"] = "Points not changed: " + "; ".join(problems or ["no points given"])
+        return
+    current = session["app"].points
+    if drawn_from is not None and _keys(drawn_from) != _keys(current):
+        points = rebase_edit(drawn_from, points, current)
+    set_points(session, points)
+
+
+def rebase_edit(base: Points, edited: Points, current: Points) -> Points:
+    """Apply the edit ``base -> edited`` to ``current`` (a three-way merge of point lists).
+
+    The points removed from ``base`` are removed from ``current`` (once each, if still
+    there) and the points added are appended, in the order typed. Points compare as the URL
+    codec writes them, so a point read back from the text matches the one it came from.
+
+    >>> rebase_edit(((0, 0), (1, 1)), ((0, 0), (1, 1), (3, 1)), ((0, 0), (1, 1), (2, 5)))
+    ((0, 0), (1, 1), (2, 5), (3, 1))
+    >>> rebase_edit(((0, 0), (1, 1)), ((1, 1),), ((0, 0), (1, 1), (2, 5)))
+    ((1, 1), (2, 5))
+    """
+    removed = Counter(_keys(base)) - Counter(_keys(edited))
+    added = Counter(_keys(edited)) - Counter(_keys(base))
+    kept = []
+    for point, key in zip(current, _keys(current), strict=True):
+        if removed[key] > 0:
+            removed[key] -= 1
+        else:
+            kept.append(point)
+    for point, key in zip(edited, _keys(edited), strict=True):
+        if added[key] > 0:
+            added[key] -= 1
+            kept.append(point)
+    return tuple(kept)
+
+
+def _keys(points: Points) -> tuple[tuple[str, str], ...]:
+    return tuple((format_number(x), format_number(y)) for x, y in points)
 
 
 def load_csv(session: Session, data: bytes) -> None:

@@ -109,11 +109,61 @@ def format_beta(beta: float) -> str:
     return f"{beta:.3g}" if beta >= 1e-3 else f"{beta:.0e}".replace("e-0", "e-")
 
 
+#: A duality gap at most this fraction of the objective certifies the fit on screen.
+CERTIFIED_RTOL = 1e-4
+
+#: Plain words for the solvers a fit may come from (never their code names).
+SOLVER_WORDS = {
+    "FAST": "the built-in interior-point method",
+    "CLARABEL": "cvxpy with the Clarabel solver",
+    "SCS": "cvxpy with the SCS solver",
+    "closed form": "a closed form (only constant features)",
+}
+
+
+def is_certified(result: object) -> bool:
+    """Whether the solver says optimal and the duality gap is within ``CERTIFIED_RTOL``."""
+    lasso = result.lasso
+    rel = result.certificate_gap / max(abs(lasso.objective), 1e-12)
+    return lasso.status == "optimal" and rel <= CERTIFIED_RTOL
+
+
+def status_line(result: object, n_points: int) -> str:
+    """One line for students: points, neurons, whether the fit is certified, time taken.
+
+    No solver code names: "certified optimal" means the duality gap over every candidate
+    feature proves that no network of this architecture has a lower training objective.
+    """
+    n = result.network.n_neurons
+    verdict = "certified optimal" if is_certified(result) else "NOT certified optimal"
+    ms = result.timings_ms.get("total", 0.0)
+    return f"{n_points} points · {n} neuron{'s' * (n != 1)} · {verdict} · solved in {ms:.0f} ms"
+
+
 def certificate_text(gap: float, objective: float) -> str:
     """Plain words for the duality gap: how far from optimal the Lasso solution can be."""
     rel = gap / max(abs(objective), 1e-12)
-    verdict = "certified optimal" if rel <= 1e-4 else "NOT certified (gap too large)"
-    return f"{verdict}: duality gap {fmt(gap)} ({fmt(100 * rel)} % of the objective)"
+    return (
+        f"Duality gap {fmt(gap)} ({fmt(100 * rel)} % of the objective): the Lasso optimum, and "
+        "with it every network of this architecture, is at most this much below the fit shown."
+    )
+
+
+def solver_note(lasso: object) -> str:
+    """What a student should know about how the fit was solved, or ``""`` if nothing.
+
+    Said only when something unusual happened: the default solver failed and another one
+    took over, or the solver reported limited accuracy.
+    """
+    notes = []
+    if lasso.message and lasso.solver in SOLVER_WORDS and lasso.solver != "FAST":
+        notes.append(
+            f"Solved by {SOLVER_WORDS[lasso.solver]}: {SOLVER_WORDS['FAST']} did not reach a "
+            "certified answer on these data."
+        )
+    if lasso.status != "optimal":
+        notes.append(f"The solver reported limited accuracy ({lasso.status.replace('_', ' ')}).")
+    return " ".join(notes)
 
 
 #: Activation names (the URL and CLI words) with their on-screen titles.
