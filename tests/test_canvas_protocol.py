@@ -9,17 +9,15 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.dictionary import MAX_POINTS
+from convexviz.limits import MAX_ABS_VALUE, MAX_POINTS
 from convexviz.ui.canvas import canvas_assets, plotly_js_dir
 from convexviz.ui.canvas.protocol import (
-    MAX_ABS_VALUE,
     CanvasState,
     apply_snapshot,
     build_payload,
     curve_grid,
     fresh_ranges,
     payload_for_fit,
-    replace_points,
     sanitize_points,
     stable_ranges,
 )
@@ -79,15 +77,6 @@ def test_malformed_events_are_ignored(bad):
 def test_whole_number_floats_from_json_are_accepted():
     new = apply_snapshot(CanvasState(OPT, gen=1, seq=0), {"seq": 1.0, "gen": 1.0, "points": []})
     assert new == CanvasState((), gen=1, seq=1)
-
-
-def test_python_side_change_bumps_gen_and_keeps_seq():
-    state = CanvasState(OPT, gen=3, seq=7)
-    new = replace_points(state, [(1, 2), (3, 4)])
-    assert new == CanvasState(((1.0, 2.0), (3.0, 4.0)), gen=4, seq=7)
-    # The browser's next snapshot still carries the old gen until it has seen gen 4.
-    assert apply_snapshot(new, event(8, 3, OPT)) is None
-    assert apply_snapshot(new, event(8, 4, OPT)) is not None
 
 
 def test_fifteen_fast_snapshots_keep_the_last_full_list():

@@ -26,16 +26,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ...dictionary import MAX_POINTS
+from ...limits import MAX_ABS_VALUE, MAX_POINTS
 
 Points = tuple[tuple[float, float], ...]
 Ranges = dict[str, list[float]]
-
-#: Coordinates beyond this are rejected (the engine accepts up to 1e6).
-MAX_ABS_VALUE = 1e6
-
-#: Edit operations the browser may name (for display and logging only).
-OPS = ("add", "delete", "move", "init")
 
 #: Significant digits kept for a coordinate (drops float noise from pixel conversions).
 _DIGITS = 10
@@ -118,11 +112,6 @@ def _int(value: object) -> int | None:
     if not math.isfinite(value) or int(value) != value:
         return None
     return int(value)
-
-
-def replace_points(state: CanvasState, points: Sequence[Sequence[float]]) -> CanvasState:
-    """Python changes the points itself (preset, reset, CSV, typed, undo): ``gen + 1``."""
-    return replace(state, points=sanitize_points(points), gen=state.gen + 1)
 
 
 def stable_ranges(
