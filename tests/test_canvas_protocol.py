@@ -8,9 +8,12 @@ import math
 import numpy as np
 import pytest
 
-from convexviz import Architecture, fit
+from convexviz import Architecture, fit, plot_style
+from convexviz.features import KINDS
 from convexviz.limits import MAX_ABS_VALUE, MAX_POINTS
+from convexviz.plots import axis_ranges
 from convexviz.ui.canvas import canvas_assets, plotly_js_dir
+from convexviz.ui.canvas.payload import canvas_payload
 from convexviz.ui.canvas.protocol import (
     CanvasState,
     apply_snapshot,
@@ -21,6 +24,8 @@ from convexviz.ui.canvas.protocol import (
     sanitize_points,
     stable_ranges,
 )
+from convexviz.ui.fitmemo import FitMemo
+from convexviz.ui.state import AppState
 
 OPT = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
 
@@ -158,10 +163,12 @@ def test_ranges_without_previous_or_points():
     assert stable_ranges({"x": "junk"}, OPT, fresh_ranges(OPT)) == fresh_ranges(OPT)
 
 
-def test_fresh_ranges_leave_headroom_for_the_legend():
-    r = fresh_ranges(OPT)
-    assert r["x"][0] < 0 and r["x"][1] > 11
-    assert r["y"][0] < 0 and r["y"][1] > 3 + 0.1 * (r["y"][1] - r["y"][0])
+def test_fresh_ranges_are_the_figures_ranges():
+    # The legend sits above the plot area, so the y range needs no headroom for it.
+    assert fresh_ranges(OPT) == {"x": [-2.0, 13.0], "y": [-0.8, 3.8]}
+    xy = np.array(OPT)
+    x_range, y_range = axis_ranges(xy[:, 0], xy[:, 1])
+    assert fresh_ranges(OPT) == {"x": list(x_range), "y": list(y_range)}
 
 
 def test_curve_grid_contains_breakpoints_and_their_left_neighbours():
@@ -199,7 +206,7 @@ def test_payload_from_a_fit_draws_the_network_and_its_features():
     kinds = {f["kind"] for f in curves["features"]}
     assert kinds <= {"ramp", "capped_ramp", "reflection"}
     for f, active in zip(curves["features"], result.active_features, strict=True):
-        assert len(f["y"]) == len(f["x"]) and f["color"].startswith("#") and f["label"]
+        assert len(f["y"]) == len(f["x"]) and f["label"]
         # A few points draw the piecewise-linear feature exactly: compare between them.
         probe = np.linspace(ranges["x"][0], ranges["x"][1], 101)
         exact = active.coef * active.feature.evaluate(probe)
@@ -216,6 +223,37 @@ def test_payload_replaces_non_finite_values_by_null():
     grid = np.array([0.0, 1.0])
     payload = build_payload(state, {"x": [0, 1], "y": [0, 1]}, grid, np.array([np.nan, 2.0]))
     assert payload["curves"]["fit"] == [None, 2.0]
+
+
+def test_the_pages_payload_carries_the_figures_style():
+    """One style source: the canvas draws with plot_style's colours, fonts and margins."""
+    state = AppState(points=OPT, activation="abs", depth=3)
+    ranges = fresh_ranges(OPT)
+    page, result, _ = canvas_payload(state, CanvasState(OPT), ranges, FitMemo(), url="/p")
+    style = page["style"]
+    assert style["kind_colors"] == plot_style.KIND_COLORS
+    assert set(style["kind_colors"]) == set(KINDS)
+    assert style["other_color"] == plot_style.DATA_COLOR
+    assert style["fit_line"] == {"color": plot_style.NETWORK_COLOR, "width": plot_style.LINE_WIDTH}
+    assert style["data_marker"] == plot_style.DATA_MARKER
+    assert style["font"] == plot_style.FONT and style["axis"] == plot_style.AXIS
+    assert style["margin"] == plot_style.CANVAS_MARGIN
+    assert {k: style["margin"][k] for k in "lrb"} == {k: plot_style.MARGIN[k] for k in "lrb"}
+    legend = plot_style.LEGEND
+    assert style["legend"] == {
+        "bgcolor": legend["bgcolor"],
+        "bordercolor": legend["bordercolor"],
+        "borderwidth": legend["borderwidth"],
+        "font": {**plot_style.FONT, "size": legend["font"]["size"]},
+    }
+    assert style["feature_line"] == plot_style.CANVAS_FEATURE_LINE
+    assert (style["paper_bgcolor"], style["plot_bgcolor"]) == ("white", "white")
+    kinds = {f["kind"] for f in page["curves"]["features"]}
+    assert result is not None and "reflection" in kinds and kinds <= set(style["kind_colors"])
+    json.dumps(page, allow_nan=False)
+    # A fresh copy each time: a caller that edits its payload changes no other one.
+    style["kind_colors"]["ramp"] = "#ffffff"
+    assert plot_style.canvas_style()["kind_colors"]["ramp"] == plot_style.KIND_COLORS["ramp"]
 
 
 # ---------------------------------------------------------------- assets
