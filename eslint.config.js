@@ -16,7 +16,7 @@ export default [
       sourceType: "module",
       globals: {
         ...globals.browser,
-        // plotly_loader.js is prepended to canvas.js and figure.js (ui/canvas/__init__.py).
+        // page.js is prepended to canvas.js and figure.js (ui/canvas/__init__.py).
         loadPlotly: "readonly",
         cvz: "readonly",
       },
@@ -29,21 +29,21 @@ export default [
       "no-shadow": "error",
       "no-implicit-coercion": "error",
       "no-unused-vars": ["error", { args: "after-used" }],
-      // One namespaced global, window.convexviz (plotly_loader.js): nothing else on window.
+      // One namespaced global, window.convexviz (page.js): nothing else on window.
       "no-restricted-syntax": [
         "error",
         {
           selector:
             "AssignmentExpression > MemberExpression.left[object.name='window']" +
             "[property.name!='convexviz']",
-          message: "Keep page-wide state in window.convexviz (plotly_loader.js).",
+          message: "Keep page-wide state in window.convexviz (page.js).",
         },
       ],
     },
   },
   {
     // Defines what the modules it is prepended to use.
-    files: ["convexviz/ui/canvas/plotly_loader.js"],
+    files: ["convexviz/ui/canvas/page.js"],
     languageOptions: { sourceType: "script", globals: { loadPlotly: "off", cvz: "off" } },
     rules: { "no-unused-vars": ["error", { varsIgnorePattern: "^(loadPlotly|cvz)$" }] },
   },

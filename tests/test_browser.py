@@ -3,7 +3,8 @@
 Clicks go to pixel positions computed from the plot area (the ``.nsewdrag`` rectangle) and
 the axis ranges the canvas reports; results are read back from the URL (``pts``), which the
 app updates on every edit. The preview fast path (``convexviz/ui/preview.py``) is checked
-through the canvas's test hooks (``window.__convexviz`` counters), the fit curve in its Plotly
+through the canvas's test hooks (``window.convexviz.stats`` counters, recorded in debug mode,
+which the ``page`` fixture below turns on), the fit curve in its Plotly
 chart (compared with a fit computed here with the package), and plain HTTP requests to the
 route. Without chromium or a working server the tests are skipped, unless
 ``CONVEXVIZ_REQUIRE_BROWSER=1`` (CI), where they fail.
@@ -39,19 +40,28 @@ pytestmark = pytest.mark.browser
 OPT = "0:0,4:0,5:0,7:2,10:3,11:3"
 SETTINGS = {"act": "relu", "depth": "2", "beta": "0.001"}
 FIT_TRACE = "optimal network f(x)"
+#: Run before the page's scripts: the canvas records its counters (canvas.js, `stats`).
+DEBUG_SCRIPT = "window.convexviz = Object.assign(window.convexviz || {}, {debug: true});"
 
 
 # ---------------------------------------------------------------- helpers
 
 
+@pytest.fixture
+def page(page):
+    """The shared page, with the canvas's debug records on (``window.convexviz.stats``)."""
+    page.add_init_script(DEBUG_SCRIPT)
+    return page
+
+
 def counters(page) -> dict:
-    """The canvas's test hooks (``window.__convexviz``): counters and latency lists."""
-    return page.evaluate("() => JSON.parse(JSON.stringify(window.__convexviz))")
+    """The canvas's test hooks (``window.convexviz.stats``): counters and latency lists."""
+    return page.evaluate("() => JSON.parse(JSON.stringify(window.convexviz.stats))")
 
 
 def wait_for_counters(page, condition: str) -> None:
     """Wait until the JS expression ``condition`` over the counters ``c`` holds."""
-    page.wait_for_function(f"() => {{ const c = window.__convexviz; return {condition}; }}",
+    page.wait_for_function(f"() => {{ const c = window.convexviz.stats; return {condition}; }}",
                            timeout=WAIT_MS)  # fmt: skip
 
 
@@ -79,7 +89,7 @@ def canvas_keys(page) -> dict:
         """() => {
             const c = document.querySelector('.st-key-canvas .cvz-canvas')
                 .parentElement.__convexvizCanvas;
-            return {drawn: c.drawnKey, display: c.display.key, server: c.server.key};
+            return {drawn: c.chart.drawn.key, display: c.fit.key, server: c.server.key};
         }"""
     )
 
@@ -432,8 +442,8 @@ def test_a_burst_of_adds_deletes_and_drags_ends_consistent(server, page):
         """() => {
             const c = document.querySelector('.st-key-canvas .cvz-canvas')
                 .parentElement.__convexvizCanvas;
-            return !c.inflight && !c.dirty && !c.previewing && c.server
-                && c.drawnKey === c.server.key;
+            return c.sync.idle && !c.preview.busy && c.server
+                && c.chart.drawn.key === c.server.key;
         }""",
         timeout=WAIT_MS,
     )
