@@ -630,13 +630,19 @@ class Canvas {
     this.queued = null; // data that arrived while dragging
     this.waiting = { fit: null, ack: null, editedAt: -Infinity };
     this.settledTimer = null;
-    // The panels' figures (figure.js) are not drawn while a student edits: from the press
-    // until the edit's fit is on screen and the session has acknowledged it (at most
-    // BUSY_MAX_MS after the edit).
-    cvz.canvasBusy = () =>
+    this.busy = () => this.editing();
+    cvz.canvasBusy = this.busy;
+  }
+
+  // The panels' figures (figure.js) are not drawn while a student edits: from the press
+  // until the edit's fit is on screen and the session has acknowledged it (at most
+  // BUSY_MAX_MS after the edit).
+  editing() {
+    return (
       this.pointer.pressed ||
       (performance.now() - this.waiting.editedAt < BUSY_MAX_MS &&
-        (this.waiting.fit !== null || !this.sync.idle));
+        (this.waiting.fit !== null || !this.sync.idle))
+    );
   }
 
   // ---------------------------------------------------------------- data from Python
@@ -702,9 +708,8 @@ class Canvas {
     if (request.gen !== this.sync.gen || request.paramsKey !== this.route.paramsKey) return;
     // While dragging, a slightly older fit is better than none; otherwise only an exact one.
     if (!this.pointer.dragging && !request.points.sameAs(this.points)) return;
-    const fresh = reply.key !== this.chart.drawn.key;
     if (!this.adopt(reply, request.points.key, request.version)) return;
-    if (fresh) count("previewsDrawn"); // else the session's reply drew this fit already
+    if (reply.key !== this.chart.drawn.key) count("previewsDrawn"); // else Streamlit's was first
     return this.draw();
   }
 
@@ -804,7 +809,7 @@ class Canvas {
     this.sync.destroy();
     clearTimeout(this.settledTimer);
     this.pointer.destroy();
-    if (cvz.canvasBusy) delete cvz.canvasBusy;
+    if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
     this.chart.destroy();
   }
 }
