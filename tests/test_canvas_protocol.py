@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -266,6 +267,14 @@ def test_assets_are_files_in_the_package_and_plotly_is_local():
     assert ".cvz-canvas" in assets.css
     assert (plotly_js_dir() / "plotly.min.js").stat().st_size > 1_000_000
     assert "cdn" not in assets.js.lower() and "https:" not in assets.js
+
+
+def test_the_canvas_script_holds_no_colours_of_its_own():
+    """Its colours come from the payload's style (plot_style.canvas_style), none from JS."""
+    assets = canvas_assets()
+    for script in (assets.js, assets.figure_js):
+        assert not re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(", script)
+    assert "style.kind_colors" in assets.js and "style.data_marker" in assets.js
 
 
 def test_package_never_imports_streamlit():
