@@ -12,6 +12,7 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from convexviz.plot_style import canvas_style  # noqa: E402
 from convexviz.ui.canvas import canvas_assets, plotly_js_dir, protocol  # noqa: E402
 from convexviz.ui.state import decode  # noqa: E402
 
@@ -36,6 +37,7 @@ def live() -> None:
     state = st.session_state.state
     payload = protocol.build_payload(state, protocol.fresh_ranges(state.points))
     payload["plotly_url"] = f"/component/{_PLOTLY.name}/plotly.min.js"
+    payload["style"] = canvas_style()
     _canvas(key="canvas", data=payload, on_edit_change=on_edit)
 
 

@@ -117,3 +117,39 @@ def make_figure(traces: list[dict], layout: dict) -> go.Figure:
     and the tests rebuild every figure *with* validation, so a bad property still fails.
     """
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
+
+
+# ---------------------------------------------------------------- the click canvas
+
+#: Margins of the click canvas (px): the figures' sides and bottom, and a thin top, since the
+#: canvas has no title and its legend sits above the chart, outside the plot area.
+CANVAS_MARGIN = {**MARGIN, "t": 14}
+#: Active features on the canvas: thin, dotted and faint, so the fit and the points stand out.
+CANVAS_FEATURE_LINE = {"width": 1.5, "dash": "dot", "opacity": 0.45}
+
+
+def canvas_style() -> dict:
+    """What the click canvas draws with (``convexviz/ui/canvas/canvas.js``), as plain JSON.
+
+    Sent in the canvas's payload, so the canvas and the figures share one source of colours
+    (:data:`KIND_COLORS`, the data marker, the network's line), fonts and margins. Feature
+    kinds missing from ``kind_colors`` are drawn in ``other_color``. A fresh dict each call.
+    """
+    return {
+        "font": dict(FONT),
+        "paper_bgcolor": BASE_LAYOUT["paper_bgcolor"],
+        "plot_bgcolor": BASE_LAYOUT["plot_bgcolor"],
+        "margin": dict(CANVAS_MARGIN),
+        "axis": dict(AXIS),
+        "kind_colors": dict(KIND_COLORS),
+        "other_color": DATA_COLOR,
+        "feature_line": dict(CANVAS_FEATURE_LINE),
+        "fit_line": {"color": NETWORK_COLOR, "width": LINE_WIDTH},
+        "data_marker": {**DATA_MARKER, "line": dict(DATA_MARKER["line"])},
+        "legend": {
+            "bgcolor": LEGEND["bgcolor"],
+            "bordercolor": LEGEND["bordercolor"],
+            "borderwidth": LEGEND["borderwidth"],
+            "font": {**FONT, **LEGEND["font"]},
+        },
+    }

@@ -3,7 +3,8 @@
 Clicks go to pixel positions computed from the plot area (the ``.nsewdrag`` rectangle) and
 the axis ranges the canvas reports; results are read back from the URL (``pts``), which the
 app updates on every edit. The preview fast path (``convexviz/ui/preview.py``) is checked
-through the canvas's test hooks (``window.__convexviz`` counters), the fit curve in its Plotly
+through the canvas's test hooks (``window.convexviz.stats`` counters, recorded in debug mode,
+which the ``page`` fixture below turns on), the fit curve in its Plotly
 chart (compared with a fit computed here with the package), and plain HTTP requests to the
 route. Without chromium or a working server the tests are skipped, unless
 ``CONVEXVIZ_REQUIRE_BROWSER=1`` (CI), where they fail.
@@ -12,14 +13,15 @@ route. Without chromium or a working server the tests are skipped, unless
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.request
-from urllib.parse import urlparse
+from urllib.parse import parse_qsl, urlparse
 
 import numpy as np
 import pytest
 
-from convexviz import Architecture, fit
+from convexviz import Architecture, fit, plot_style
 from convexviz.ui.preview import MAX_REQUEST_BYTES, PREVIEW_PATH
 from tests.browser import (
     WAIT_MS,
@@ -39,19 +41,28 @@ pytestmark = pytest.mark.browser
 OPT = "0:0,4:0,5:0,7:2,10:3,11:3"
 SETTINGS = {"act": "relu", "depth": "2", "beta": "0.001"}
 FIT_TRACE = "optimal network f(x)"
+#: Run before the page's scripts: the canvas records its counters (canvas.js, `stats`).
+DEBUG_SCRIPT = "window.convexviz = Object.assign(window.convexviz || {}, {debug: true});"
 
 
 # ---------------------------------------------------------------- helpers
 
 
+@pytest.fixture
+def page(page):
+    """The shared page, with the canvas's debug records on (``window.convexviz.stats``)."""
+    page.add_init_script(DEBUG_SCRIPT)
+    return page
+
+
 def counters(page) -> dict:
-    """The canvas's test hooks (``window.__convexviz``): counters and latency lists."""
-    return page.evaluate("() => JSON.parse(JSON.stringify(window.__convexviz))")
+    """The canvas's test hooks (``window.convexviz.stats``): counters and latency lists."""
+    return page.evaluate("() => JSON.parse(JSON.stringify(window.convexviz.stats))")
 
 
 def wait_for_counters(page, condition: str) -> None:
     """Wait until the JS expression ``condition`` over the counters ``c`` holds."""
-    page.wait_for_function(f"() => {{ const c = window.__convexviz; return {condition}; }}",
+    page.wait_for_function(f"() => {{ const c = window.convexviz.stats; return {condition}; }}",
                            timeout=WAIT_MS)  # fmt: skip
 
 
@@ -79,7 +90,7 @@ def canvas_keys(page) -> dict:
         """() => {
             const c = document.querySelector('.st-key-canvas .cvz-canvas')
                 .parentElement.__convexvizCanvas;
-            return {drawn: c.drawnKey, display: c.display.key, server: c.server.key};
+            return {drawn: c.chart.drawn.key, display: c.fit.key, server: c.server.key};
         }"""
     )
 
@@ -432,8 +443,8 @@ def test_a_burst_of_adds_deletes_and_drags_ends_consistent(server, page):
         """() => {
             const c = document.querySelector('.st-key-canvas .cvz-canvas')
                 .parentElement.__convexvizCanvas;
-            return !c.inflight && !c.dirty && !c.previewing && c.server
-                && c.drawnKey === c.server.key;
+            return c.sync.idle && !c.preview.busy && c.server
+                && c.chart.drawn.key === c.server.key;
         }""",
         timeout=WAIT_MS,
     )
@@ -479,4 +490,107 @@ def test_panel_figures_are_drawn_and_follow_the_dictionary_toggle(server, page):
         timeout=WAIT_MS,
     )
     assert figure_trace_names(page, "features")[1:] != []
+    assert_no_errors(page)
+
+
+# ---------------------------------------------------------------- legend and style
+
+
+def lesson_queries() -> list[dict[str, str]]:
+    """The query of every link in README.md's "Lesson links" table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Lesson links", 1)[1].split("\n## ", 1)[0]
+    links = re.findall(r"`(http://localhost:8501/\?[^`]+)`", section)
+    return [dict(parse_qsl(urlparse(link).query)) for link in links]
+
+
+def boxes(page) -> dict[str, dict]:
+    """Bounding boxes of the canvas, its legend and its plot area (``.nsewdrag``)."""
+    return {
+        name: page.locator(f".st-key-canvas {selector}").bounding_box()
+        for name, selector in [("canvas", ".cvz-canvas"), ("legend", ".legend"),
+                               ("plot", ".nsewdrag")]
+    }  # fmt: skip
+
+
+def intersect(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])  # fmt: skip
+
+
+def contains(outer: dict, inner: dict) -> bool:
+    return (outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
+            and outer["y"] <= inner["y"]
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"])  # fmt: skip
+
+
+def test_the_readme_has_lesson_links():
+    queries = lesson_queries()
+    assert len(queries) >= 5 and all("pts" in q and "act" in q for q in queries), queries
+
+
+def assert_legend_outside_the_plot_area(page, query: dict[str, str]) -> None:
+    """The canvas legend is above the plot area and inside the canvas, all entries shown."""
+    page.locator(".st-key-canvas .cvz-legend-item").first.wait_for(timeout=WAIT_MS)
+    box = boxes(page)
+    assert box["legend"]["width"] > 0 and box["legend"]["height"] > 0, (query, box)
+    assert not intersect(box["legend"], box["plot"]), (query, box)
+    assert contains(box["canvas"], box["legend"]), (query, box)
+    assert contains(box["canvas"], box["plot"]), (query, box)
+    shown = [e.inner_text() for e in page.locator(".st-key-canvas .cvz-legend-item").all()
+             if e.is_visible()]  # fmt: skip
+    assert shown == ["training points", "optimal network f(x)", "active features"], query
+
+
+def test_canvas_legend_stays_outside_the_plot_area_on_every_lesson(server, page):
+    """It never covers a training point or the space a student clicks into."""
+    for query in lesson_queries():
+        open_app(page, server, **query)
+        assert_legend_outside_the_plot_area(page, query)
+    assert_no_errors(page)
+
+
+@pytest.mark.parametrize("width", [420, 700])
+def test_canvas_legend_wraps_above_the_plot_area_on_narrow_screens(server, page, width):
+    page.set_viewport_size({"width": width, "height": 1000})
+    query = lesson_queries()[0]
+    open_app(page, server, **query)
+    assert_legend_outside_the_plot_area(page, query)
+    if width == 420:  # a phone: the legend needs more than one row
+        rows = {round(e.bounding_box()["y"])
+                for e in page.locator(".st-key-canvas .cvz-legend-item").all()}  # fmt: skip
+        assert len(rows) > 1, rows
+
+
+def test_the_canvas_draws_with_the_figures_style(server, page):
+    """Colours, fonts and margins on screen are plot_style's (the one style source)."""
+    open_app(page, server, pts="0:1,1:0,3:2,4:1", act="abs", depth="3", beta="0.001")
+    drawn = page.evaluate(
+        """() => {
+            const plot = document.querySelector('.st-key-canvas .cvz-plot');
+            const full = plot._fullLayout;
+            const legend = getComputedStyle(document.querySelector('.st-key-canvas .legend'));
+            return {
+                font: {size: full.font.size, family: full.font.family, color: full.font.color},
+                margin: {l: full.margin.l, r: full.margin.r, t: full.margin.t, b: full.margin.b},
+                traces: plot.data.map((t) => ({name: t.name, line: t.line, marker: t.marker})),
+                legendFont: {size: legend.fontSize, family: legend.fontFamily},
+            };
+        }"""
+    )
+    assert drawn["font"] == plot_style.FONT
+    assert drawn["margin"] == plot_style.CANVAS_MARGIN
+    assert drawn["legendFont"]["size"] == f"{plot_style.LEGEND['font']['size']}px"
+    assert drawn["legendFont"]["family"].startswith(plot_style.FONT["family"].split(",")[0])
+    by_name = {}
+    for t in drawn["traces"]:
+        by_name.setdefault(t["name"], []).append(t)
+    (fit_trace,) = by_name["optimal network f(x)"]
+    assert fit_trace["line"] == {"color": plot_style.NETWORK_COLOR, "width": plot_style.LINE_WIDTH}
+    (points,) = by_name["training points"]
+    assert points["marker"] == plot_style.DATA_MARKER
+    # This lesson's network is one reflection neuron: drawn in the reflection's colour.
+    features = by_name["active features"]
+    assert [t["line"]["color"] for t in features] == [plot_style.KIND_COLORS["reflection"]]
+    assert features[0]["line"]["width"] == plot_style.CANVAS_FEATURE_LINE["width"]
     assert_no_errors(page)

@@ -4,25 +4,29 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 
-from convexviz import Architecture, fit
-from convexviz.dictionary import MAX_POINTS
+from convexviz import Architecture, fit, plot_style
+from convexviz.features import KINDS
+from convexviz.limits import MAX_ABS_VALUE, MAX_POINTS
+from convexviz.plots import axis_ranges
 from convexviz.ui.canvas import canvas_assets, plotly_js_dir
+from convexviz.ui.canvas.payload import canvas_payload
 from convexviz.ui.canvas.protocol import (
-    MAX_ABS_VALUE,
     CanvasState,
     apply_snapshot,
     build_payload,
     curve_grid,
     fresh_ranges,
     payload_for_fit,
-    replace_points,
     sanitize_points,
     stable_ranges,
 )
+from convexviz.ui.fitmemo import FitMemo
+from convexviz.ui.state import AppState
 
 OPT = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
 
@@ -79,15 +83,6 @@ def test_malformed_events_are_ignored(bad):
 def test_whole_number_floats_from_json_are_accepted():
     new = apply_snapshot(CanvasState(OPT, gen=1, seq=0), {"seq": 1.0, "gen": 1.0, "points": []})
     assert new == CanvasState((), gen=1, seq=1)
-
-
-def test_python_side_change_bumps_gen_and_keeps_seq():
-    state = CanvasState(OPT, gen=3, seq=7)
-    new = replace_points(state, [(1, 2), (3, 4)])
-    assert new == CanvasState(((1.0, 2.0), (3.0, 4.0)), gen=4, seq=7)
-    # The browser's next snapshot still carries the old gen until it has seen gen 4.
-    assert apply_snapshot(new, event(8, 3, OPT)) is None
-    assert apply_snapshot(new, event(8, 4, OPT)) is not None
 
 
 def test_fifteen_fast_snapshots_keep_the_last_full_list():
@@ -169,10 +164,12 @@ def test_ranges_without_previous_or_points():
     assert stable_ranges({"x": "junk"}, OPT, fresh_ranges(OPT)) == fresh_ranges(OPT)
 
 
-def test_fresh_ranges_leave_headroom_for_the_legend():
-    r = fresh_ranges(OPT)
-    assert r["x"][0] < 0 and r["x"][1] > 11
-    assert r["y"][0] < 0 and r["y"][1] > 3 + 0.1 * (r["y"][1] - r["y"][0])
+def test_fresh_ranges_are_the_figures_ranges():
+    # The legend sits above the plot area, so the y range needs no headroom for it.
+    assert fresh_ranges(OPT) == {"x": [-2.0, 13.0], "y": [-0.8, 3.8]}
+    xy = np.array(OPT)
+    x_range, y_range = axis_ranges(xy[:, 0], xy[:, 1])
+    assert fresh_ranges(OPT) == {"x": list(x_range), "y": list(y_range)}
 
 
 def test_curve_grid_contains_breakpoints_and_their_left_neighbours():
@@ -210,7 +207,7 @@ def test_payload_from_a_fit_draws_the_network_and_its_features():
     kinds = {f["kind"] for f in curves["features"]}
     assert kinds <= {"ramp", "capped_ramp", "reflection"}
     for f, active in zip(curves["features"], result.active_features, strict=True):
-        assert len(f["y"]) == len(f["x"]) and f["color"].startswith("#") and f["label"]
+        assert len(f["y"]) == len(f["x"]) and f["label"]
         # A few points draw the piecewise-linear feature exactly: compare between them.
         probe = np.linspace(ranges["x"][0], ranges["x"][1], 101)
         exact = active.coef * active.feature.evaluate(probe)
@@ -229,6 +226,37 @@ def test_payload_replaces_non_finite_values_by_null():
     assert payload["curves"]["fit"] == [None, 2.0]
 
 
+def test_the_pages_payload_carries_the_figures_style():
+    """One style source: the canvas draws with plot_style's colours, fonts and margins."""
+    state = AppState(points=OPT, activation="abs", depth=3)
+    ranges = fresh_ranges(OPT)
+    page, result, _ = canvas_payload(state, CanvasState(OPT), ranges, FitMemo(), url="/p")
+    style = page["style"]
+    assert style["kind_colors"] == plot_style.KIND_COLORS
+    assert set(style["kind_colors"]) == set(KINDS)
+    assert style["other_color"] == plot_style.DATA_COLOR
+    assert style["fit_line"] == {"color": plot_style.NETWORK_COLOR, "width": plot_style.LINE_WIDTH}
+    assert style["data_marker"] == plot_style.DATA_MARKER
+    assert style["font"] == plot_style.FONT and style["axis"] == plot_style.AXIS
+    assert style["margin"] == plot_style.CANVAS_MARGIN
+    assert {k: style["margin"][k] for k in "lrb"} == {k: plot_style.MARGIN[k] for k in "lrb"}
+    legend = plot_style.LEGEND
+    assert style["legend"] == {
+        "bgcolor": legend["bgcolor"],
+        "bordercolor": legend["bordercolor"],
+        "borderwidth": legend["borderwidth"],
+        "font": {**plot_style.FONT, "size": legend["font"]["size"]},
+    }
+    assert style["feature_line"] == plot_style.CANVAS_FEATURE_LINE
+    assert (style["paper_bgcolor"], style["plot_bgcolor"]) == ("white", "white")
+    kinds = {f["kind"] for f in page["curves"]["features"]}
+    assert result is not None and "reflection" in kinds and kinds <= set(style["kind_colors"])
+    json.dumps(page, allow_nan=False)
+    # A fresh copy each time: a caller that edits its payload changes no other one.
+    style["kind_colors"]["ramp"] = "#ffffff"
+    assert plot_style.canvas_style()["kind_colors"]["ramp"] == plot_style.KIND_COLORS["ramp"]
+
+
 # ---------------------------------------------------------------- assets
 
 
@@ -239,6 +267,14 @@ def test_assets_are_files_in_the_package_and_plotly_is_local():
     assert ".cvz-canvas" in assets.css
     assert (plotly_js_dir() / "plotly.min.js").stat().st_size > 1_000_000
     assert "cdn" not in assets.js.lower() and "https:" not in assets.js
+
+
+def test_the_canvas_script_holds_no_colours_of_its_own():
+    """Its colours come from the payload's style (plot_style.canvas_style), none from JS."""
+    assets = canvas_assets()
+    for script in (assets.js, assets.figure_js):
+        assert not re.findall(r"#[0-9a-fA-F]{3,8}\b|rgba?\(", script)
+    assert "style.kind_colors" in assets.js and "style.data_marker" in assets.js
 
 
 def test_package_never_imports_streamlit():

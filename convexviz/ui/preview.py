@@ -83,7 +83,7 @@ def answer(body: bytes, memo: FitMemo = SHARED) -> tuple[int, dict[str, Any]]:
     fresh = protocol.fresh_ranges(points)
     ranges = protocol.stable_ranges(_ranges(request.get("ranges")), points, fresh)
     payload, _, _ = canvas_payload(state, protocol.CanvasState(points), ranges, memo, url="")
-    del payload["ack"], payload["gen"], payload["preview"]
+    del payload["ack"], payload["gen"], payload["preview"], payload["style"]
     return 200, payload
 
 

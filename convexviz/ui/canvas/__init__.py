@@ -52,13 +52,13 @@ class CanvasAssets:
 def canvas_assets() -> CanvasAssets:
     """Read the files of this folder once per process."""
     read = lambda name: (ASSET_DIR / name).read_text(encoding="utf-8")  # noqa: E731
-    loader = read("plotly_loader.js")  # one Plotly.js loader for both drawing modules
+    shared = read("page.js")  # the window.convexviz namespace and the Plotly.js loader
     return CanvasAssets(
         html=read("canvas.html"),
         css=read("canvas.css"),
-        js=loader + read("canvas.js"),
+        js=shared + read("canvas.js"),
         refresh_js=read("refresh.js"),
-        figure_js=loader + read("figure.js"),
+        figure_js=shared + read("figure.js"),
     )
 
 

@@ -1,17 +1,25 @@
 // convexviz click canvas: a Plotly.js chart on which students add, delete and drag points.
 //
-// Protocol (DESIGN.md §3, convexviz/ui/canvas/protocol.py): every edit is drawn at once
-// (optimistic) and sent as one trigger event `edit` = {seq, gen, op, points}, the full list
-// after the edit. At most one snapshot is in flight; edits made meanwhile are folded into the
-// next one; a snapshot without an ack is resent with a growing timeout. Python answers with
-// data = {points, curves, ranges, ack, gen, message, key, preview, plotly_url}; a new `gen`
-// means Python replaced the points itself, and local edits are dropped.
-//
-// Preview (convexviz/ui/preview.py): Streamlit's round trip is slow, so after each edit
-// (and while dragging) the canvas also POSTs the points it shows to `preview.url` and draws
-// the fit from the answer at once. Curves are "versioned" by the local edit they belong to:
-// a reply for an older edit never replaces a newer fit, and a reply with the `key` already
-// drawn is not drawn again.
+// Four parts, each with its own state, wired by `Canvas` at the end:
+//   SnapshotSync  sync with Streamlit (DESIGN.md §3, protocol.py): every edit is sent as one
+//                 trigger event `edit` = {seq, gen, op, points}, the full list after the
+//                 edit; at most one snapshot in flight, later edits fold into the next one,
+//                 resent with a growing timeout until acknowledged. Python answers with
+//                 data = {points, curves, ranges, ack, gen, message, key, preview, style,
+//                 plotly_url}; a new `gen` means Python replaced the points itself, and
+//                 local edits are dropped.
+//   PreviewClient the fast path (convexviz/ui/preview.py): Streamlit's round trip is slow, so
+//                 after each edit (and while dragging) the canvas also POSTs the points it
+//                 shows and draws the fit from the answer at once. Fits are "versioned" by
+//                 the local edit they belong to (Canvas.adopt): a reply for an older edit
+//                 never replaces a newer fit, and a reply with the `key` already drawn is
+//                 not drawn again.
+//   Chart         the view: Plotly's chart, the legend above it, marks for edits Plotly has
+//                 not drawn yet, pixel <-> data conversion and hit-testing; drawn with the
+//                 style Python sends (convexviz/plot_style.py: canvas_style).
+//   Pointer       presses on the plot area: click (add / delete a point) or drag.
+// Points travel as PointSet values: an immutable list with its key (JSON text), computed
+// once per edit, so "are these the same points?" is one string comparison.
 
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
@@ -19,378 +27,307 @@ const RESEND_MS = 3000; // first resend timeout (doubles each time)
 const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
 const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight
 const BUSY_MAX_MS = 2000; // the panels' figures wait at most this long for an edit's fit
-const COLORS = {
-  points: "#1b1b1b",
-  fit: "#1565c0",
-  features: ["#e65100", "#2e7d32", "#6a1b9a", "#c62828", "#00838f", "#9e9d24", "#4e342e"],
-};
 
 const SVG_NS = "http://www.w3.org/2000/svg";
+const PLOTLY_CONFIG = {
+  displayModeBar: false,
+  doubleClick: false,
+  scrollZoom: false,
+  showTips: false,
+  responsive: false,
+};
 
-// loadPlotly(url): plotly_loader.js, prepended to this file.
+// cvz (window.convexviz) and loadPlotly(url): page.js, prepended to this file.
 
-// Test and benchmark hooks: latency per acknowledged snapshot.
-// `latencies`: click -> the session's acknowledged fit drawn (Streamlit round trip);
-// `fitLatencies`: click -> the fit for exactly the clicked points drawn (either path).
-const perf = (window.__convexviz = window.__convexviz || {
-  latencies: [],
-  fitLatencies: [],
-  sent: 0,
-  resent: 0,
-  previews: 0,
-  previewsDrawn: 0,
-  previewErrors: 0,
-});
+// ================================================================ debug records
 
-class Canvas {
-  constructor(parentElement, setTriggerValue) {
-    this.setTriggerValue = setTriggerValue;
-    this.root = document.createElement("div");
-    this.root.className = "cvz-canvas";
-    this.plot = document.createElement("div");
-    this.plot.className = "cvz-plot";
-    this.note = document.createElement("div");
-    this.note.className = "cvz-note";
-    // Edits not yet in Plotly's chart are marked here at once: a few SVG circles cost
-    // ~1 ms, a Plotly redraw of the points 25-60 ms that would delay the fit's redraw.
-    this.pending = document.createElementNS(SVG_NS, "svg");
-    this.pending.setAttribute("class", "cvz-pending");
-    this.root.append(this.plot, this.pending, this.note);
+// Test and benchmark hooks, recorded only when window.convexviz.debug is set before the page
+// loads: `fitLatencies`: click -> the fit of exactly the clicked points painted (either
+// path); `latencies`: click -> the session's acknowledged fit painted (Streamlit round trip);
+// counts of snapshots sent and resent, previews asked, drawn and failed.
+const stats = cvz.debug
+  ? (cvz.stats ??= {
+      latencies: [],
+      fitLatencies: [],
+      sent: 0,
+      resent: 0,
+      previews: 0,
+      previewsDrawn: 0,
+      previewErrors: 0,
+    })
+  : null;
+
+function count(name) {
+  if (stats) stats[name] += 1;
+}
+
+function record(list, entry) {
+  if (stats) stats[list].push(entry);
+}
+
+// ================================================================ points
+
+/** An immutable list of [x, y] points and its key (JSON text), computed once. */
+class PointSet {
+  constructor(list) {
+    this.list = Object.freeze(list);
+    this.key = JSON.stringify(list);
+    Object.freeze(this);
+  }
+
+  static of(raw) {
+    return new PointSet(raw.map((p) => [p[0], p[1]]));
+  }
+
+  get length() {
+    return this.list.length;
+  }
+
+  sameAs(other) {
+    return this.key === other.key;
+  }
+
+  with(point) {
+    return new PointSet([...this.list, point]);
+  }
+
+  without(index) {
+    return new PointSet(this.list.filter((_, i) => i !== index));
+  }
+
+  moved(index, point) {
+    return new PointSet(this.list.map((p, i) => (i === index ? point : p)));
+  }
+}
+
+const NO_POINTS = new PointSet([]);
+
+// ================================================================ sync with Streamlit
+
+/**
+ * Snapshots to Streamlit and their acknowledgements (DESIGN.md §3).
+ *
+ * `gen` is Python's generation of the points; `seq` numbers our snapshots. `pending` holds
+ * edits not sent yet ({op, since}); `inflight` the one snapshot sent and not yet acknowledged
+ * ({seq, op, version, firstEditAt, points}). `current()` gives what to send: the points
+ * shown now and the local edit counter.
+ */
+class SnapshotSync {
+  constructor(transmit, current) {
+    this.transmit = transmit;
+    this.current = current;
+    this.gen = null;
+    this.seq = 0;
+    this.pending = null;
+    this.inflight = null;
+    this.resendTimer = null;
+    this.holdTimer = null;
+  }
+
+  /** Nothing to send and nothing unacknowledged. */
+  get idle() {
+    return this.inflight === null && this.pending === null;
+  }
+
+  /**
+   * Take in Python's reply. Returns {replaced}: Python set the points itself (local edits
+   * are dropped), and {acked}: the snapshot in flight that this reply acknowledges, if any.
+   */
+  receive(data) {
+    this.seq = Math.max(this.seq, data.ack || 0); // survive a remount
+    if (data.gen !== this.gen) {
+      this.gen = data.gen;
+      this.inflight = null;
+      this.pending = null;
+      return { replaced: true, acked: null };
+    }
+    const acked = this.inflight && data.ack >= this.inflight.seq ? this.inflight : null;
+    if (acked) this.inflight = null;
+    return { replaced: false, acked };
+  }
+
+  /** An edit made at `at` (performance.now()), to be sent with the next snapshot. */
+  edited(op, at) {
+    this.pending = { op, since: this.pending ? this.pending.since : at };
+  }
+
+  // Send the pending edits as a snapshot, once the preview in flight (if any) has been
+  // drawn: the server then computes the fit once, and Streamlit's redraw of the page does
+  // not hold up the canvas's. A snapshot never waits longer than PREVIEW_WAIT_MS.
+  sendSoon(previewInFlight) {
+    if (this.inflight || !this.pending) return;
+    if (!previewInFlight) {
+      this.flush();
+    } else if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => this.flush(), PREVIEW_WAIT_MS);
+    }
+  }
+
+  flush() {
+    clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    if (this.inflight || !this.pending) return;
+    const { points, version } = this.current();
+    this.seq += 1;
+    this.inflight = {
+      seq: this.seq,
+      op: this.pending.op,
+      version,
+      firstEditAt: this.pending.since,
+      points: points.list,
+    };
+    this.pending = null;
+    this.send(this.inflight, RESEND_MS);
+  }
+
+  send(snapshot, retryMs) {
+    count("sent");
+    const { seq, op, points } = snapshot;
+    this.transmit({ seq, gen: this.gen, op, points });
+    clearTimeout(this.resendTimer);
+    this.resendTimer = setTimeout(() => {
+      if (this.inflight !== snapshot) return;
+      count("resent");
+      this.send(snapshot, retryMs * 2); // no ack: resend the same snapshot
+    }, retryMs);
+  }
+
+  destroy() {
+    clearTimeout(this.resendTimer);
+    clearTimeout(this.holdTimer);
+  }
+}
+
+// ================================================================ preview
+
+/**
+ * The preview route: one POST at a time of {points, params, ranges}; a request asked for
+ * meanwhile is made when the one in flight returns (`onDone(again)`).
+ */
+class PreviewClient {
+  constructor(onReply, onDone) {
+    this.onReply = onReply; // (request, reply) => promise or nothing
+    this.onDone = onDone; // (again) => nothing
+    this.inflight = null;
+    this.again = false;
+  }
+
+  get busy() {
+    return this.inflight !== null;
+  }
+
+  /** request = {url, params, paramsKey, gen, version, points (a PointSet), ranges}. */
+  ask(request) {
+    if (this.inflight) {
+      this.again = true;
+      return;
+    }
+    this.inflight = request;
+    this.again = false;
+    count("previews");
+    const { url, params, points, ranges } = request;
+    const body = JSON.stringify({ points: points.list, params, ranges });
+    fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((reply) => this.onReply(request, reply))
+      .catch(() => count("previewErrors")) // the Streamlit path still brings the fit
+      .finally(() => {
+        this.inflight = null;
+        this.onDone(this.again);
+      });
+  }
+}
+
+// ================================================================ view: the chart
+
+/**
+ * Plotly's chart of the fit, its features and the points, with the legend above the plot
+ * area and, over it, marks for the edits that Plotly has not drawn yet: a few SVG circles
+ * cost ~1 ms, a Plotly redraw of the points 25-60 ms that would delay the fit's redraw.
+ *
+ * `drawn` is what Plotly's chart shows: {key of the fit, points}.
+ */
+class Chart {
+  constructor(parentElement) {
+    this.root = element("div", "cvz-canvas");
+    this.legend = new Legend();
+    const stage = element("div", "cvz-stage");
+    this.plot = element("div", "cvz-plot");
+    this.marks = document.createElementNS(SVG_NS, "svg");
+    this.marks.setAttribute("class", "cvz-pending");
+    this.note = element("div", "cvz-note");
+    stage.append(this.plot, this.marks, this.note);
+    this.root.append(this.legend.element, stage);
     parentElement.appendChild(this.root);
-
-    this.gen = null; // generation of the points we show
-    this.seq = 0; // last seq we sent
-    this.points = []; // what the student sees (local, optimistic)
-    this.server = null; // last data from Python
-    this.inflight = null; // {seq, sentAt, firstEditAt, timeout}
-    this.dirty = false; // local edits not yet sent
-    this.dirtySince = null;
-    this.lastOp = "init";
-    this.press = null; // pointer state between down and up
-    this.ready = false;
-    this.queued = null; // data that arrived while dragging
-    this.version = 0; // local edit counter: curves are tagged with the edit they belong to
-    this.display = null; // what is drawn: {curves, ranges, message, key, version}
-    this.drawnKey = null; // the curves in Plotly's chart
-    this.drawnPoints = "[]"; // the points in Plotly's chart (JSON)
-    this.previewing = null; // the preview request in flight
-    this.previewAgain = false; // an edit happened meanwhile: ask again when it returns
-    this.fitWanted = null; // {started, points}: the last edit whose fit is not drawn yet
-    this.holdTimer = null; // a snapshot waiting for the preview in flight
-
-    this.onPointerDown = this.onPointerDown.bind(this);
-    this.onPointerMove = this.onPointerMove.bind(this);
-    this.onPointerUp = this.onPointerUp.bind(this);
-    this.plot.addEventListener("pointerdown", this.onPointerDown, true);
-    this.plot.addEventListener("pointermove", this.onPointerMove, true);
-    this.plot.addEventListener("pointerup", this.onPointerUp, true);
+    this.ready = false; // Plotly has drawn once
+    this.drawn = { key: null, points: NO_POINTS };
     this.resizer = new ResizeObserver(() => {
       if (this.ready) window.Plotly.Plots.resize(this.plot);
     });
-    this.resizer.observe(this.root);
-    // The panels' figures (figure.js) are not drawn while a student edits: from the press
-    // until the edit's fit is on screen and the session has acknowledged it (at most
-    // BUSY_MAX_MS after the edit).
-    this.editedAt = -Infinity;
-    window.__convexvizCanvasBusy = () =>
-      this.press !== null ||
-      (performance.now() - this.editedAt < BUSY_MAX_MS &&
-        (this.fitWanted !== null || this.inflight !== null || this.dirty));
+    this.resizer.observe(this.plot);
   }
 
-  // ---------------------------------------------------------------- data from Python
-
-  update(data) {
-    if (!data) return;
-    if (this.press && this.press.dragging) {
-      this.queued = data; // never move the point under the mouse
-      return;
-    }
-    this.server = data;
-    this.seq = Math.max(this.seq, data.ack || 0); // survive a remount
-    let version = this.version; // the local edit this reply's curves belong to
-    if (data.gen !== this.gen) {
-      this.gen = data.gen; // Python replaced the points: drop local edits
-      this.points = data.points.map((p) => p.slice());
-      this.inflight = null;
-      this.dirty = false;
-      this.version += 1;
-      version = this.version;
-      this.display = null;
-    } else {
-      const acked = this.inflight && data.ack >= this.inflight.seq ? this.inflight : null;
-      if (acked) {
-        this.acknowledged(acked);
-        this.inflight = null;
-      }
-      if (!this.inflight && !this.dirty) this.points = data.points.map((p) => p.slice());
-      // Curves for the points shown are current; an acknowledged snapshot's belong to the
-      // edit it carried; any other reply is about older points (drawn only if none are).
-      if (JSON.stringify(data.points) !== JSON.stringify(this.points)) {
-        version = acked ? acked.version : -1;
-      }
-    }
-    this.root.dataset.gen = String(this.gen);
-    this.root.dataset.ack = String(data.ack);
-    this.show(data, version);
-    loadPlotly(data.plotly_url)
-      .then(() => this.draw())
-      .then(() => this.sendSoon())
-      .catch((err) => this.showNote(String(err)));
-  }
-
-  // Adopt curves unless the ones shown belong to a newer edit.
-  show(reply, version) {
-    if (this.display && this.display.version > version) return false;
-    this.display = {
-      curves: reply.curves,
-      ranges: reply.ranges,
-      message: reply.message,
-      key: reply.key,
-      version,
-      points: JSON.stringify(reply.points),
-    };
-    return true;
-  }
-
-  acknowledged(snapshot) {
-    const started = snapshot.firstEditAt;
-    // Measured after the redraw below has been painted.
-    this.pendingLatency = { seq: snapshot.seq, started };
-  }
-
-  // ---------------------------------------------------------------- drawing
-
-  traces() {
-    const curves = this.display ? this.display.curves : { x: [], fit: [], features: [] };
-    // One trace per colour (feature kind), curves joined by gaps: Plotly's cost grows with
-    // the number of traces, and a click's redraw must stay fast with 30+ features.
-    const byColor = new Map();
-    curves.features.forEach((f, i) => {
-      const color = f.color || COLORS.features[i % COLORS.features.length];
-      if (!byColor.has(color)) byColor.set(color, { x: [], y: [] });
-      const group = byColor.get(color);
-      group.x.push(...(f.x || curves.x), null);
-      group.y.push(...f.y, null);
-    });
-    const traces = [...byColor.entries()].map(([color, g], i) => ({
-      type: "scatter",
-      mode: "lines",
-      x: g.x,
-      y: g.y,
-      name: "active features",
-      legendgroup: "features",
-      showlegend: i === 0,
-      connectgaps: false,
-      line: { color, width: 1.5, dash: "dot" },
-      opacity: 0.45,
-      hoverinfo: "skip",
-    }));
-    if (curves.x.length) {
-      traces.push({
-        type: "scatter",
-        mode: "lines",
-        x: curves.x,
-        y: curves.fit,
-        name: "optimal network f(x)",
-        line: { color: COLORS.fit, width: 4 },
-        hoverinfo: "skip",
-      });
-    }
-    traces.push(this.pointsTrace());
-    return traces;
-  }
-
-  pointsTrace() {
-    return {
-      type: "scatter",
-      mode: "markers",
-      x: this.points.map((p) => p[0]),
-      y: this.points.map((p) => p[1]),
-      name: "training points",
-      marker: { color: COLORS.points, size: 13, line: { color: "#ffffff", width: 2 } },
-      hoverinfo: "skip",
-    };
-  }
-
-  layout() {
-    const r = this.display.ranges;
-    const axis = (range, title) => ({
-      range: range.slice(),
-      autorange: false,
-      fixedrange: true,
-      automargin: false,
-      zeroline: true,
-      zerolinecolor: "#bdbdbd",
-      gridcolor: "#eeeeee",
-      linecolor: "#9e9e9e",
-      ticks: "outside",
-      title: { text: title, standoff: 8 },
-    });
-    return {
-      margin: { l: 64, r: 16, t: 12, b: 56 },
-      xaxis: axis(r.x, "x"),
-      yaxis: axis(r.y, "y"),
-      showlegend: true,
-      // Inside the plot: an outside legend would shift the axes and clicks would land off.
-      // One row at the top; the y range has headroom for it (protocol.LEGEND_HEADROOM).
-      legend: {
-        orientation: "h",
-        x: 0.01,
-        y: 0.99,
-        xanchor: "left",
-        yanchor: "top",
-        itemclick: false,
-        itemdoubleclick: false,
-        bgcolor: "rgba(255,255,255,0.85)",
-        bordercolor: "#e0e0e0",
-        borderwidth: 1,
-      },
-      hovermode: false,
-      dragmode: false,
-      font: { size: 16, family: "sans-serif" },
-      paper_bgcolor: "rgba(0,0,0,0)",
-      plot_bgcolor: "#ffffff",
-      uirevision: "canvas",
-    };
-  }
-
-  // Redraw the chart if the curves changed since the last drawing, then record timings.
-  draw() {
-    const config = {
-      displayModeBar: false,
-      doubleClick: false,
-      scrollZoom: false,
-      showTips: false,
-      responsive: false,
-    };
-    const shown = this.display;
-    const points = JSON.stringify(this.points);
+  /** Draw `fit` ({curves, ranges, key}) and `points`: all anew if the fit changed. */
+  draw(fit, points, style) {
     let drawn = Promise.resolve();
-    if (!this.ready || shown.key !== this.drawnKey || !shown.key) {
-      drawn = window.Plotly.react(this.plot, this.traces(), this.layout(), config);
-    } else if (points !== this.drawnPoints) {
-      drawn = this.drawPoints();
+    if (!this.ready || fit.key !== this.drawn.key || !fit.key) {
+      this.legend.show(fit.curves, style);
+      drawn = window.Plotly.react(
+        this.plot,
+        traces(fit.curves, points, style),
+        layout(fit.ranges, style),
+        PLOTLY_CONFIG
+      );
+    } else if (!points.sameAs(this.drawn.points)) {
+      drawn = this.drawPoints(points, style);
     }
-    this.drawnKey = shown.key;
-    this.drawnPoints = points;
-    this.drawPending();
+    this.drawn = { key: fit.key, points };
+    this.drawMarks(points, style);
     return drawn.then(() => {
       this.ready = true;
-      const r = shown.ranges;
-      this.root.dataset.xrange = r.x.join(",");
-      this.root.dataset.yrange = r.y.join(",");
-      this.root.dataset.points = JSON.stringify(this.points);
-      this.root.dataset.ready = "1";
-      const empty = this.points.length === 0;
-      this.showNote(
-        shown.message || (empty ? "Click anywhere in the plot to add training points." : "")
-      );
-      const wanted = this.fitWanted;
-      const fitDone = wanted && wanted.points === shown.points;
-      if (fitDone) this.fitWanted = null;
-      const done = this.pendingLatency;
-      this.pendingLatency = null;
-      if (done) this.scheduleSettled();
-      if (done || fitDone) {
-        requestAnimationFrame(() => {
-          const now = performance.now();
-          if (fitDone) perf.fitLatencies.push({ ms: now - wanted.started, key: shown.key });
-          if (done) {
-            perf.latencies.push({ seq: done.seq, ms: now - done.started });
-            this.root.dataset.drawnAck = String(done.seq);
-          }
-        });
-      }
     });
   }
 
-  // ---------------------------------------------------------------- preview
-
-  // Ask the server for the fit of the points shown now (one request at a time).
-  requestPreview() {
-    const preview = this.server && this.server.preview;
-    if (!preview || !window.fetch) return;
-    if (this.previewing) {
-      this.previewAgain = true;
-      return;
-    }
-    const request = {
-      version: this.version,
-      gen: this.gen,
-      points: JSON.stringify(this.points),
-      params: JSON.stringify(preview.params),
-    };
-    this.previewing = request;
-    this.previewAgain = false;
-    perf.previews += 1;
-    const body = JSON.stringify({
-      points: this.points,
-      params: preview.params,
-      ranges: this.display ? this.display.ranges : this.server.ranges,
-    });
-    fetch(preview.url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-      .then((reply) => this.previewed(request, reply))
-      .catch(() => {
-        perf.previewErrors += 1; // the Streamlit path still brings the fit
-      })
-      .finally(() => {
-        this.previewing = null;
-        this.flush();
-        if (this.previewAgain) this.requestPreview();
-      });
+  drawPoints(points, style) {
+    const index = this.plot.data.length - 1; // the points trace is always last
+    const t = pointsTrace(points, style);
+    this.drawn = { ...this.drawn, points };
+    return window.Plotly.restyle(this.plot, { x: [t.x], y: [t.y] }, [index]);
   }
 
-  previewed(request, reply) {
-    const params = JSON.stringify(this.server.preview.params);
-    if (request.gen !== this.gen || request.params !== params) return;
-    const dragging = this.press && this.press.dragging;
-    // While dragging, a slightly older fit is better than none; otherwise only an exact one.
-    if (!dragging && request.points !== JSON.stringify(this.points)) return;
-    const fresh = reply.key !== this.drawnKey;
-    if (!this.show({ ...reply, points: JSON.parse(request.points) }, request.version)) return;
-    if (fresh) perf.previewsDrawn += 1; // else the session's reply drew this fit already
-    return this.draw();
-  }
-
-  // Tell the panels (refresh.js) that the student paused: they redraw only then.
-  scheduleSettled() {
-    clearTimeout(this.settledTimer);
-    this.settledTimer = setTimeout(() => {
-      if (this.inflight || this.dirty || this.press) return;
-      const detail = { ack: this.server.ack, gen: this.gen };
-      window.dispatchEvent(new CustomEvent("convexviz:settled", { detail }));
-    }, SETTLED_MS);
-  }
-
-  drawPoints() {
-    const idx = this.plot.data.length - 1; // the points trace is always last
-    const t = this.pointsTrace();
-    this.drawnPoints = JSON.stringify(this.points);
-    return window.Plotly.restyle(this.plot, { x: [t.x], y: [t.y] }, [idx]);
-  }
-
-  // Mark points added (dark dots) and removed (white covers) since Plotly's last drawing.
-  drawPending() {
-    this.pending.replaceChildren();
+  /** Mark points added (dots) and removed (covers) since Plotly's last drawing. */
+  drawMarks(points, style) {
+    this.marks.replaceChildren();
     const full = this.plot._fullLayout;
     if (!this.ready || !full || !full.xaxis) return;
-    const count = new Map();
+    const balance = new Map(); // "x,y" -> shown minus drawn
     const tally = (list, step) =>
-      list.forEach((p) => count.set(`${p[0]},${p[1]}`, (count.get(`${p[0]},${p[1]}`) || 0) + step));
-    tally(this.points, 1);
-    tally(JSON.parse(this.drawnPoints), -1);
+      list.forEach((p) => {
+        const xy = `${p[0]},${p[1]}`;
+        balance.set(xy, (balance.get(xy) || 0) + step);
+      });
+    tally(points.list, 1);
+    tally(this.drawn.points.list, -1);
     const { l, t } = full._size;
-    count.forEach((n, xy) => {
+    const marker = style.data_marker;
+    balance.forEach((n, xy) => {
       if (n === 0) return;
       const [x, y] = xy.split(",").map(Number);
       const dot = document.createElementNS(SVG_NS, "circle");
       dot.setAttribute("cx", String(l + full.xaxis.d2p(x)));
       dot.setAttribute("cy", String(t + full.yaxis.d2p(y)));
-      dot.setAttribute("r", n > 0 ? "6.5" : "8.5"); // as the points trace: size 13, 2 px line
-      dot.setAttribute("class", n > 0 ? "cvz-added" : "cvz-removed");
-      this.pending.appendChild(dot);
+      if (n > 0) {
+        dot.setAttribute("class", "cvz-added"); // as the points trace draws a point
+        dot.setAttribute("r", String(marker.size / 2));
+        dot.setAttribute("fill", marker.color);
+        dot.setAttribute("stroke", marker.line.color);
+        dot.setAttribute("stroke-width", String(marker.line.width));
+      } else {
+        dot.setAttribute("class", "cvz-removed"); // covers the point and its outline
+        dot.setAttribute("r", String(marker.size / 2 + marker.line.width));
+        dot.setAttribute("fill", style.plot_bgcolor);
+      }
+      this.marks.appendChild(dot);
     });
   }
 
@@ -401,24 +338,26 @@ class Canvas {
 
   // ---------------------------------------------------------------- pixels <-> data
 
+  /** The plot area's rectangle on screen (clicks convert through it), or null. */
   area() {
     const drag = this.plot.querySelector(".nsewdrag");
     return drag ? drag.getBoundingClientRect() : null;
   }
 
-  toData(clientX, clientY, rect) {
+  /** Data coordinates of a spot on screen, rounded to well under a pixel of `ranges`. */
+  toData(clientX, clientY, rect, ranges) {
     const full = this.plot._fullLayout;
     const x = full.xaxis.p2d(clientX - rect.left);
     const y = full.yaxis.p2d(clientY - rect.top);
-    const r = this.display.ranges;
-    return [roundTo(x, r.x), roundTo(y, r.y)];
+    return [roundTo(x, ranges.x), roundTo(y, ranges.y)];
   }
 
-  hit(clientX, clientY, rect) {
+  /** Index of the point nearest to a spot on screen within HIT_RADIUS_PX, else -1. */
+  hit(clientX, clientY, rect, points) {
     const full = this.plot._fullLayout;
     let best = -1;
     let bestDist = HIT_RADIUS_PX;
-    this.points.forEach((p, i) => {
+    points.list.forEach((p, i) => {
       const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
       const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
       const d = Math.hypot(dx, dy);
@@ -430,26 +369,198 @@ class Canvas {
     return best;
   }
 
-  // ---------------------------------------------------------------- pointer events
+  destroy() {
+    this.resizer.disconnect();
+    if (window.Plotly) window.Plotly.purge(this.plot);
+    this.root.remove();
+  }
+}
 
-  onPointerDown(e) {
-    if (!this.ready || e.button !== 0 || e.target.closest(".legend")) return;
-    const rect = this.area();
-    if (!rect || !inside(e.clientX, e.clientY, rect)) return;
-    e.preventDefault();
-    e.stopPropagation();
-    this.press = {
-      x: e.clientX,
-      y: e.clientY,
-      t: performance.now(),
-      rect,
-      index: this.hit(e.clientX, e.clientY, rect),
-      dragging: false,
-    };
-    this.plot.setPointerCapture(e.pointerId);
+/**
+ * The chart's legend, a row above the plot area (it never covers a point or the space a
+ * student clicks into). Every entry keeps its place when hidden, so the plot area keeps its
+ * size and the axes do not move between redraws.
+ */
+class Legend {
+  constructor() {
+    this.element = element("div", "cvz-legend legend");
+    this.entries = null;
   }
 
-  onPointerMove(e) {
+  show(curves, style) {
+    if (!this.entries) this.build(style);
+    const features = curves.features;
+    const first = features.length ? kindColor(features[0].kind, style) : style.other_color;
+    this.entries.features.swatch.setAttribute("stroke", first);
+    this.entries.features.item.style.visibility = features.length ? "visible" : "hidden";
+    this.entries.fit.item.style.visibility = curves.x.length ? "visible" : "hidden";
+  }
+
+  build(style) {
+    const { bgcolor, bordercolor, borderwidth, font } = style.legend;
+    Object.assign(this.element.style, {
+      background: bgcolor,
+      border: `${borderwidth}px solid ${bordercolor}`,
+      color: font.color,
+      fontFamily: font.family,
+      fontSize: `${font.size}px`,
+    });
+    const marker = style.data_marker;
+    const dot = svgShape("circle", {
+      cx: 15,
+      cy: 8,
+      r: marker.size / 2,
+      fill: marker.color,
+      stroke: marker.line.color,
+      "stroke-width": marker.line.width,
+    });
+    const line = (stroke, width, dash) =>
+      svgShape("line", { x1: 1, y1: 8, x2: 29, y2: 8, stroke, "stroke-width": width, ...dash });
+    const fl = style.feature_line;
+    const dotted = { "stroke-dasharray": `${fl.width} ${2 * fl.width}`, opacity: fl.opacity };
+    this.entries = {
+      points: this.entry("training points", dot),
+      fit: this.entry("optimal network f(x)", line(style.fit_line.color, style.fit_line.width)),
+      features: this.entry("active features", line(style.other_color, fl.width, dotted)),
+    };
+  }
+
+  entry(text, swatch) {
+    const item = element("span", "cvz-legend-item");
+    const icon = document.createElementNS(SVG_NS, "svg");
+    icon.setAttribute("width", "30");
+    icon.setAttribute("height", "16");
+    icon.appendChild(swatch);
+    item.append(icon, text);
+    this.element.appendChild(item);
+    return { item, swatch };
+  }
+}
+
+// ---------------------------------------------------------------- Plotly figure
+
+function kindColor(kind, style) {
+  return style.kind_colors[kind] || style.other_color;
+}
+
+function traces(curves, points, style) {
+  // One trace per colour (feature kind), curves joined by gaps: Plotly's cost grows with
+  // the number of traces, and a click's redraw must stay fast with 30+ features.
+  const byColor = new Map();
+  curves.features.forEach((f) => {
+    const color = kindColor(f.kind, style);
+    if (!byColor.has(color)) byColor.set(color, { x: [], y: [] });
+    const group = byColor.get(color);
+    group.x.push(...(f.x || curves.x), null);
+    group.y.push(...f.y, null);
+  });
+  const fl = style.feature_line;
+  const all = [...byColor.entries()].map(([color, g]) => ({
+    type: "scatter",
+    mode: "lines",
+    x: g.x,
+    y: g.y,
+    name: "active features",
+    connectgaps: false,
+    line: { color, width: fl.width, dash: fl.dash },
+    opacity: fl.opacity,
+    hoverinfo: "skip",
+  }));
+  if (curves.x.length) {
+    all.push({
+      type: "scatter",
+      mode: "lines",
+      x: curves.x,
+      y: curves.fit,
+      name: "optimal network f(x)",
+      line: { ...style.fit_line },
+      hoverinfo: "skip",
+    });
+  }
+  all.push(pointsTrace(points, style));
+  return all;
+}
+
+function pointsTrace(points, style) {
+  const marker = style.data_marker;
+  return {
+    type: "scatter",
+    mode: "markers",
+    x: points.list.map((p) => p[0]),
+    y: points.list.map((p) => p[1]),
+    name: "training points",
+    marker: { ...marker, line: { ...marker.line } },
+    hoverinfo: "skip",
+  };
+}
+
+function layout(ranges, style) {
+  const axis = (range, title) => ({
+    ...style.axis,
+    range: range.slice(),
+    autorange: false,
+    fixedrange: true,
+    automargin: false,
+    zeroline: true,
+    title: { text: title, standoff: 8 },
+  });
+  return {
+    // Fixed margins: the plot area must not move between redraws (clicks convert through it).
+    margin: { ...style.margin, autoexpand: false },
+    xaxis: axis(ranges.x, "x"),
+    yaxis: axis(ranges.y, "y"),
+    showlegend: false, // the Legend above the chart
+    hovermode: false,
+    dragmode: false,
+    font: { ...style.font },
+    paper_bgcolor: style.paper_bgcolor,
+    plot_bgcolor: style.plot_bgcolor,
+    uirevision: "canvas",
+  };
+}
+
+// ================================================================ view: pointer input
+
+/**
+ * Presses on the plot: `begin(x, y)` returns {rect, index} (the plot area and the point hit,
+ * or -1) or null to ignore the press; a press that moves more than DRAG_THRESHOLD_PX on a
+ * point drags it (`drag(press, x, y)`, clamped to the plot area); `release(press, still)`
+ * ends every press (`still`: it moved at most DRAG_THRESHOLD_PX).
+ */
+class Pointer {
+  constructor(target, { begin, drag, release }) {
+    this.target = target;
+    this.handlers = { begin, drag, release };
+    this.press = null;
+    this.listeners = {
+      pointerdown: (e) => this.down(e),
+      pointermove: (e) => this.move(e),
+      pointerup: (e) => this.up(e),
+    };
+    for (const [type, fn] of Object.entries(this.listeners)) {
+      target.addEventListener(type, fn, true);
+    }
+  }
+
+  get pressed() {
+    return this.press !== null;
+  }
+
+  get dragging() {
+    return this.press !== null && this.press.dragging;
+  }
+
+  down(e) {
+    if (e.button !== 0) return;
+    const start = this.handlers.begin(e.clientX, e.clientY);
+    if (!start) return;
+    e.preventDefault();
+    e.stopPropagation();
+    this.press = { x: e.clientX, y: e.clientY, t: performance.now(), ...start, dragging: false };
+    this.target.setPointerCapture(e.pointerId);
+  }
+
+  move(e) {
     const press = this.press;
     if (!press) return;
     e.stopPropagation();
@@ -458,31 +569,221 @@ class Canvas {
     if (press.dragging) {
       const x = clamp(e.clientX, press.rect.left, press.rect.right);
       const y = clamp(e.clientY, press.rect.top, press.rect.bottom);
-      this.points[press.index] = this.toData(x, y, press.rect);
-      this.version += 1;
-      this.drawPoints();
-      this.drawPending();
-      this.requestPreview(); // the fit follows the point while it moves
+      this.handlers.drag(press, x, y);
     }
   }
 
-  onPointerUp(e) {
+  up(e) {
     const press = this.press;
     if (!press) return;
     this.press = null;
     e.stopPropagation();
-    if (this.plot.hasPointerCapture(e.pointerId)) this.plot.releasePointerCapture(e.pointerId);
+    if (this.target.hasPointerCapture(e.pointerId)) this.target.releasePointerCapture(e.pointerId);
     const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
-    if (press.dragging) {
-      this.edit("move", press.t);
-    } else if (moved <= DRAG_THRESHOLD_PX) {
-      if (press.index >= 0) {
-        this.points.splice(press.index, 1);
-        this.edit("delete", press.t);
-      } else {
-        this.points.push(this.toData(press.x, press.y, press.rect));
-        this.edit("add", press.t);
+    this.handlers.release(press, moved <= DRAG_THRESHOLD_PX);
+  }
+
+  destroy() {
+    for (const [type, fn] of Object.entries(this.listeners)) {
+      this.target.removeEventListener(type, fn, true);
+    }
+  }
+}
+
+// ================================================================ the canvas
+
+/**
+ * The click canvas: local, optimistic points and edits, wired to Streamlit (SnapshotSync),
+ * the preview route (PreviewClient), the chart (Chart) and the mouse (Pointer).
+ *
+ * `points`: what the student sees; `version`: local edit counter, which tags every fit;
+ * `fit`: the fit adopted for drawing ({curves, ranges, message, key, version, pointsKey});
+ * `server`: Python's last data, and `route` its preview route ({url, params, paramsKey});
+ * `waiting`: the last edit whose fit is not painted yet ({started, pointsKey}) and the
+ * acknowledged snapshot whose fit is not painted yet.
+ */
+class Canvas {
+  constructor(parentElement, setTriggerValue) {
+    this.setTriggerValue = setTriggerValue;
+    this.chart = new Chart(parentElement);
+    this.sync = new SnapshotSync(
+      (snapshot) => this.setTriggerValue("edit", snapshot),
+      () => ({ points: this.points, version: this.version })
+    );
+    this.preview = new PreviewClient(
+      (request, reply) => this.previewed(request, reply),
+      (again) => {
+        this.sync.flush();
+        if (again) this.requestPreview();
       }
+    );
+    this.pointer = new Pointer(this.chart.plot, {
+      begin: (x, y) => this.pressAt(x, y),
+      drag: (press, x, y) => this.dragTo(press, x, y),
+      release: (press, still) => this.released(press, still),
+    });
+    this.points = NO_POINTS;
+    this.version = 0;
+    this.fit = null;
+    this.server = null;
+    this.route = null;
+    this.queued = null; // data that arrived while dragging
+    this.waiting = { fit: null, ack: null, editedAt: -Infinity };
+    this.settledTimer = null;
+    this.busy = () => this.editing();
+    cvz.canvasBusy = this.busy;
+  }
+
+  // The panels' figures (figure.js) are not drawn while a student edits: from the press
+  // until the edit's fit is on screen and the session has acknowledged it (at most
+  // BUSY_MAX_MS after the edit).
+  editing() {
+    return (
+      this.pointer.pressed ||
+      (performance.now() - this.waiting.editedAt < BUSY_MAX_MS &&
+        (this.waiting.fit !== null || !this.sync.idle))
+    );
+  }
+
+  // ---------------------------------------------------------------- data from Python
+
+  update(data) {
+    if (!data) return;
+    if (this.pointer.dragging) {
+      this.queued = data; // never move the point under the mouse
+      return;
+    }
+    this.server = data;
+    const preview = data.preview;
+    this.route = preview ? { ...preview, paramsKey: JSON.stringify(preview.params) } : null;
+    const theirs = PointSet.of(data.points);
+    const { replaced, acked } = this.sync.receive(data);
+    let version = this.version; // the local edit this reply's fit belongs to
+    if (replaced) {
+      this.points = theirs; // Python replaced the points: local edits are dropped
+      this.version += 1;
+      version = this.version;
+      this.fit = null;
+    } else {
+      if (acked) this.waiting.ack = acked;
+      if (this.sync.idle) this.points = theirs;
+      // A fit for the points shown is current; an acknowledged snapshot's belongs to the
+      // edit it carried; any other reply is about older points (drawn only if none are).
+      if (!theirs.sameAs(this.points)) version = acked ? acked.version : -1;
+    }
+    this.chart.root.dataset.gen = String(this.sync.gen);
+    this.chart.root.dataset.ack = String(data.ack);
+    this.adopt(data, theirs.key, version);
+    loadPlotly(data.plotly_url)
+      .then(() => this.draw())
+      .then(() => this.sync.sendSoon(this.preview.busy))
+      .catch((err) => this.chart.showNote(String(err)));
+  }
+
+  /** Adopt a reply's fit for drawing, unless the one adopted belongs to a newer edit. */
+  adopt(reply, pointsKey, version) {
+    if (this.fit && this.fit.version > version) return false;
+    const { curves, ranges, message, key } = reply;
+    this.fit = { curves, ranges, message, key, version, pointsKey };
+    return true;
+  }
+
+  // ---------------------------------------------------------------- preview
+
+  /** Ask the preview route for the fit of the points shown now. */
+  requestPreview() {
+    if (!this.route || !window.fetch) return;
+    this.preview.ask({
+      url: this.route.url,
+      params: this.route.params,
+      paramsKey: this.route.paramsKey,
+      gen: this.sync.gen,
+      version: this.version,
+      points: this.points,
+      ranges: this.fit ? this.fit.ranges : this.server.ranges,
+    });
+  }
+
+  previewed(request, reply) {
+    if (request.gen !== this.sync.gen || request.paramsKey !== this.route.paramsKey) return;
+    // While dragging, a slightly older fit is better than none; otherwise only an exact one.
+    if (!this.pointer.dragging && !request.points.sameAs(this.points)) return;
+    if (!this.adopt(reply, request.points.key, request.version)) return;
+    if (reply.key !== this.chart.drawn.key) count("previewsDrawn"); // else Streamlit's was first
+    return this.draw();
+  }
+
+  // ---------------------------------------------------------------- drawing
+
+  // Redraw the chart if the fit changed since the last drawing, then note what is painted.
+  draw() {
+    const fit = this.fit;
+    return this.chart.draw(fit, this.points, this.server.style).then(() => this.drawn(fit));
+  }
+
+  drawn(fit) {
+    const root = this.chart.root;
+    root.dataset.xrange = fit.ranges.x.join(",");
+    root.dataset.yrange = fit.ranges.y.join(",");
+    root.dataset.points = this.points.key;
+    root.dataset.ready = "1";
+    const empty = this.points.length === 0;
+    this.chart.showNote(
+      fit.message || (empty ? "Click anywhere in the plot to add training points." : "")
+    );
+    const wanted = this.waiting.fit;
+    const fitDone = wanted !== null && wanted.pointsKey === fit.pointsKey;
+    if (fitDone) this.waiting.fit = null;
+    const acked = this.waiting.ack;
+    this.waiting.ack = null;
+    if (acked) this.scheduleSettled();
+    if (!acked && !fitDone) return;
+    requestAnimationFrame(() => {
+      const now = performance.now(); // the frame with the redraw above is painted
+      if (fitDone) record("fitLatencies", { ms: now - wanted.started, key: fit.key });
+      if (acked) {
+        record("latencies", { seq: acked.seq, ms: now - acked.firstEditAt });
+        root.dataset.drawnAck = String(acked.seq);
+      }
+    });
+  }
+
+  // Tell the panels (refresh.js) that the student paused: they redraw only then.
+  scheduleSettled() {
+    clearTimeout(this.settledTimer);
+    this.settledTimer = setTimeout(() => {
+      if (!this.sync.idle || this.pointer.pressed) return;
+      const detail = { ack: this.server.ack, gen: this.sync.gen };
+      window.dispatchEvent(new CustomEvent("convexviz:settled", { detail }));
+    }, SETTLED_MS);
+  }
+
+  // ---------------------------------------------------------------- edits
+
+  pressAt(clientX, clientY) {
+    if (!this.chart.ready) return null;
+    const rect = this.chart.area();
+    if (!rect || !inside(clientX, clientY, rect)) return null;
+    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points) };
+  }
+
+  dragTo(press, clientX, clientY) {
+    const xy = this.chart.toData(clientX, clientY, press.rect, this.fit.ranges);
+    this.points = this.points.moved(press.index, xy);
+    this.version += 1;
+    this.chart.drawPoints(this.points, this.server.style);
+    this.chart.drawMarks(this.points, this.server.style);
+    this.requestPreview(); // the fit follows the point while it moves
+  }
+
+  released(press, still) {
+    if (press.dragging) {
+      this.edit("move", this.points, press.t);
+    } else if (still && press.index >= 0) {
+      this.edit("delete", this.points.without(press.index), press.t);
+    } else if (still) {
+      const xy = this.chart.toData(press.x, press.y, press.rect, this.fit.ranges);
+      this.edit("add", this.points.with(xy), press.t);
     }
     if (this.queued) {
       const data = this.queued;
@@ -491,81 +792,40 @@ class Canvas {
     }
   }
 
-  // ---------------------------------------------------------------- snapshots
-
-  edit(op, startedAt) {
+  edit(op, points, startedAt) {
     clearTimeout(this.settledTimer);
-    this.lastOp = op;
+    this.points = points;
     this.version += 1;
-    if (!this.dirty) this.dirtySince = startedAt;
-    this.dirty = true;
-    const points = JSON.stringify(this.points);
-    this.root.dataset.points = points;
-    this.fitWanted = { started: startedAt, points };
-    this.editedAt = startedAt;
+    this.sync.edited(op, startedAt);
+    this.chart.root.dataset.points = points.key;
+    this.waiting.fit = { started: startedAt, pointsKey: points.key };
+    this.waiting.editedAt = startedAt;
     this.requestPreview(); // the fast path to the new fit
-    this.drawPending(); // optimistic: the student sees the change at once
-    this.sendSoon();
-  }
-
-  // Send the pending edits as a snapshot, once the preview in flight (if any) has been
-  // drawn: the server then computes the fit once, and Streamlit's redraw of the page does
-  // not hold up the canvas's. A snapshot never waits longer than PREVIEW_WAIT_MS.
-  sendSoon() {
-    if (this.inflight || !this.dirty) return;
-    if (!this.previewing) {
-      this.flush();
-    } else if (!this.holdTimer) {
-      this.holdTimer = setTimeout(() => this.flush(), PREVIEW_WAIT_MS);
-    }
-  }
-
-  flush() {
-    clearTimeout(this.holdTimer);
-    this.holdTimer = null;
-    if (!this.inflight && this.dirty) this.send();
-  }
-
-  send(retryMs = RESEND_MS) {
-    this.seq += 1;
-    this.inflight = {
-      seq: this.seq,
-      version: this.version,
-      firstEditAt: this.dirtySince,
-      points: this.points.map((p) => p.slice()),
-    };
-    this.dirty = false;
-    this.dirtySince = null;
-    this.transmit(retryMs);
-  }
-
-  transmit(retryMs) {
-    const snap = this.inflight;
-    perf.sent += 1;
-    this.setTriggerValue("edit", {
-      seq: snap.seq,
-      gen: this.gen,
-      op: this.lastOp,
-      points: snap.points.map((p) => p.slice()),
-    });
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      if (this.inflight === snap) {
-        perf.resent += 1;
-        this.transmit(retryMs * 2); // no ack: resend the same snapshot
-      }
-    }, retryMs);
+    this.chart.drawMarks(points, this.server.style); // optimistic: shown at once
+    this.sync.sendSoon(this.preview.busy);
   }
 
   destroy() {
-    clearTimeout(this.timer);
-    clearTimeout(this.holdTimer);
-    delete window.__convexvizCanvasBusy;
+    this.sync.destroy();
     clearTimeout(this.settledTimer);
-    this.resizer.disconnect();
-    if (window.Plotly) window.Plotly.purge(this.plot);
-    this.root.remove();
+    this.pointer.destroy();
+    if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
+    this.chart.destroy();
   }
+}
+
+// ================================================================ small helpers
+
+function element(tag, className) {
+  const e = document.createElement(tag);
+  e.className = className;
+  return e;
+}
+
+function svgShape(tag, attributes) {
+  const shape = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) shape.setAttribute(name, String(value));
+  return shape;
 }
 
 function inside(x, y, r) {

@@ -9,12 +9,12 @@
 //
 // data = {figure: "<Plotly JSON text: {data, layout}>", plotly_url}
 
-// loadPlotly(url): plotly_loader.js, prepended to this file.
+// cvz (window.convexviz) and loadPlotly(url): page.js, prepended to this file.
 
 const BUSY_RETRY_MS = 60; // while the canvas is busy, look again this much later
 
 // One queue for all figures of the page: at most one Plotly draw per task.
-const queue = (window.__convexvizFigures = window.__convexvizFigures || {
+const queue = (cvz.figures ??= {
   pending: new Map(), // figure element -> draw function (the latest only)
   scheduled: false,
 });
@@ -27,8 +27,7 @@ function schedule(delay = 0) {
 
 function drawNext() {
   queue.scheduled = false;
-  const busy = window.__convexvizCanvasBusy;
-  if (busy && busy()) {
+  if (cvz.canvasBusy && cvz.canvasBusy()) {
     schedule(BUSY_RETRY_MS);
     return;
   }

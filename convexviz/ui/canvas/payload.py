@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from ...fit import FitResult
+from ...plot_style import canvas_style
 from ..fitmemo import SHARED, FitMemo, fit_state
 from ..state import AppState, encode
 from . import protocol
@@ -50,9 +51,10 @@ def canvas_payload(
     Returns
     -------
     payload : dict
-        ``protocol.payload_for_fit`` plus ``key`` (:func:`payload_key`) and ``preview``:
+        ``protocol.payload_for_fit`` plus ``key`` (:func:`payload_key`), ``preview``:
         ``{"url": url, "params": settings_params(state)}``, what the canvas needs to ask
-        for the next preview itself (``url``: :func:`route_path` of the server's base).
+        for the next preview itself (``url``: :func:`route_path` of the server's base),
+        and ``style``: :func:`convexviz.plot_style.canvas_style`, what it draws with.
     result : FitResult or None
     problem : str
         Empty when there is a fit.
@@ -61,4 +63,5 @@ def canvas_payload(
     payload = protocol.payload_for_fit(canvas, ranges, result, "" if result else problem)
     payload["key"] = payload_key(state, ranges)
     payload["preview"] = {"url": url, "params": settings_params(state)}
+    payload["style"] = canvas_style()
     return payload, result, problem

@@ -26,16 +26,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ...dictionary import MAX_POINTS
+from ...limits import MAX_ABS_VALUE, MAX_POINTS
 
 Points = tuple[tuple[float, float], ...]
 Ranges = dict[str, list[float]]
-
-#: Coordinates beyond this are rejected (the engine accepts up to 1e6).
-MAX_ABS_VALUE = 1e6
-
-#: Edit operations the browser may name (for display and logging only).
-OPS = ("add", "delete", "move", "init")
 
 #: Significant digits kept for a coordinate (drops float noise from pixel conversions).
 _DIGITS = 10
@@ -118,11 +112,6 @@ def _int(value: object) -> int | None:
     if not math.isfinite(value) or int(value) != value:
         return None
     return int(value)
-
-
-def replace_points(state: CanvasState, points: Sequence[Sequence[float]]) -> CanvasState:
-    """Python changes the points itself (preset, reset, CSV, typed, undo): ``gen + 1``."""
-    return replace(state, points=sanitize_points(points), gen=state.gen + 1)
 
 
 def stable_ranges(
@@ -226,25 +215,22 @@ def _rounded_many(arrays: Sequence[NDArray[np.float64]]) -> list[list[float | No
     return out
 
 
-#: Extra space above the data (fraction of the y span) for the legend row.
-LEGEND_HEADROOM = 0.15
-
 #: Ranges used while there are no points to measure.
 EMPTY_RANGES: Ranges = {"x": [-5.0, 5.0], "y": [-3.0, 3.0]}
 
 
 def fresh_ranges(points: Points) -> Ranges:
-    """Padded axis ranges of ``points`` (the same rule as the figures), or a default box."""
+    """Padded axis ranges of ``points`` (the same rule as the figures), or a default box.
+
+    No headroom for the legend: the canvas draws it above the plot area, not inside.
+    """
     if not points:
         return {"x": list(EMPTY_RANGES["x"]), "y": list(EMPTY_RANGES["y"])}
     from ...plots import axis_ranges
 
-    x_range, (y0, y1) = axis_ranges(
-        np.array([p[0] for p in points]), np.array([p[1] for p in points])
-    )
-    # Headroom for the one-row legend at the top, so it never covers a point.
-    y1 += LEGEND_HEADROOM * (y1 - y0)
-    return {"x": [float(v) for v in x_range], "y": [float(y0), float(y1)]}
+    xy = np.asarray(points, dtype=float)
+    x_range, y_range = axis_ranges(xy[:, 0], xy[:, 1])
+    return {"x": [float(v) for v in x_range], "y": [float(v) for v in y_range]}
 
 
 def payload_for_fit(
@@ -257,11 +243,11 @@ def payload_for_fit(
 
     The curves span the visible x range, refined at every active breakpoint; each active
     feature is drawn as ``z_i phi_i(x)`` and named with its kind (``ramp``, ``capped ramp``,
-    ``reflection``, ...), coloured as in the features figure.
+    ``reflection``, ...); the canvas colours it by kind (``plot_style.canvas_style``).
     """
     if result is None:
         return build_payload(state, ranges, message=message)
-    from ...plots import KIND_COLORS, feature_name
+    from ...plots import feature_name
 
     active = result.active_features
     own = [[t for t in a.feature.breakpoints] for a in active]
@@ -275,7 +261,4 @@ def payload_for_fit(
         idx = np.searchsorted(grid, curve_grid(ranges, own[k]))
         name = feature_name(a.feature.kind, a.feature.label)
         features.append((name, a.feature.kind, grid[idx], values[idx, k]))
-    payload = build_payload(state, ranges, grid, fitted, features, message)
-    for entry in payload["curves"]["features"]:
-        entry["color"] = KIND_COLORS.get(entry["kind"], "#777777")
-    return payload
+    return build_payload(state, ranges, grid, fitted, features, message)
