@@ -18,9 +18,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-ActivationName = Literal["relu", "leaky_relu", "abs", "sign", "threshold"]
+from .limits import DEFAULT_LEAK
 
-DEFAULT_LEAK = 0.1
+ActivationName = Literal["relu", "leaky_relu", "abs", "sign", "threshold"]
 
 
 @dataclass(frozen=True)

@@ -26,19 +26,16 @@ from numpy.typing import NDArray
 
 from ..architecture import Architecture
 from ..features import Feature
+from ..limits import MAX_ABS_VALUE, MAX_ABS_VALUE_TEXT, MAX_POINTS
 from .abs_chain import abs3_columns
 from .columns import ChainColumns, Columns, PatternColumns
 from .narrow_relu import narrow_relu_columns
 from .two_layer import ramp_columns, step_columns
 
-#: At most this many training points in any architecture.
-MAX_POINTS = 200
-
 #: At most this many raw candidate columns (memory and time guard).
 MAX_RAW_COLUMNS = 400_000
 
 __all__ = [
-    "MAX_POINTS",
     "MAX_RAW_COLUMNS",
     "ChainColumns",
     "Dictionary",
@@ -131,8 +128,8 @@ def validate_inputs(x: object, y: object | None = None) -> tuple[NDArray, NDArra
         raise ValueError(f"too many points ({x_arr.size}); at most {MAX_POINTS} are allowed")
     if not np.all(np.isfinite(x_arr)):
         raise ValueError("x contains NaN or infinite values")
-    if np.max(np.abs(x_arr)) > 1e6:
-        raise ValueError("x values must be within +-1e6 (rescale the data)")
+    if np.max(np.abs(x_arr)) > MAX_ABS_VALUE:
+        raise ValueError(f"x values must be within +-{MAX_ABS_VALUE_TEXT} (rescale the data)")
     y_arr = None
     if y is not None:
         try:
@@ -143,8 +140,8 @@ def validate_inputs(x: object, y: object | None = None) -> tuple[NDArray, NDArra
             raise ValueError(f"x and y differ in length ({x_arr.size} vs {y_arr.size})")
         if not np.all(np.isfinite(y_arr)):
             raise ValueError("y contains NaN or infinite values")
-        if np.max(np.abs(y_arr)) > 1e6:
-            raise ValueError("y values must be within +-1e6 (rescale the data)")
+        if np.max(np.abs(y_arr)) > MAX_ABS_VALUE:
+            raise ValueError(f"y values must be within +-{MAX_ABS_VALUE_TEXT} (rescale the data)")
     return x_arr, y_arr
 
 
