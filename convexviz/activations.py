@@ -67,7 +67,7 @@ _FUNCTIONS: dict[str, Callable[[NDArray[np.float64], float], NDArray[np.float64]
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation("relu", "ReLU", True),
     "leaky_relu": Activation("leaky_relu", "leaky ReLU", True),
-    "abs": Activation("abs", "absolute value", True),
+    "abs": Activation("abs", "absolute value |u|", True),
     "sign": Activation("sign", "sign", False),
     "threshold": Activation("threshold", "threshold (step)", False),
 }

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from .activations import get_activation
 from .limits import DEFAULT_LEAK, LEAK_RANGE
 
-#: Supported depths per activation (inclusive). Deeper ReLU chains reuse the depth-3
-#: dictionary (THEORY.md §4.3 capped-ramp lemma: the optimal *value* is the same).
+#: Supported depths per activation (inclusive); what is known at each depth, and with which
+#: status: :mod:`convexviz.theory`.
 MAX_DEPTH = {"relu": 8, "leaky_relu": 2, "abs": 5, "sign": 5, "threshold": 5}
 
 _UNSUPPORTED_HINT = {

@@ -113,8 +113,8 @@ def abs_raw_size_estimate(n: int, depth: int) -> int:
     return k_l * n ** (depth - 1)
 
 
-def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, str]:
-    """Raw candidate columns of the depth-``depth`` absolute-value chain, with a note.
+def abs_deep_columns(x: NDArray[np.float64], depth: int) -> ChainColumns:
+    """Raw candidate columns of the depth-``depth`` absolute-value chain.
 
     Depth 4 uses the seven closed-form families (§3.2). Depth ``>= 5`` uses the general
     vertex enumeration (§2.4), listing first the depth-4 family members (with
@@ -130,10 +130,8 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
 
     Returns
     -------
-    columns : ChainColumns
+    ChainColumns
         ``activation="abs"``, all signs ``+1``, ``offsets = c`` of shape ``(M, L-1)``.
-    note : str
-        What is proved and what is numerical, for the user.
     """
     if depth < 4:
         raise ValueError(f"abs_deep handles depth >= 4, got {depth}")
@@ -148,7 +146,7 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         keep = _unique_rows(c4, tol)
         c, mirrors, family = c4[keep], mirrors4[keep], family4[keep]
         kinds, _, _ = _classify(c, p, tol)
-        families, note = FAMILIES4, _NOTE4
+        families = FAMILIES4
     else:
         cv, sid, slots = _vertex_candidates(p, P, tol)
         c = np.concatenate([np.hstack([c4, np.zeros((c4.shape[0], P - 3))]), cv])
@@ -161,9 +159,9 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         mirrors_v = _vertex_mirrors(sid[rows_v], slots[rows_v], valid[n4:], active[n4:], tol)
         mirrors = np.concatenate([mirrors4[keep[:n4]], mirrors_v])
         family = np.concatenate([family4[keep[:n4]], np.full(rows_v.size, len(FAMILIES4))])
-        families, note = (*FAMILIES4, "vertex"), _note_deep(depth)
+        families = (*FAMILIES4, "vertex")
     mirrors = _trim(np.where((kinds == KIND_CODE["reflection"])[:, None, None], mirrors, np.nan))
-    columns = ChainColumns(
+    return ChainColumns(
         activation="abs",
         signs=np.ones_like(c),
         offsets=c,
@@ -171,36 +169,6 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         family_index=family,
         families=families,
         mirrors=mirrors,
-    )
-    return columns, note
-
-
-_NOTE4 = (
-    "Depth-4 absolute-value chains: the dictionary is the union of seven closed-form families "
-    "(CKZ, CZZ, KKZ, KZZ_sym, KZZ_quarter, KZZ_shift, ZZZ; THEORY_DEEP_ABS.md §3). "
-    "[PROVED] Lasso optimum = optimum of a parallel network of depth-4 chains with penalty "
-    "(beta/4) sum |w|^4, free biases and at least N-1 units (§2.2), and the family list "
-    "comes from a proved case "
-    "analysis (§3.2). [NUMERICAL] The families give the same columns as the general vertex "
-    "enumeration (checked on random data), and each family is needed on some data sets. "
-    "Features reflect data points about data points and about their reflections, e.g. "
-    "2(2x_i - x_j) - x_k. [NUMERICAL] With 4 or fewer points depth 4 never beat depth 3 in "
-    "our tests (a conjecture, not a theorem)."
-)
-
-
-def _note_deep(depth: int) -> str:
-    return (
-        f"Depth-{depth} absolute-value chains: the dictionary is built by the general "
-        "cell-vertex enumeration (THEORY_DEEP_ABS.md §2.4); there are no closed-form families "
-        f"beyond depth 4. [PROVED] It is complete: Lasso optimum = optimum of a parallel "
-        f"network of depth-{depth} chains with penalty (beta/{depth}) sum |w|^{depth}, free "
-        "biases and at least N-1 units (§2.2), and it contains the depth-4 dictionary "
-        "(listed under the depth-4 family names, last parameters 0; §2.3), so the optimum "
-        "never increases with depth. "
-        "[NUMERICAL] Completeness was also confirmed by LPs on small data sets; with "
-        f"{depth} or fewer points depth {depth} never beat depth {depth - 1} in our tests (a "
-        f"conjecture). Sizes grow like N^{depth - 1}, hence the small point limit."
     )
 
 
