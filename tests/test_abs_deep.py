@@ -18,12 +18,13 @@ from convexviz.dictionary import MAX_RAW_COLUMNS, max_points
 from convexviz.dictionary.abs_chain import abs3_columns
 from convexviz.dictionary.abs_deep import (
     FAMILIES4,
-    _type_subsets,
     abs4_family_parameters,
     abs_deep_columns,
     abs_raw_size_estimate,
     vertex_parameters,
 )
+from convexviz.dictionary.incidences import type_subsets
+from convexviz.dictionary.mirror_labels import MAX_MIRRORS, compact_pairs
 from convexviz.features import KIND_CODE, ChainFeature
 
 # ------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def data_sets(ns, seed=0):
 
 def test_type_subset_counts_match_spec():
     # K_3 = 3, K_4 = 30, K_5 = 1014 nonsingular type subsets (§2.4).
-    assert [len(_type_subsets(p)) for p in (2, 3, 4)] == [3, 30, 1014]
+    assert [len(type_subsets(p)) for p in (2, 3, 4)] == [3, 30, 1014]
 
 
 @pytest.mark.parametrize("x", data_sets([4, 5, 6, 7, 9], seed=1), ids=lambda x: f"N{x.size}")
@@ -420,3 +421,17 @@ def test_random_depth5_units_lie_in_the_l1_hull():
         u = nested_abs(c[None, :], x)[:, 0]
         if np.ptp(u) > 1e-9:
             assert lp_norm(A5, u) <= 1 + 1e-7
+
+
+def test_compact_pairs_keeps_the_first_distinct_proper_pairs():
+    nan = np.nan
+    src = np.array([[1.0, 1.0, 2.0, 5.0, 3.0, 4.0, 6.0], [nan, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    mir = np.array([[0.0, 0.0, 2.0, 1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0]])
+    on = np.isfinite(src)
+    on[1, 2] = False  # unused
+    out = compact_pairs(src, mir, on, 1e-12, MAX_MIRRORS)
+    assert out.shape == (2, MAX_MIRRORS, 2)
+    # row 0: the repeat (1, 0) and the degenerate (2, 2) are skipped; four pairs fit
+    np.testing.assert_array_equal(out[0], [[1, 0], [5, 1], [3, 1], [4, 1]])
+    np.testing.assert_array_equal(out[1], [[0, 1], [0, 2], [0, 3], [0, 4]])
+    assert np.isnan(compact_pairs(src, mir, np.zeros_like(on), 1e-12, 2)).all()
