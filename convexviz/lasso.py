@@ -99,7 +99,9 @@ class LassoFit:
         form`` when there is nothing to fit).
     duality_gap : float
         Primal objective minus the value of a feasible dual point; ``>= 0``, and ``~ 0``
-        exactly when ``(z, bias)`` is optimal.
+        exactly when ``(z, bias)`` is optimal. The dual constraint is checked on the
+        ``candidates`` given to :func:`solve_lasso` (from :func:`convexviz.fit.fit`: every
+        raw candidate feature), else on ``A``.
     message : str
         Anything the user should know (fallback used, inaccurate status); empty otherwise.
     """
@@ -374,14 +376,14 @@ def solve_lasso(
     for name in _solver_order(solver):
         try:
             with _SOLVE_LOCK, _single_threaded_blas():
-                fit = _solve_with(name, A, y, beta, reuse, candidates)
+                answer = _solve_with(name, A, y, beta, reuse, candidates)
         except (SolverFailedError, cp.SolverError) as exc:
             errors.append(f"{name}: {exc}")
             continue
         notes = [f"fell back to {name} ({'; '.join(errors)})"] if errors else []
-        if fit.status != cp.OPTIMAL:
-            notes.append(f"{name} reported {fit.status}")
-        return replace(fit, message="; ".join(notes))
+        if answer.status != cp.OPTIMAL:
+            notes.append(f"{name} reported {answer.status}")
+        return replace(answer, message="; ".join(notes))
     raise ValueError("the Lasso could not be solved: " + "; ".join(errors))
 
 
