@@ -18,9 +18,9 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-ActivationName = Literal["relu", "leaky_relu", "abs", "sign", "threshold"]
+from .limits import DEFAULT_LEAK
 
-DEFAULT_LEAK = 0.1
+ActivationName = Literal["relu", "leaky_relu", "abs", "sign", "threshold"]
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ _FUNCTIONS: dict[str, Callable[[NDArray[np.float64], float], NDArray[np.float64]
 ACTIVATIONS: dict[str, Activation] = {
     "relu": Activation("relu", "ReLU", True),
     "leaky_relu": Activation("leaky_relu", "leaky ReLU", True),
-    "abs": Activation("abs", "absolute value", True),
+    "abs": Activation("abs", "absolute value |u|", True),
     "sign": Activation("sign", "sign", False),
     "threshold": Activation("threshold", "threshold (step)", False),
 }

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .activations import DEFAULT_LEAK, get_activation
+from .activations import get_activation
+from .limits import DEFAULT_LEAK, LEAK_RANGE
 
-#: Supported depths per activation (inclusive). Deeper ReLU chains reuse the depth-3
-#: dictionary (THEORY.md §4.3 capped-ramp lemma: the optimal *value* is the same).
+#: Supported depths per activation (inclusive); what is known at each depth, and with which
+#: status: :mod:`convexviz.theory`.
 MAX_DEPTH = {"relu": 8, "leaky_relu": 2, "abs": 5, "sign": 5, "threshold": 5}
 
 _UNSUPPORTED_HINT = {
@@ -34,7 +35,8 @@ class Architecture:
     depth : int
         Number of weight layers ``L >= 2``.
     leak : float
-        Negative slope of ``leaky_relu`` (``0 < leak < 1``); ignored otherwise.
+        Negative slope of ``leaky_relu``, within the closed interval
+        :data:`convexviz.limits.LEAK_RANGE`; ignored otherwise.
     branching : tuple of int
         Sign/threshold trees only: branching ``(m_1, ..., m_{L-2})`` below the last hidden
         layer (THEORY.md §6). Empty means ``(2,) * (L - 2)``.
@@ -56,8 +58,9 @@ class Architecture:
         if self.depth > top:
             hint = _UNSUPPORTED_HINT.get(self.activation, f"use depth 2 to {top}")
             raise ValueError(f"{self.activation} depth {self.depth} is not supported: {hint}")
-        if not (0.0 < float(self.leak) < 1.0):
-            raise ValueError(f"leak must be in (0, 1), got {self.leak!r}")
+        low, high = LEAK_RANGE
+        if not (low <= float(self.leak) <= high):
+            raise ValueError(f"leak must be in [{low:g}, {high:g}], got {self.leak!r}")
         branching = tuple(int(m) for m in self.branching)
         if self.activation in ("sign", "threshold") and self.depth >= 3:
             if not branching:

@@ -16,6 +16,7 @@ import numpy as np
 from .architecture import Architecture
 from .datasets import parse_csv, parse_points
 from .fit import FitResult, fit
+from .limits import DEFAULT_LEAK, LEAK_RANGE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,7 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--activation", default="relu", help="relu, leaky_relu, abs, sign, threshold")
     p.add_argument("--depth", type=int, default=2, help="number of weight layers L >= 2")
     p.add_argument("--beta", type=float, required=True, help="regularization strength > 0")
-    p.add_argument("--leak", type=float, default=0.1, help="leaky ReLU negative slope")
+    p.add_argument(
+        "--leak",
+        type=float,
+        default=DEFAULT_LEAK,
+        help=f"leaky ReLU negative slope in [{LEAK_RANGE[0]:g}, {LEAK_RANGE[1]:g}]",
+    )
     p.add_argument("--branching", default="", help="sign/threshold trees: m1,m2,...")
     p.add_argument("--grid", help="a:b:n adds predictions on n points from a to b")
     p.add_argument("--repeat", type=int, default=1, help="refit K times, report median timings")

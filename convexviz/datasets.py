@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dictionary import MAX_POINTS
+from .limits import MAX_POINTS
 
 Points = tuple[tuple[float, float], ...]
 

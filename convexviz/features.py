@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import DEFAULT_LEAK, get_activation
+from .activations import get_activation
+from .limits import DEFAULT_LEAK
 
 #: Kind names in priority order: when several dictionary columns agree on the data, the
 #: class representative is the one whose kind comes first (the simplest explanation).

@@ -13,25 +13,31 @@ symbol     name in code
 ``beta``   ``beta``
 =========  ===========================================================
 
-Two solvers, chosen by measurement (BENCHMARKS.md):
+:func:`solve_lasso` takes four steps:
 
-* ``FAST`` (the default): a primal-dual interior-point method on the *dual* problem,
-  ``max_nu  nu^T y_c - 0.5 ||nu||^2  s.t.  ||A_c^T nu||_inf <= beta`` (``_c``: centred), whose
-  Newton systems are only ``n_samples x n_samples``; the Lasso coefficients are its
-  multipliers. A few milliseconds where a fresh cvxpy problem costs 10-60 ms (most of it
-  canonicalization). A beta-only change first runs a few exact active-set steps from the
-  previous answer.
-* ``CLARABEL`` / ``SCS`` through cvxpy: the reference path and the fallback. ``beta`` is a
-  ``cp.Parameter`` so that moving the beta slider re-solves a cached, already canonicalized
-  problem.
+1. **raw solve**, by one of two solvers chosen by measurement (BENCHMARKS.md):
 
-Whichever solver ran, the answer is then *polished* into a sparse vertex solution (at most
-``N - 1`` nonzeros) with the same fitted values and the smallest ``||z||_1``, solved exactly
-on that support, and *certified*: the duality gap of the dual point built from the residual
-(THEORY.md §7.1, standard Lasso duality) bounds how far the objective can be from optimal.
-The ``FAST`` answer is only accepted when that gap is below :data:`GAP_RTOL` times the
-objective (plus the rounding floor of :func:`certificate_tolerance`); otherwise cvxpy takes
-over (and the fit says so).
+   * ``FAST`` (the default): the dual interior-point method of :mod:`convexviz.dual_ipm`
+     (Newton systems of size ``n_samples x n_samples``; a few milliseconds where a fresh
+     cvxpy problem costs 10-60 ms, most of it canonicalization). A beta-only change first
+     runs a few exact active-set steps from the previous answer;
+   * ``CLARABEL`` / ``SCS`` through cvxpy: the reference path and the fallback. ``beta`` is
+     a ``cp.Parameter`` so that moving the beta slider re-solves a cached, already
+     canonicalized problem;
+
+2. **polish** (:func:`convexviz.polish.polish`): a vertex solution (at most ``N - 1``
+   nonzeros) with the same fitted values, solved exactly on its support;
+3. **sparsest vertex** (:func:`convexviz.polish.sparsest_on_face`): fewer neurons where
+   the optimal face allows it, same optimum;
+4. **certificate** (:func:`dual_gap`, computed once): the duality gap of the dual point
+   built from the residual (THEORY.md §7.1, standard Lasso duality), with the dual
+   constraint checked on every raw candidate column when the caller passes them. It bounds
+   how far the objective can be from optimal. The ``FAST`` answer is accepted only when the
+   gap is below :data:`GAP_RTOL` times the objective (plus the rounding floor of
+   :func:`certificate_tolerance`); otherwise cvxpy takes over (and the fit says so).
+
+A solver that fails raises :class:`~convexviz.dual_ipm.SolverFailedError` (or cvxpy's
+``SolverError``); only those make :func:`solve_lasso` try the next solver.
 """
 
 from __future__ import annotations
@@ -40,14 +46,18 @@ import contextlib
 import threading
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 
 import cvxpy as cp
 import numpy as np
-import scipy.linalg.lapack
 from numpy.typing import NDArray
 
+from .dual_ipm import SolverFailedError, dual_interior_point
 from .polish import active_set, polish, sparsest_on_face
+
+#: Column blocks of every raw candidate on the training inputs, for the certificate.
+CandidateBlocks = Callable[[], Iterable[NDArray]]
 
 #: Every solver name: the specialized dual interior-point method, then cvxpy's.
 SOLVERS = ("FAST", "CLARABEL", "SCS")
@@ -89,7 +99,9 @@ class LassoFit:
         form`` when there is nothing to fit).
     duality_gap : float
         Primal objective minus the value of a feasible dual point; ``>= 0``, and ``~ 0``
-        exactly when ``(z, bias)`` is optimal.
+        exactly when ``(z, bias)`` is optimal. The dual constraint is checked on the
+        ``candidates`` given to :func:`solve_lasso` (from :func:`convexviz.fit.fit`: every
+        raw candidate feature), else on ``A``.
     message : str
         Anything the user should know (fallback used, inaccurate status); empty otherwise.
     """
@@ -137,30 +149,40 @@ def beta_max(A: NDArray, y: NDArray) -> float:
 
 
 def dual_gap(
-    A_blocks: list[NDArray] | NDArray,
+    A: NDArray,
     y: NDArray,
     z: NDArray,
     bias: float,
     beta: float,
-    A: NDArray | None = None,
+    candidates: Iterable[NDArray] | None = None,
 ) -> float:
-    """Duality gap of ``(z, bias)``, with the dual constraint checked on ``A_blocks``.
+    """Duality gap of ``(z, bias)``, with the dual constraint checked on ``candidates``.
 
     The dual of the Lasso with free offset is ``max_nu  nu^T y - 0.5 ||nu||^2`` subject to
-    ``1^T nu = 0`` and ``||A^T nu||_inf <= beta``. We take the centred residual
-    ``r = y - A z - bias`` scaled by ``theta = min(1, beta / ||A^T r||_inf)`` (feasible),
-    so the gap is ``P(z, bias) - (theta r^T y - 0.5 theta^2 ||r||^2) >= 0``. ``A_blocks`` may
-    be the full raw dictionary (in column blocks): the certificate then holds for every
-    candidate, not only the de-duplicated ones.
+    ``1^T nu = 0`` and ``||B^T nu||_inf <= beta`` for every candidate column ``B``. We take
+    the centred residual ``r = y - A z - bias`` scaled by
+    ``theta = min(1, beta / max_B ||B^T r||_inf)`` (feasible), so the gap is
+    ``P(z, bias) - (theta r^T y - 0.5 theta^2 ||r||^2) >= 0``.
+
+    Parameters
+    ----------
+    A : ndarray of shape (n_samples, M)
+        The matrix ``z`` multiplies.
+    y : ndarray of shape (n_samples,)
+    z : ndarray of shape (M,)
+    bias, beta : float
+    candidates : iterable of ndarray of shape (n_samples, k), optional
+        Column blocks on which the dual constraint is checked (default: ``A``). Passing the
+        full raw dictionary makes the certificate hold for every candidate feature, not
+        only the de-duplicated ones in ``A``.
     """
-    A_fit = A if A is not None else A_blocks
-    r = y - A_fit @ z - bias
+    r = y - A @ z - bias
     r = r - r.mean()
-    blocks = [A_blocks] if isinstance(A_blocks, np.ndarray) else A_blocks
+    blocks = [A] if candidates is None else candidates
     corr = max((float(np.max(np.abs(b.T @ r))) for b in blocks if b.size), default=0.0)
     theta = 1.0 if corr <= beta else beta / corr
     dual = theta * float(r @ y) - 0.5 * theta**2 * float(r @ r)
-    return max(lasso_objective(A_fit, y, z, bias, beta) - dual, 0.0)
+    return max(lasso_objective(A, y, z, bias, beta) - dual, 0.0)
 
 
 def certificate_tolerance(A: NDArray, z: NDArray, objective: float) -> float:
@@ -176,6 +198,20 @@ def certificate_tolerance(A: NDArray, z: NDArray, objective: float) -> float:
     return GAP_RTOL * objective + 10 * np.finfo(float).eps * a * l1 * l1
 
 
+@dataclass(frozen=True, eq=False)
+class _RawAnswer:
+    """Step 1's answer: coefficients, offset, cvxpy status, and whether it is already exact.
+
+    ``exact`` answers come from the active-set method (an exact optimum on independent
+    columns) and skip the polish step.
+    """
+
+    z: NDArray
+    bias: float
+    status: str
+    exact: bool
+
+
 class _ParametrizedLasso:
     """A canonicalized cvxpy problem for fixed ``A, y`` with ``beta`` as a parameter."""
 
@@ -186,7 +222,8 @@ class _ParametrizedLasso:
         loss = 0.5 * cp.sum_squares(A @ self.z + self.bias - y)
         self.problem = cp.Problem(cp.Minimize(loss + self.beta * cp.norm1(self.z)))
 
-    def solve(self, beta: float, solver: str) -> tuple[NDArray, float, str]:
+    def solve(self, beta: float, solver: str) -> _RawAnswer:
+        """Raw answer at ``beta``; raises ``cp.SolverError`` when ``solver`` fails."""
         self.beta.value = beta
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # inaccuracy is reported via status
@@ -194,15 +231,16 @@ class _ParametrizedLasso:
         status = self.problem.status
         if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or self.z.value is None:
             raise cp.SolverError(f"{solver} returned status {status!r}")
-        return np.asarray(self.z.value, dtype=float), float(self.bias.value), status
+        z = np.asarray(self.z.value, dtype=float)
+        return _RawAnswer(z, float(self.bias.value), status, exact=False)
 
 
 class _FastLasso:
-    """The ``FAST`` solver for fixed ``A, y``: a dual interior-point method plus exact polish.
+    """The ``FAST`` solver for fixed ``A, y``: the dual interior-point method, warm-started.
 
-    Works on the centred data (the free offset is eliminated) scaled to unit size. Keeps the
-    last answer: a beta-only change first runs the exact active-set method from it, which
-    needs only a few steps when the support changes little.
+    Works on the centred data (the free offset is eliminated). Keeps the last certified
+    answer: a beta-only change first runs the exact active-set method from it, which needs
+    only a few steps when the support changes little.
     """
 
     def __init__(self, A: NDArray, y: NDArray) -> None:
@@ -211,116 +249,31 @@ class _FastLasso:
         self.Ac = A - A.mean(axis=0)
         self.yc = y - y.mean()
         self.corr0 = float(np.max(np.abs(self.Ac.T @ self.yc)))  # = beta_max
-        self.last: NDArray | None = None  # the previous answer
+        self.last: NDArray | None = None  # the previous certified answer
 
-    def solve(self, beta: float) -> tuple[NDArray, float, str]:
-        m = self.A.shape[1]
+    def solve(self, beta: float) -> _RawAnswer:
+        """Raw answer at ``beta``; raises :class:`SolverFailedError` if the IPM fails."""
         if beta >= self.corr0:  # z = 0 is optimal (THEORY.md §7.1)
-            return np.zeros(m), float(self.y.mean()), cp.OPTIMAL
-        z = None
+            return _RawAnswer(np.zeros(self.A.shape[1]), float(self.y.mean()), cp.OPTIMAL, True)
         if self.last is not None:  # warm start: active set from the previous answer
             z = active_set(self.Ac, self.yc, beta, self.last, max_iter=WARM_START_STEPS)
-        if z is None:
-            z_ipm = dual_interior_point(self.Ac, self.yc, beta)
-            z, _ = polish(self.A, self.y, z_ipm, 0.0, beta)
-        bias = float(np.mean(self.y - self.A @ z))
-        obj = lasso_objective(self.A, self.y, z, bias, beta)
-        gap = dual_gap(self.A, self.y, z, bias, beta)
-        if not gap <= certificate_tolerance(self.Ac, z, obj):
+            if z is not None:
+                return _RawAnswer(z, float(np.mean(self.y - self.A @ z)), cp.OPTIMAL, True)
+        z = dual_interior_point(self.Ac, self.yc, beta)
+        return _RawAnswer(z, 0.0, cp.OPTIMAL, False)
+
+    def accept(self, z: NDArray, objective: float, gap: float) -> None:
+        """Keep ``z`` for the next warm start if ``gap`` certifies it, else raise.
+
+        Raises
+        ------
+        SolverFailedError
+            When ``gap`` exceeds :func:`certificate_tolerance` (the warm start is dropped).
+        """
+        if not gap <= certificate_tolerance(self.Ac, z, objective):
             self.last = None
-            raise ArithmeticError(f"certificate gap {gap:.1e} above {GAP_RTOL:g} x objective")
+            raise SolverFailedError(f"certificate gap {gap:.1e} above {GAP_RTOL:g} x objective")
         self.last = z
-        return z, bias, cp.OPTIMAL
-
-
-def dual_interior_point(
-    Ac: NDArray, yc: NDArray, beta: float, tol: float = 1e-10, max_iter: int = 60
-) -> NDArray:
-    """Approximate Lasso coefficients from a primal-dual interior-point method on the dual.
-
-    With centred ``Ac`` (``n x M``) and ``yc`` the dual of the Lasso is the quadratic program
-
-    .. math::
-
-        \\min_\\nu\\ \\tfrac12 \\|\\nu\\|^2 - y_c^T \\nu
-        \\quad \\text{s.t.} \\quad G \\nu \\le h,\\ G = [A_c^T; -A_c^T],\\ h = \\beta 1,
-
-    whose multipliers ``lambda = (u, v) >= 0`` give ``z = u - v`` and ``nu = y_c - A_c z`` at
-    the optimum. Mehrotra predictor-corrector steps; each Newton system reduces to
-    ``(I + A_c D A_c^T) d_nu = rhs`` with ``D`` diagonal, an ``n x n`` Cholesky solve, so the
-    cost per iteration is ``O(n^2 M)``. The answer is accurate to about ``1e-9``; :func:`polish`
-    makes it exact.
-
-    Raises
-    ------
-    ArithmeticError
-        When the iteration does not converge.
-    """
-    n, m = Ac.shape
-    t = max(float(np.max(np.abs(yc))), 1e-300)
-    a = max(float(np.max(np.abs(Ac))), 1e-300)
-    B = Ac / a  # scaled problem: nu = t nu', z = z' t / a, beta' = beta / (a t)
-    yv = yc / t
-    h = beta / (a * t)
-    nu = np.zeros(n)
-    sgn = np.array([[1.0], [-1.0]])  # G nu = (A^T nu, -A^T nu): rows of the (2, M) arrays
-    s = np.full((2, m), h)  # slack of G nu <= h (nu = 0 is strictly feasible)
-    lam = np.ones((2, m))
-    y_scale = 1.0 + float(np.linalg.norm(yv))
-    converged = False
-    mu = np.inf
-    for _ in range(max_iter):
-        r_d = nu - yv + B @ (lam[0] - lam[1])
-        r_p = sgn * (B.T @ nu) + s - h
-        mu = float(np.vdot(lam, s)) / (2 * m)
-        if (
-            2 * m * mu <= tol * (1.0 + 0.5 * float(nu @ nu))
-            and np.linalg.norm(r_d) <= 1e2 * tol * y_scale
-            and np.linalg.norm(r_p) <= tol * (1.0 + h)
-        ):
-            converged = True
-            break
-        w = lam / s
-        Q = B * np.sqrt(w[0] + w[1])
-        H = Q @ Q.T
-        H.flat[:: n + 1] += 1.0
-        factor, info = _potrf(H, lower=1, clean=0)
-        if info != 0:  # scaling too extreme for Cholesky: we are as close as we get
-            converged = 2 * m * mu <= 1e3 * tol
-            break
-        # Newton step: eliminating d_s = -r_p - G d_nu and d_lam = W (G d_nu + r_p) - r_c / s
-        # leaves (I + G^T W G) d_nu = -r_d - G^T (W r_p - r_c / s). Predictor, then corrector.
-        r_c = lam * s
-        d_nu, d_lam, d_s = _newton(B, factor, w, s, sgn, r_d, r_p, r_c)
-        alpha = _max_step(lam, d_lam, s, d_s)
-        mu_aff = float(np.vdot(lam + alpha * d_lam, s + alpha * d_s)) / (2 * m)
-        sigma = (mu_aff / mu) ** 3
-        r_c = r_c + d_lam * d_s - sigma * mu
-        d_nu, d_lam, d_s = _newton(B, factor, w, s, sgn, r_d, r_p, r_c)
-        alpha = 0.99 * _max_step(lam, d_lam, s, d_s)
-        nu = nu + alpha * d_nu
-        lam = lam + alpha * d_lam
-        s = s + alpha * d_s
-    if not converged or not np.all(np.isfinite(lam)):
-        raise ArithmeticError(f"interior-point method did not converge (mu = {mu:.1e})")
-    return (lam[0] - lam[1]) * (t / a)
-
-
-_potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(("potrf", "potrs"), (np.zeros(1),))
-
-
-def _newton(B, factor, w, s, sgn, r_d, r_p, r_c) -> tuple[NDArray, NDArray, NDArray]:
-    """One Newton direction ``(d_nu, d_lam, d_s)`` for the complementarity target ``r_c``."""
-    g = w * r_p - r_c / s
-    d_nu, _ = _potrs(factor, -r_d - B @ (g[0] - g[1]), lower=1)
-    g_d = sgn * (B.T @ d_nu)
-    return d_nu, w * (g_d + r_p) - r_c / s, -r_p - g_d
-
-
-def _max_step(lam: NDArray, d_lam: NDArray, s: NDArray, d_s: NDArray) -> float:
-    """Largest ``alpha <= 1`` keeping ``lam + alpha d_lam`` and ``s + alpha d_s`` >= 0."""
-    worst = max(float(np.max(-d_lam / lam)), float(np.max(-d_s / s)))
-    return 1.0 if worst <= 1.0 else 1.0 / worst
 
 
 _CACHE: OrderedDict[bytes, _ParametrizedLasso] = OrderedDict()
@@ -375,9 +328,12 @@ def solve_lasso(
     *,
     solver: str = "FAST",
     reuse: bool = True,
-    certify_on: list[NDArray] | None = None,
+    candidates: CandidateBlocks | None = None,
 ) -> LassoFit:
     """Solve ``min 0.5 ||A z + xi 1 - y||^2 + beta ||z||_1`` over ``z`` and free ``xi``.
+
+    Raw solve, polish, sparsest vertex, certificate (module docstring); on a solver failure
+    the next solver is tried.
 
     Parameters
     ----------
@@ -390,8 +346,10 @@ def solve_lasso(
         ``CLARABEL`` then ``SCS``; ``CLARABEL`` and ``SCS`` fall back to each other.
     reuse : bool
         Reuse a cached problem for the same ``A, y`` (a beta-only change).
-    certify_on : list of ndarray, optional
-        Column blocks of the full raw dictionary for the certificate (default: ``A``).
+    candidates : callable, optional
+        Returns the column blocks of every raw candidate feature on the training inputs;
+        the certificate's dual constraint is checked on them (default: on ``A``). A
+        callable, because a fallback certifies a second answer.
 
     Returns
     -------
@@ -414,31 +372,49 @@ def solve_lasso(
         bias = float(y.mean())
         obj = lasso_objective(A, y, z, bias, beta)
         return LassoFit(z, bias, beta, obj, "optimal", "closed form", 0.0)
-    if solver == "FAST":
-        order = list(SOLVERS)
-    else:
-        order = [solver] + [s for s in CVXPY_SOLVERS if s != solver]
-    errors = []
-    for name in order:
+    errors: list[str] = []
+    for name in _solver_order(solver):
         try:
             with _SOLVE_LOCK, _single_threaded_blas():
-                if name == "FAST":
-                    z, bias, status = _fast_for(A, y, reuse).solve(beta)
-                else:
-                    z, bias, status = _problem_for(A, y, reuse).solve(beta, name)
-                    z, bias = polish(A, y, z, bias, beta)
-        except (cp.SolverError, ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+                answer = _solve_with(name, A, y, beta, reuse, candidates)
+        except (SolverFailedError, cp.SolverError) as exc:
             errors.append(f"{name}: {exc}")
             continue
-        message = "; ".join(errors)
-        if errors:
-            message = f"fell back to {name} ({message})"
-        if status != cp.OPTIMAL:
-            message = (message + "; " if message else "") + f"{name} reported {status}"
-        if status == cp.OPTIMAL:  # same optimum, fewer neurons where the face allows it
-            z = sparsest_on_face(A, y, beta, z)
-            bias = float(np.mean(y - A @ z))
-        gap = dual_gap(certify_on if certify_on is not None else A, y, z, bias, beta, A=A)
-        obj = lasso_objective(A, y, z, bias, beta)
-        return LassoFit(z, bias, beta, obj, status, name, gap, message)
+        notes = [f"fell back to {name} ({'; '.join(errors)})"] if errors else []
+        if answer.status != cp.OPTIMAL:
+            notes.append(f"{name} reported {answer.status}")
+        return replace(answer, message="; ".join(notes))
     raise ValueError("the Lasso could not be solved: " + "; ".join(errors))
+
+
+def _solver_order(first: str) -> list[str]:
+    """``FAST`` then every cvxpy solver; a cvxpy solver first, then the other one."""
+    if first == "FAST":
+        return list(SOLVERS)
+    return [first] + [s for s in CVXPY_SOLVERS if s != first]
+
+
+def _solve_with(
+    name: str,
+    A: NDArray,
+    y: NDArray,
+    beta: float,
+    reuse: bool,
+    candidates: CandidateBlocks | None,
+) -> LassoFit:
+    """The four steps with one solver (caller holds the lock). Raises on solver failure."""
+    fast = _fast_for(A, y, reuse) if name == "FAST" else None
+    # 1. raw solve
+    raw = fast.solve(beta) if fast is not None else _problem_for(A, y, reuse).solve(beta, name)
+    # 2. polish: an exact vertex with the same fitted values
+    z, bias = (raw.z, raw.bias) if raw.exact else polish(A, y, raw.z, raw.bias, beta)
+    # 3. sparsest vertex: same optimum, fewer neurons where the optimal face allows it
+    if raw.status == cp.OPTIMAL:
+        z = sparsest_on_face(A, y, beta, z)
+        bias = float(np.mean(y - A @ z))
+    # 4. certificate, once, over every candidate
+    objective = lasso_objective(A, y, z, bias, beta)
+    gap = dual_gap(A, y, z, bias, beta, candidates() if candidates is not None else None)
+    if fast is not None:
+        fast.accept(z, objective, gap)
+    return LassoFit(z, bias, beta, objective, raw.status, name, gap)

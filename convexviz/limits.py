@@ -3,16 +3,17 @@
 One home for each number, so that a link, a typed value, a CSV file and a command-line
 argument are accepted or refused alike.
 
-=======================  =========================================================
-name                     meaning
-=======================  =========================================================
-``MAX_POINTS``           training points in any architecture (deep ones allow fewer:
-                         ``convexviz.dictionary.max_points``)
-``MAX_ABS_VALUE``        largest absolute value of a coordinate and of ``beta``
-``DEFAULT_LEAK``         negative slope of ``leaky_relu`` when none is given
-``LEAK_RANGE``           slopes accepted for ``leaky_relu`` (closed interval)
-``DEFAULT_RANDOM_POINTS`` how many random points the app draws unless told otherwise
-=======================  =========================================================
+=========================  =========================================================
+name                       meaning
+=========================  =========================================================
+``MAX_POINTS``             training points in any architecture (deep ones allow fewer:
+                           ``convexviz.dictionary.max_points``)
+``MAX_ABS_VALUE``          largest absolute value of a coordinate and of ``beta``
+``MAX_ABS_VALUE_TEXT``     the same number as messages write it (``1e6``)
+``DEFAULT_LEAK``           negative slope of ``leaky_relu`` when none is given
+``LEAK_RANGE``             slopes accepted for ``leaky_relu`` (closed interval)
+``DEFAULT_RANDOM_POINTS``  how many random points the app draws unless told otherwise
+=========================  =========================================================
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ MAX_POINTS = 200
 
 #: Coordinates and beta beyond this (in absolute value) are refused.
 MAX_ABS_VALUE = 1e6
+
+#: :data:`MAX_ABS_VALUE` as messages write it.
+MAX_ABS_VALUE_TEXT = f"{MAX_ABS_VALUE:.0e}".replace("e+0", "e").replace("e+", "e")
 
 #: Negative slope of the leaky ReLU unless another one is chosen.
 DEFAULT_LEAK = 0.1

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import DEFAULT_LEAK, get_activation
+from .activations import get_activation
 from .architecture import Architecture
 from .dictionary import Dictionary
 from .features import ChainFeature, PatternFeature
 from .lasso import LassoFit
+from .limits import DEFAULT_LEAK
 
 
 @dataclass(frozen=True)

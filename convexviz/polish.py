@@ -53,17 +53,6 @@ def _slack(Ac: NDArray, yc: NDArray, beta: float) -> float:
     return max(KKT_TOL * beta, rounding)
 
 
-def _independent_support(Ac: NDArray, z: NDArray) -> list[int]:
-    """Nonzeros of ``z``, largest first, skipping columns dependent on those already kept."""
-    kept: list[int] = []
-    for j in np.argsort(-np.abs(z), kind="stable"):
-        if z[j] == 0:
-            break
-        if np.linalg.matrix_rank(Ac[:, kept + [int(j)]]) == len(kept) + 1:
-            kept.append(int(j))
-    return kept
-
-
 def polish(A: NDArray, y: NDArray, z: NDArray, bias: float, beta: float) -> tuple[NDArray, float]:
     """Turn an interior-point solution into a sparse one with the same fitted values.
 
@@ -220,21 +209,6 @@ def active_set(
         support.append(j)
         signs[j] = float(np.sign(corr[j]))
     return None
-
-
-def exact_on_support(
-    A: NDArray, y: NDArray, beta: float, z_start: NDArray, max_iter: int | None = None
-) -> NDArray | None:
-    """Exact Lasso solution by :func:`active_set`, warm-started at ``z_start``.
-
-    A dense start is first reduced to independent columns, largest ``|z_j|`` first.
-    Returns ``None`` if no exact solution was reached (singular support, cycling).
-    """
-    Ac, yc = _centred(A, y)
-    start = np.zeros_like(z_start)
-    keep = _independent_support(Ac, z_start)
-    start[keep] = z_start[keep]
-    return active_set(Ac, yc, beta, start, max_iter)
 
 
 def sparsest_on_face(

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .activations import DEFAULT_LEAK
 from .dictionary import validate_inputs
+from .limits import DEFAULT_LEAK
 
 #: Activations (and depths) the trainer supports.
 TRAINABLE = ("relu", "leaky_relu", "abs")

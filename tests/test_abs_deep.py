@@ -18,12 +18,13 @@ from convexviz.dictionary import MAX_RAW_COLUMNS, max_points
 from convexviz.dictionary.abs_chain import abs3_columns
 from convexviz.dictionary.abs_deep import (
     FAMILIES4,
-    _type_subsets,
     abs4_family_parameters,
     abs_deep_columns,
     abs_raw_size_estimate,
     vertex_parameters,
 )
+from convexviz.dictionary.incidences import type_subsets
+from convexviz.dictionary.mirror_labels import MAX_MIRRORS, compact_pairs
 from convexviz.features import KIND_CODE, ChainFeature
 
 # ------------------------------------------------------------------------------------
@@ -98,7 +99,7 @@ def data_sets(ns, seed=0):
 
 def test_type_subset_counts_match_spec():
     # K_3 = 3, K_4 = 30, K_5 = 1014 nonsingular type subsets (§2.4).
-    assert [len(_type_subsets(p)) for p in (2, 3, 4)] == [3, 30, 1014]
+    assert [len(type_subsets(p)) for p in (2, 3, 4)] == [3, 30, 1014]
 
 
 @pytest.mark.parametrize("x", data_sets([4, 5, 6, 7, 9], seed=1), ids=lambda x: f"N{x.size}")
@@ -107,7 +108,7 @@ def test_depth4_families_equal_general_algorithm(x):
     c_gen = vertex_parameters(x, 4)
     assert same_columns(x, nested_abs(c_fam, x), nested_abs(c_gen, x))
     # The shipped columns (families, repeated parameters dropped) are the same set too.
-    cols, _ = abs_deep_columns(x, 4)
+    cols = abs_deep_columns(x, 4)
     assert same_columns(x, cols.evaluate(x), nested_abs(c_gen, x))
 
 
@@ -140,7 +141,7 @@ def test_depth4_index_set_size_and_estimate():
         x = data_sets([n], seed=n)[0]
         est = abs_raw_size_estimate(n, 4)
         assert est == (9 * n**3 - 5 * n**2) // 2
-        raw = abs_deep_columns(x, 4)[0].size
+        raw = abs_deep_columns(x, 4).size
         assert raw <= est
         always = n**3 + 4 * n * n * (n - 1) // 2  # families without a validity condition
         n_valid = sum(c.shape[0] for _, c, _ in abs4_family_parameters(x))
@@ -149,7 +150,7 @@ def test_depth4_index_set_size_and_estimate():
 
 def test_depth5_estimate_tracks_raw_size_and_cap():
     for n in (3, 5, 7):
-        raw = abs_deep_columns(data_sets([n], seed=n)[0], 5)[0].size
+        raw = abs_deep_columns(data_sets([n], seed=n)[0], 5).size
         assert raw <= abs_raw_size_estimate(n, 5) <= 1.25 * raw
     assert abs_raw_size_estimate(13, 5) <= MAX_RAW_COLUMNS < abs_raw_size_estimate(14, 5)
     assert max_points(Architecture("abs", 5)) == 13
@@ -182,15 +183,15 @@ def test_unique_sizes_in_table_d_range(depth, n):
 @pytest.mark.parametrize("x", data_sets([5, 6, 7], seed=4), ids=lambda x: f"N{x.size}")
 def test_nesting_depth3_in_depth4(x):
     d3 = abs3_columns(x).evaluate(x)
-    d4 = abs_deep_columns(x, 4)[0].evaluate(x)
+    d4 = abs_deep_columns(x, 4).evaluate(x)
     assert contained(x, d3, d4)
     assert not contained(x, d4, d3)  # and depth 4 has columns of its own
 
 
 def test_nesting_depth4_in_depth5():
     x = data_sets([5], seed=5)[0]
-    d4 = abs_deep_columns(x, 4)[0].evaluate(x)
-    d5 = abs_deep_columns(x, 5)[0]
+    d4 = abs_deep_columns(x, 4).evaluate(x)
+    d5 = abs_deep_columns(x, 5)
     assert contained(x, d4, d5.evaluate(x))
     # The general depth-5 vertices alone already contain depth 4 ((v, 0) of §2.3).
     assert contained(x, d4, nested_abs(vertex_parameters(x, 5), x))
@@ -199,8 +200,8 @@ def test_nesting_depth4_in_depth5():
 
 def test_repeated_inputs_give_the_same_columns():
     x = np.array([0.3, 1.0, 0.3, 2.5, 1.0, 4.0])
-    a, _ = abs_deep_columns(x, 4)
-    b, _ = abs_deep_columns(np.unique(x), 4)
+    a = abs_deep_columns(x, 4)
+    b = abs_deep_columns(np.unique(x), 4)
     np.testing.assert_array_equal(a.offsets, b.offsets)
 
 
@@ -211,14 +212,13 @@ def test_repeated_inputs_give_the_same_columns():
 @pytest.mark.parametrize("depth", [4, 5])
 def test_columns_structure_and_evaluation(depth):
     x = data_sets([5], seed=6)[0]
-    cols, note = abs_deep_columns(x, depth)
+    cols = abs_deep_columns(x, depth)
     M, P = cols.offsets.shape
     assert cols.activation == "abs" and P == depth - 1
     assert np.all(cols.signs == 1.0) and cols.signs.shape == (M, P)
     assert cols.kinds.shape == cols.family_index.shape == (M,)
     assert cols.mirrors.shape[0] == M and cols.mirrors.shape[2] == 2
     assert set(cols.families[: len(FAMILIES4)]) == set(FAMILIES4)
-    assert "[PROVED]" in note and "[NUMERICAL]" in note
     # evaluate == a slow point-by-point nested absolute value, also off the data
     grid = np.linspace(x.min() - 2, x.max() + 2, 9)
     rng = np.random.default_rng(0)
@@ -240,7 +240,7 @@ def _simple_points(x):
 @pytest.mark.parametrize("depth", [4, 5])
 def test_kinds_and_mirrors_agree_with_breakpoints(depth):
     x = data_sets([6], seed=7)[0]
-    cols, _ = abs_deep_columns(x, depth)
+    cols = abs_deep_columns(x, depth)
     simple = _simple_points(x)
     rng = np.random.default_rng(1)
     sample = np.r_[np.arange(30), rng.choice(cols.size, size=250, replace=False)]
@@ -266,7 +266,7 @@ def test_kinds_and_mirrors_agree_with_breakpoints(depth):
 
 def test_depth4_every_reflection_has_a_mirror_construction():
     x = data_sets([7], seed=8)[0]
-    cols, _ = abs_deep_columns(x, 4)
+    cols = abs_deep_columns(x, 4)
     refl = cols.kinds == KIND_CODE["reflection"]
     assert np.all(np.isfinite(cols.mirrors[refl, 0, :]))
     assert np.all(np.isnan(cols.mirrors[~refl]))
@@ -276,7 +276,7 @@ def test_ckz_worked_example_reflection_of_a_reflection():
     # §3.2: centre x_i = 0, knot x_j = 3, zero x_k = -4 gives c = (0, 3, 1) with zeros +-2,
     # +-4 and -2 = 2(2 x_i - x_j) - x_k: x_k mirrored at -3, itself x_j mirrored at 0.
     x = np.array([-4.0, 0.0, 3.0, 7.0])
-    cols, _ = abs_deep_columns(x, 4)
+    cols = abs_deep_columns(x, 4)
     (rows,) = np.nonzero(np.all(np.abs(cols.offsets - [0.0, 3.0, 1.0]) < 1e-12, axis=1))
     f = cols.feature(int(rows[0]))
     assert f.family == "CKZ" and f.kind == "reflection"
@@ -421,3 +421,17 @@ def test_random_depth5_units_lie_in_the_l1_hull():
         u = nested_abs(c[None, :], x)[:, 0]
         if np.ptp(u) > 1e-9:
             assert lp_norm(A5, u) <= 1 + 1e-7
+
+
+def test_compact_pairs_keeps_the_first_distinct_proper_pairs():
+    nan = np.nan
+    src = np.array([[1.0, 1.0, 2.0, 5.0, 3.0, 4.0, 6.0], [nan, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    mir = np.array([[0.0, 0.0, 2.0, 1.0, 1.0, 1.0, 1.0], [0.0, 1.0, 1.0, 2.0, 3.0, 4.0, 5.0]])
+    on = np.isfinite(src)
+    on[1, 2] = False  # unused
+    out = compact_pairs(src, mir, on, 1e-12, MAX_MIRRORS)
+    assert out.shape == (2, MAX_MIRRORS, 2)
+    # row 0: the repeat (1, 0) and the degenerate (2, 2) are skipped; four pairs fit
+    np.testing.assert_array_equal(out[0], [[1, 0], [5, 1], [3, 1], [4, 1]])
+    np.testing.assert_array_equal(out[1], [[0, 1], [0, 2], [0, 3], [0, 4]])
+    assert np.isnan(compact_pairs(src, mir, np.zeros_like(on), 1e-12, 2)).all()

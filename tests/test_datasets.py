@@ -7,7 +7,7 @@ import pytest
 
 from convexviz import Architecture, fit
 from convexviz.datasets import PRESETS, parse_csv, parse_points, random_points
-from convexviz.dictionary import MAX_POINTS
+from convexviz.limits import MAX_POINTS
 from tests import reference as ref
 
 

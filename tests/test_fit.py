@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, build_dictionary, fit
-from convexviz.dictionary import MAX_POINTS
+from convexviz.limits import MAX_POINTS
 from tests import reference as ref
 
 

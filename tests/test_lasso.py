@@ -212,8 +212,7 @@ def test_certificate_on_a_larger_dictionary_detects_suboptimality():
     r2 = solve_lasso(A2, y, beta, reuse=False)
     r3 = solve_lasso(A3, y, beta, reuse=False)
     # The depth-2 optimum is suboptimal for depth 3 (V2: 0.821997 vs 0.535273) ...
-    z = np.zeros(A3.shape[1])
-    gap = dual_gap([A2, A3], y, np.concatenate([r2.z, z]), r2.bias, beta, A=np.hstack([A2, A3]))
+    gap = dual_gap(A2, y, r2.z, r2.bias, beta, candidates=[A2, A3])
     assert gap >= r2.objective - r3.objective - 1e-9
     assert gap > 0.28
     # ... but the depth-3 optimum is also optimal over the union of both dictionaries.

@@ -1,4 +1,4 @@
-"""Exact active-set refinement and sparsest optimal vertex (convexviz.polish)."""
+"""Exact active-set refinement, polish and sparsest optimal vertex (convexviz.polish)."""
 
 import cvxpy as cp
 import numpy as np
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from convexviz import Architecture, build_dictionary
 from convexviz.lasso import dual_gap, lasso_objective
-from convexviz.polish import exact_on_support, sparsest_on_face
+from convexviz.polish import active_set, polish, sparsest_on_face
 
 
 def _reference_lasso(A, y, beta):
@@ -32,6 +32,11 @@ def _vertex_start(A, z_ref):
     return np.where(np.abs(z) > 1e-6 * max(np.abs(z).max(), 1e-300), z, 0.0)
 
 
+def _active_set(A, y, beta, z_start):
+    """:func:`active_set` on the centred data (the free offset eliminated)."""
+    return active_set(A - A.mean(axis=0), y - y.mean(), beta, z_start)
+
+
 def _kkt_violation(A, y, z, beta):
     Ac, yc = A - A.mean(axis=0), y - y.mean()
     corr = Ac.T @ (yc - Ac @ z)
@@ -48,14 +53,14 @@ def _kkt_violation(A, y, z, beta):
     case=st.sampled_from([("relu", 2), ("relu", 3), ("abs", 3), ("leaky_relu", 2)]),
     log_beta=st.floats(-3, 0),
 )
-def test_exact_on_support_reaches_the_optimum(seed, n, case, log_beta):
+def test_active_set_from_a_vertex_reaches_the_optimum(seed, n, case, log_beta):
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(-3, 3, n))
     y = rng.normal(size=n)
     beta = 10.0**log_beta
     A = build_dictionary(x, Architecture(*case)).A
     z_ref, _, value = _reference_lasso(A, y, beta)
-    z = exact_on_support(A, y, beta, _vertex_start(A, z_ref))
+    z = _active_set(A, y, beta, _vertex_start(A, z_ref))
     assert z is not None
     bias = float(np.mean(y - A @ z))
     assert lasso_objective(A, y, z, bias, beta) <= value + 1e-8 * max(1.0, abs(value))
@@ -63,14 +68,14 @@ def test_exact_on_support_reaches_the_optimum(seed, n, case, log_beta):
     assert dual_gap(A, y, z, bias, beta) <= 1e-10 * max(1.0, value)
 
 
-def test_exact_on_support_recovers_from_a_wrong_start():
+def test_active_set_recovers_from_a_wrong_start():
     rng = np.random.default_rng(3)
     x = np.sort(rng.uniform(-3, 3, 7))
     y = rng.normal(size=7)
     A = build_dictionary(x, Architecture("relu", 3)).A
     z_start = np.zeros(A.shape[1])
     z_start[:3] = 1.0  # an arbitrary, wrong support
-    z = exact_on_support(A, y, 0.1, z_start)
+    z = _active_set(A, y, 0.1, z_start)
     _, _, value = _reference_lasso(A, y, 0.1)
     assert z is not None
     assert lasso_objective(A, y, z, float(np.mean(y - A @ z)), 0.1) == pytest.approx(
@@ -84,8 +89,7 @@ def test_sparsest_on_face_keeps_the_optimum_and_never_adds_neurons():
     A = build_dictionary(x, Architecture("relu", 4)).A
     beta = 1e-3
     z_ref, _, value = _reference_lasso(A, y, beta)
-    dense = np.where(np.abs(z_ref) > 1e-9, z_ref, 0.0)
-    z = exact_on_support(A, y, beta, dense)
+    z, _ = polish(A, y, z_ref, 0.0, beta)
     sparse = sparsest_on_face(A, y, beta, z)
     for cand in (z, sparse):
         bias = float(np.mean(y - A @ cand))
@@ -102,7 +106,7 @@ def test_sparsest_on_face_finds_a_sparser_vertex_when_one_exists():
     A = np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.5], [0.0, 1.0, 0.5]])
     y = np.array([0.0, 1.0, 1.0])
     beta = 1e-3
-    z_two = exact_on_support(A, y, beta, np.array([1.0, 1.0, 0.0]))
+    z_two = _active_set(A, y, beta, np.array([1.0, 1.0, 0.0]))
     assert z_two is not None and np.count_nonzero(z_two) == 2
     z = sparsest_on_face(A, y, beta, z_two)
     assert np.count_nonzero(z) == 1

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from convexviz import Architecture, build_dictionary
+from convexviz import Architecture, build_dictionary, fit
 from convexviz import lasso as lasso_module
+from convexviz.dual_ipm import SolverFailedError, dual_interior_point
 from convexviz.lasso import (
     beta_max,
     certificate_tolerance,
     dual_gap,
-    dual_interior_point,
     lasso_objective,
     solve_lasso,
 )
@@ -95,7 +95,7 @@ def test_fast_failure_falls_back_to_clarabel(monkeypatch):
     A, y = _case(1, Architecture("relu", 3))
 
     def broken(*args, **kwargs):
-        raise ArithmeticError("forced failure")
+        raise SolverFailedError("forced failure")
 
     monkeypatch.setattr(lasso_module, "dual_interior_point", broken)
     fit = solve_lasso(A, y, 1e-2, reuse=False)
@@ -133,7 +133,7 @@ def test_every_solver_failing_raises_value_error(monkeypatch):
     A, y = _case(1, Architecture("relu", 2))
 
     def broken(*args, **kwargs):
-        raise ArithmeticError("forced failure")
+        raise SolverFailedError("forced failure")
 
     def broken_cvxpy(self, beta, solver):
         raise lasso_module.cp.SolverError(f"forced {solver} failure")
@@ -167,3 +167,83 @@ def test_threads_solving_one_cached_problem_keep_their_own_beta(solver):
     assert len(got) == 3 * 2 * len(betas)
     for beta, objective in got:
         assert objective == pytest.approx(expected[beta], rel=1e-6)
+
+
+def test_a_programming_error_is_not_a_solver_failure(monkeypatch):
+    """Only SolverFailedError / cvxpy's SolverError fall back; a shape bug surfaces."""
+    A, y = _case(1, Architecture("relu", 3))
+
+    def shape_bug(Ac, yc, beta):
+        return Ac.T @ np.ones(Ac.shape[1])  # ValueError: shapes do not align
+
+    monkeypatch.setattr(lasso_module, "dual_interior_point", shape_bug)
+    with pytest.raises(ValueError, match="mismatch") as caught:
+        solve_lasso(A, y, 1e-2, reuse=False)
+    assert "could not be solved" not in str(caught.value)
+
+
+def test_mismatched_shapes_surface_instead_of_falling_back():
+    A, y = _case(1, Architecture("relu", 3))
+    with pytest.raises(ValueError, match="mismatch") as caught:
+        solve_lasso(A, y[:-1], 1e-2, reuse=False)
+    assert "could not be solved" not in str(caught.value)
+
+
+def test_interior_point_failure_raises_solver_failed_error():
+    A, y = _case(3, Architecture("relu", 3))
+    Ac, yc = A - A.mean(axis=0), y - y.mean()
+    with pytest.raises(SolverFailedError, match="did not converge"):
+        dual_interior_point(Ac, yc, 1e-2, max_iter=2)
+
+
+def _count_certificates(monkeypatch) -> list[int]:
+    calls = []
+    original = lasso_module.dual_gap
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(lasso_module, "dual_gap", counting)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "arch", [Architecture("relu", 3), Architecture("abs", 4)], ids=["relu3", "abs4"]
+)
+def test_one_certificate_per_fit(monkeypatch, arch):
+    x = np.array([0.0, 1.0, 2.5, 3.0, 4.2, 6.0])
+    y = np.sin(x)
+    calls = _count_certificates(monkeypatch)
+    for beta, reuse in [(1e-2, False), (1e-2, True), (2e-2, True), (10.0, True)]:
+        calls.clear()
+        result = fit(x, y, arch, beta, reuse=reuse)
+        assert len(calls) == 1 and result.lasso.solver == "FAST"
+        assert result.certificate_gap == result.lasso.duality_gap
+
+
+def test_certificate_covers_every_raw_candidate():
+    """fit's certificate checks the raw columns: a candidate that the de-duplicated A lacks
+    shows up in the gap (here: the raw columns stand in for a larger dictionary)."""
+    x = np.array([0.0, 1.0, 2.5, 3.0, 4.2, 6.0])
+    y = np.sin(3 * x)
+    d2 = build_dictionary(x, Architecture("relu", 2))
+    d3 = build_dictionary(x, Architecture("relu", 3))
+    own = solve_lasso(d2.A, y, 1e-2, reuse=False, candidates=d2.raw_blocks)
+    wider = solve_lasso(d2.A, y, 1e-2, reuse=False, candidates=d3.raw_blocks, solver="CLARABEL")
+    assert own.duality_gap <= 1e-9 * own.objective
+    assert wider.duality_gap > 1e-3 * wider.objective
+    assert dual_gap(d2.A, y, own.z, own.bias, 1e-2, d3.raw_blocks()) == pytest.approx(
+        wider.duality_gap, rel=1e-6
+    )
+
+
+def test_uncertified_fast_answer_over_raw_candidates_falls_back():
+    """A FAST answer that fails the certificate over the raw candidates goes to cvxpy."""
+    x = np.array([0.0, 1.0, 2.5, 3.0, 4.2, 6.0])
+    y = np.sin(3 * x)
+    d2 = build_dictionary(x, Architecture("relu", 2))
+    d3 = build_dictionary(x, Architecture("relu", 3))
+    result = solve_lasso(d2.A, y, 1e-2, reuse=False, candidates=d3.raw_blocks)
+    assert result.solver == "CLARABEL"
+    assert "fell back to CLARABEL (FAST: certificate gap" in result.message

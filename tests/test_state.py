@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from convexviz.activations import ACTIVATIONS
 from convexviz.architecture import MAX_DEPTH, Architecture
 from convexviz.datasets import PRESETS
-from convexviz.dictionary import MAX_POINTS
+from convexviz.limits import LEAK_RANGE, MAX_ABS_VALUE, MAX_POINTS
 from convexviz.ui.state import (
     DEFAULT_STATE,
     AppState,
@@ -103,8 +103,8 @@ def app_states(draw):
         points=draw(points),
         activation=activation,
         depth=depth,
-        beta=draw(st.floats(1e-12, 1e6, exclude_min=False)),
-        leak=draw(st.floats(1e-6, 0.999999)),
+        beta=draw(st.floats(1e-12, MAX_ABS_VALUE, exclude_min=False)),
+        leak=draw(st.floats(*LEAK_RANGE)),
         branching=branching,
         show_dictionary=draw(st.booleans()),
         preset=draw(st.sampled_from(["", *PRESETS])),
@@ -156,7 +156,8 @@ INJECTIONS = [
         ("beta", "0x10", "not a positive number"),
         ("beta", "1_000", "not a positive number"),
         ("act", "tanh", "act 'tanh' is not one of relu, leaky"),
-        ("leak", "1.5", "leak '1.5' is not a number between 0 and 1"),
+        ("leak", "1.5", "leak '1.5' is not a number from 0.01 to 0.99"),
+        ("leak", "0.001", "leak '0.001' is not a number from 0.01 to 0.99"),
         ("br", "2-x", "br '2-x' is not a list"),
         ("br", "99", "br '99' is not a list"),
         ("dict", "maybe", "dict 'maybe' is not 1 or 0"),
@@ -258,6 +259,7 @@ def test_any_text_decodes_to_a_valid_state(params):
     assert isinstance(notices, list) and all(isinstance(n, str) for n in notices)
     Architecture(state.activation, state.depth, state.leak, state.branching)
     assert 1 <= len(state.points) <= MAX_POINTS
-    assert all(math.isfinite(v) and abs(v) <= 1e6 for p in state.points for v in p)
-    assert 0 < state.beta <= 1e6 and math.isfinite(state.beta)
+    assert all(math.isfinite(v) and abs(v) <= MAX_ABS_VALUE for p in state.points for v in p)
+    assert 0 < state.beta <= MAX_ABS_VALUE and math.isfinite(state.beta)
+    assert LEAK_RANGE[0] <= state.leak <= LEAK_RANGE[1]
     assert decode(encode(state)) == (state, [])

@@ -24,21 +24,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import theory
 from ..architecture import Architecture
 from ..features import Feature
+from ..limits import MAX_ABS_VALUE, MAX_ABS_VALUE_TEXT, MAX_POINTS
 from .abs_chain import abs3_columns
 from .columns import ChainColumns, Columns, PatternColumns
 from .narrow_relu import narrow_relu_columns
 from .two_layer import ramp_columns, step_columns
 
-#: At most this many training points in any architecture.
-MAX_POINTS = 200
-
 #: At most this many raw candidate columns (memory and time guard).
 MAX_RAW_COLUMNS = 400_000
 
 __all__ = [
-    "MAX_POINTS",
     "MAX_RAW_COLUMNS",
     "ChainColumns",
     "Dictionary",
@@ -68,8 +66,6 @@ class Dictionary:
         ``+-1``: on the data, candidate = sign * representative + constant.
     A : ndarray of shape (n_samples, size)
         Representatives evaluated at ``x_train``.
-    note : str
-        What the user should know about this dictionary (empty if nothing).
     """
 
     x_train: NDArray[np.float64]
@@ -79,7 +75,11 @@ class Dictionary:
     class_of: NDArray[np.int_]
     class_sign: NDArray[np.float64]
     A: NDArray[np.float64]
-    note: str = ""
+
+    @property
+    def note(self) -> str:
+        """The theory behind this dictionary, with status labels (from :mod:`.theory`)."""
+        return " ".join(theory.notes(self.architecture.activation, self.architecture.depth))
 
     @property
     def raw_size(self) -> int:
@@ -131,8 +131,8 @@ def validate_inputs(x: object, y: object | None = None) -> tuple[NDArray, NDArra
         raise ValueError(f"too many points ({x_arr.size}); at most {MAX_POINTS} are allowed")
     if not np.all(np.isfinite(x_arr)):
         raise ValueError("x contains NaN or infinite values")
-    if np.max(np.abs(x_arr)) > 1e6:
-        raise ValueError("x values must be within +-1e6 (rescale the data)")
+    if np.max(np.abs(x_arr)) > MAX_ABS_VALUE:
+        raise ValueError(f"x values must be within +-{MAX_ABS_VALUE_TEXT} (rescale the data)")
     y_arr = None
     if y is not None:
         try:
@@ -143,8 +143,8 @@ def validate_inputs(x: object, y: object | None = None) -> tuple[NDArray, NDArra
             raise ValueError(f"x and y differ in length ({x_arr.size} vs {y_arr.size})")
         if not np.all(np.isfinite(y_arr)):
             raise ValueError("y contains NaN or infinite values")
-        if np.max(np.abs(y_arr)) > 1e6:
-            raise ValueError("y values must be within +-1e6 (rescale the data)")
+        if np.max(np.abs(y_arr)) > MAX_ABS_VALUE:
+            raise ValueError(f"y values must be within +-{MAX_ABS_VALUE_TEXT} (rescale the data)")
     return x_arr, y_arr
 
 
@@ -166,28 +166,20 @@ def raw_size_estimate(n: int, architecture: Architecture) -> int:
     return abs_raw_size_estimate(n, depth)
 
 
-def _raw_columns(x: NDArray[np.float64], arch: Architecture) -> tuple[Columns, str]:
+def _raw_columns(x: NDArray[np.float64], arch: Architecture) -> Columns:
     act, depth = arch.activation, arch.depth
     if act in ("sign", "threshold"):
         if depth == 2:
-            return step_columns(x, act), ""
+            return step_columns(x, act)
         from .sign_tree import sign_tree_columns
 
         return sign_tree_columns(x, arch)
     if depth == 2:
-        return ramp_columns(x, act, arch.leak), ""
-    if act == "relu":
-        note = ""
-        if depth >= 5:
-            note = (
-                f"Depth {depth} uses the depth-4 dictionary: for parallel narrow ReLU chains the "
-                "optimal value is the same for every depth >= 3 (THEORY.md §4.3 lemma, our "
-                "result, not the paper's). Deeper 'reflections of reflections' may add further "
-                "optimal curves; they are not implemented."
-            )
-        return narrow_relu_columns(x, depth), note
+        return ramp_columns(x, act, arch.leak)
+    if act == "relu":  # depth >= 5: the depth-4 columns (convexviz.theory says why)
+        return narrow_relu_columns(x, depth)
     if depth == 3:
-        return abs3_columns(x), ""
+        return abs3_columns(x)
     from .abs_deep import abs_deep_columns
 
     return abs_deep_columns(x, depth)
@@ -229,7 +221,7 @@ def build_dictionary(x_train: object, architecture: Architecture) -> Dictionary:
             f"needs {estimate:,} candidate features (limit {MAX_RAW_COLUMNS:,}); use at most "
             f"{allowed} points or a smaller depth"
         )
-    columns, note = _raw_columns(x, architecture)
+    columns = _raw_columns(x, architecture)
     values = columns.evaluate(x)
     representatives, class_of, class_sign = deduplicate(x, values, columns.kinds)
     return Dictionary(
@@ -240,7 +232,6 @@ def build_dictionary(x_train: object, architecture: Architecture) -> Dictionary:
         class_of=class_of,
         class_sign=class_sign,
         A=values[:, representatives],
-        note=note,
     )
 
 

@@ -47,22 +47,18 @@ no closed forms: the general enumeration is used. The dictionaries are nested,
 
 from __future__ import annotations
 
-import functools
-import itertools
-
 import numpy as np
 from numpy.typing import NDArray
 
 from ..features import KIND_CODE
 from .columns import ChainColumns
+from .incidences import lincomb, type_arrays, type_subsets
+from .mirror_labels import MAX_MIRRORS, compact_pairs, vertex_mirrors
 
 __all__ = ["abs_deep_columns", "abs_raw_size_estimate"]
 
 #: Relative tolerance (times the data scale) for validity tests and coincidences.
 REL_TOL = 1e-9
-
-#: At most this many (source, mirror) pairs are stored per column.
-MAX_MIRRORS = 4
 
 FAMILIES4 = ("CKZ", "CZZ", "KKZ", "KZZ_sym", "KZZ_quarter", "KZZ_shift", "ZZZ")
 
@@ -109,12 +105,12 @@ def abs_raw_size_estimate(n: int, depth: int) -> int:
     if depth == 5:
         fitted = 12.77 * n**4 - 50.47 * n**3 + 51.73 * n**2 + 73.74 * n - 151.0
         return max(int(np.ceil(1.15 * fitted)), 12 * n * n)  # small n: 1, 24 exactly
-    k_l = {6: 116_396}.get(depth) or len(_type_subsets(depth - 1))
+    k_l = {6: 116_396}.get(depth) or len(type_subsets(depth - 1))
     return k_l * n ** (depth - 1)
 
 
-def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, str]:
-    """Raw candidate columns of the depth-``depth`` absolute-value chain, with a note.
+def abs_deep_columns(x: NDArray[np.float64], depth: int) -> ChainColumns:
+    """Raw candidate columns of the depth-``depth`` absolute-value chain.
 
     Depth 4 uses the seven closed-form families (§3.2). Depth ``>= 5`` uses the general
     vertex enumeration (§2.4), listing first the depth-4 family members (with
@@ -130,10 +126,8 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
 
     Returns
     -------
-    columns : ChainColumns
+    ChainColumns
         ``activation="abs"``, all signs ``+1``, ``offsets = c`` of shape ``(M, L-1)``.
-    note : str
-        What is proved and what is numerical, for the user.
     """
     if depth < 4:
         raise ValueError(f"abs_deep handles depth >= 4, got {depth}")
@@ -148,7 +142,7 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         keep = _unique_rows(c4, tol)
         c, mirrors, family = c4[keep], mirrors4[keep], family4[keep]
         kinds, _, _ = _classify(c, p, tol)
-        families, note = FAMILIES4, _NOTE4
+        families = FAMILIES4
     else:
         cv, sid, slots = _vertex_candidates(p, P, tol)
         c = np.concatenate([np.hstack([c4, np.zeros((c4.shape[0], P - 3))]), cv])
@@ -158,12 +152,12 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         n4 = int(np.searchsorted(keep, c4.shape[0]))  # kept rows that come from depth 4
         rows_v = keep[n4:] - c4.shape[0]
         kinds, valid, active = _classify(c, p, tol)
-        mirrors_v = _vertex_mirrors(sid[rows_v], slots[rows_v], valid[n4:], active[n4:], tol)
+        mirrors_v = vertex_mirrors(sid[rows_v], slots[rows_v], valid[n4:], active[n4:], tol)
         mirrors = np.concatenate([mirrors4[keep[:n4]], mirrors_v])
         family = np.concatenate([family4[keep[:n4]], np.full(rows_v.size, len(FAMILIES4))])
-        families, note = (*FAMILIES4, "vertex"), _note_deep(depth)
+        families = (*FAMILIES4, "vertex")
     mirrors = _trim(np.where((kinds == KIND_CODE["reflection"])[:, None, None], mirrors, np.nan))
-    columns = ChainColumns(
+    return ChainColumns(
         activation="abs",
         signs=np.ones_like(c),
         offsets=c,
@@ -171,36 +165,6 @@ def abs_deep_columns(x: NDArray[np.float64], depth: int) -> tuple[ChainColumns, 
         family_index=family,
         families=families,
         mirrors=mirrors,
-    )
-    return columns, note
-
-
-_NOTE4 = (
-    "Depth-4 absolute-value chains: the dictionary is the union of seven closed-form families "
-    "(CKZ, CZZ, KKZ, KZZ_sym, KZZ_quarter, KZZ_shift, ZZZ; THEORY_DEEP_ABS.md §3). "
-    "[PROVED] Lasso optimum = optimum of a parallel network of depth-4 chains with penalty "
-    "(beta/4) sum |w|^4, free biases and at least N-1 units (§2.2), and the family list "
-    "comes from a proved case "
-    "analysis (§3.2). [NUMERICAL] The families give the same columns as the general vertex "
-    "enumeration (checked on random data), and each family is needed on some data sets. "
-    "Features reflect data points about data points and about their reflections, e.g. "
-    "2(2x_i - x_j) - x_k. [NUMERICAL] With 4 or fewer points depth 4 never beat depth 3 in "
-    "our tests (a conjecture, not a theorem)."
-)
-
-
-def _note_deep(depth: int) -> str:
-    return (
-        f"Depth-{depth} absolute-value chains: the dictionary is built by the general "
-        "cell-vertex enumeration (THEORY_DEEP_ABS.md §2.4); there are no closed-form families "
-        f"beyond depth 4. [PROVED] It is complete: Lasso optimum = optimum of a parallel "
-        f"network of depth-{depth} chains with penalty (beta/{depth}) sum |w|^{depth}, free "
-        "biases and at least N-1 units (§2.2), and it contains the depth-4 dictionary "
-        "(listed under the depth-4 family names, last parameters 0; §2.3), so the optimum "
-        "never increases with depth. "
-        "[NUMERICAL] Completeness was also confirmed by LPs on small data sets; with "
-        f"{depth} or fewer points depth {depth} never beat depth {depth - 1} in our tests (a "
-        f"conjecture). Sizes grow like N^{depth - 1}, hence the small point limit."
     )
 
 
@@ -307,52 +271,6 @@ def abs4_family_parameters(
 # Any depth: the cell-vertex enumeration (§2.4)
 
 
-@functools.cache
-def _incidence_types(P: int) -> tuple[tuple[int, tuple[int, ...]], ...]:
-    """All ``2^P - 1`` incidence types ``(l, eps)``, ordered by layer ``l``."""
-    types = []
-    for level in range(1, P + 1):
-        for tail in itertools.product((1, -1), repeat=level - 1):
-            types.append((level, (1, *tail)))
-    return tuple(types)
-
-
-@functools.cache
-def _type_arrays(P: int) -> tuple[NDArray, NDArray, NDArray]:
-    """Normals ``a_{l,eps}`` (T, P), bracket rows (B, P) and each bracket's type (B,)."""
-    types = _incidence_types(P)
-    normals = np.zeros((len(types), P))
-    rows, owner = [], []
-    for t, (level, eps) in enumerate(types):
-        normals[t, :level] = eps
-        for k in range(1, level):  # bracket r_{k+1} = eps_k sum_{i >= k} eps_i c_i (0-based k)
-            row = np.zeros(P)
-            row[k:level] = eps[k] * np.array(eps[k:level])
-            rows.append(row)
-            owner.append(t)
-    return normals, np.array(rows).reshape(-1, P), np.array(owner, dtype=int)
-
-
-@functools.cache
-def _type_subsets(P: int) -> tuple[tuple[tuple[int, ...], NDArray, NDArray], ...]:
-    """Every ``P``-subset of incidence types with independent normals (``K_L`` of them).
-
-    Returns ``(types, Minv^T, H)`` per subset, where ``c = xs @ Minv^T`` solves the
-    incidences ``x_{n_r} = <a_{t_r}, c>`` and ``xs @ H`` are the subset's validity brackets.
-    Data-independent: ``K_3 = 3``, ``K_4 = 30``, ``K_5 = 1014``.
-    """
-    normals, rows, owner = _type_arrays(P)
-    out = []
-    for subset in itertools.combinations(range(normals.shape[0]), P):
-        M = normals[list(subset)]
-        if abs(np.linalg.det(M)) < 0.5:  # integer matrix: singular iff det == 0
-            continue
-        minv_t = np.linalg.inv(M).T
-        brackets = rows[np.isin(owner, subset)]
-        out.append((subset, minv_t, minv_t @ brackets.T))
-    return tuple(out)
-
-
 def vertex_parameters(p: NDArray[np.float64], depth: int) -> NDArray[np.float64]:
     """All parameter vectors with ``P = depth - 1`` independent valid incidences (§2.4).
 
@@ -395,203 +313,19 @@ def _vertex_candidates(p: NDArray, P: int, tol: float) -> tuple[NDArray, NDArray
     axes = [q.reshape([n if a == r else 1 for a in range(P)]) for r in range(P)]
     xs_t = q[np.indices((n,) * P).reshape(P, -1)]  # (P, N^P): every index tuple
     cs, sids, slots = [], [], []
-    for sid, (_, minv_t, H) in enumerate(_type_subsets(P)):
+    for sid, (_, minv_t, H) in enumerate(type_subsets(P)):
         worst = np.full((n,) * P, np.inf)
         for b in range(H.shape[1]):
             bracket = sum(H[r, b] * axes[r] for r in range(P) if H[r, b] != 0)
             np.minimum(worst, bracket, out=worst)
         rows = np.flatnonzero(worst >= -tol)
         xs = xs_t[:, rows]
-        cs.append(_lincomb(minv_t, xs).T)
+        cs.append(lincomb(minv_t, xs).T)
         sids.append(np.full(rows.size, sid))
         slots.append(xs.T)
     c = np.concatenate(cs)
     c[:, 0] += shift
     return c, np.concatenate(sids), np.concatenate(slots) + shift
-
-
-def _lincomb(coef: NDArray, xs_t: NDArray) -> NDArray:
-    """``coef.T @ xs_t`` for a short inner dimension, without BLAS threads (tiny matrices)."""
-    out = coef[0][:, None] * xs_t[0]
-    for r in range(1, coef.shape[0]):
-        out += coef[r][:, None] * xs_t[r]
-    return out
-
-
-# ----------------------------------------------------------------------------------------
-# Symbolic mirror constructions for the general enumeration
-
-
-def _vertex_mirrors(
-    sid: NDArray, slots: NDArray, valid: NDArray, active: NDArray, tol: float
-) -> NDArray:
-    """``(source, mirror)`` pairs explaining the breakpoints in ``active`` (M, T).
-
-    ``slots`` are the data points incident to each vertex (one per type of its subset
-    ``sid``); each breakpoint type has a fixed symbolic construction from them
-    (:func:`_pair_tables`), used when all the breakpoints it passes through are ``valid``.
-    Returns shape ``(M, MAX_MIRRORS, 2)``.
-    """
-    P = slots.shape[1]
-    wsrc, wmir, use, need = _pair_tables(P)
-    U = wsrc.shape[2]
-    src = np.full((sid.size, U), np.nan)
-    mir = np.full((sid.size, U), np.nan)
-    on = np.zeros((sid.size, U), bool)
-    order = np.argsort(sid, kind="stable")  # already sorted in practice (cheap)
-    bounds = np.searchsorted(sid[order], np.arange(wsrc.shape[0] + 1))
-    for s in np.nonzero(np.diff(bounds))[0]:
-        rows = order[bounds[s] : bounds[s + 1]]
-        xs_t = slots[rows].T
-        src[rows] = _lincomb(wsrc[s], xs_t).T
-        mir[rows] = _lincomb(wmir[s], xs_t).T
-        missing = (~valid[rows]).astype(np.int32) @ need[s].T.astype(np.int32)
-        explained = active[rows] & (missing == 0)
-        on[rows] = (explained.astype(np.int32) @ use[s].astype(np.int32)) > 0
-    return _compact(src, mir, on, tol, MAX_MIRRORS)
-
-
-#: Symbolic points are integer coefficient vectors over the data slots, in units of 1/_DYAD.
-_DYAD = 1 << 8
-
-
-@functools.cache
-def _pair_tables(P: int) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """Per type subset: symbolic pairs ``(w_src, w_mir)``, which breakpoint uses which,
-    and which other breakpoints each construction passes through.
-
-    A breakpoint of type ``t`` at a vertex of subset ``s`` is ``<a_t, c> = xs . w`` with
-    ``w = a_t M_s^{-1}``, a fixed affine combination of the ``P`` incident data points. We
-    write ``w`` as a shortest expression built from data points by midpoints
-    ``(a + b) / 2`` and mirrorings ``2 m - s`` and record its mirrorings as pairs
-    (weights with non-dyadic denominators, e.g. thirds, have no such expression). A
-    construction is kept only if each of its intermediate images is itself a breakpoint
-    type of the vertex (``need[s, t, t']``), so that every listed image is a real kink
-    whenever those types are valid.
-
-    Returns ``wsrc, wmir`` of shape ``(S, P, U)``, ``use`` ``(S, T, U)`` and ``need``
-    ``(S, T, T)``.
-    """
-    normals, _, _ = _type_arrays(P)
-    subsets = _type_subsets(P)
-    T = normals.shape[0]
-    weights = np.stack([normals @ minv_t.T for _, minv_t, _ in subsets]) * _DYAD  # (S, T, P)
-    keys = np.round(weights).astype(np.int64)
-    dyadic = np.all(np.abs(weights - keys) < 1e-6, axis=2)
-    found = {key: _decompose(key) for key in {tuple(row) for row in keys[dyadic].tolist()}}
-    S = len(subsets)
-    need = np.zeros((S, T, T), bool)
-    per_subset = []
-    for s, rows in enumerate(keys.tolist()):
-        type_of = {tuple(row): t for t, row in enumerate(rows) if dyadic[s, t]}
-        index: dict[tuple, int] = {}  # pair -> position (insertion ordered)
-        uses = []
-        for t, row in enumerate(rows):
-            construction = found[tuple(row)] if dyadic[s, t] else None
-            # Every intermediate image must be another breakpoint type of this vertex.
-            images = [
-                tuple(2 * m - a for a, m in zip(*pair, strict=True)) for pair in construction or ()
-            ]
-            if any(img not in type_of for img in images):
-                construction = None
-            else:
-                for img in images:
-                    need[s, t, type_of[img]] = True
-            uses.append([index.setdefault(pair, len(index)) for pair in construction or ()])
-        per_subset.append((list(index), uses))
-    U = max(1, max(len(pairs) for pairs, _ in per_subset))
-    wsrc, wmir = np.zeros((S, P, U)), np.zeros((S, P, U))
-    use = np.zeros((S, T, U), bool)
-    for s, (pairs, uses) in enumerate(per_subset):
-        for u, (ws, wm) in enumerate(pairs):
-            wsrc[s, :, u] = np.array(ws) / _DYAD
-            wmir[s, :, u] = np.array(wm) / _DYAD
-        for t, mine in enumerate(uses):
-            use[s, t, mine] = True
-    return wsrc, wmir, use, need
-
-
-@functools.cache
-def _expression_table(P: int) -> tuple[dict[tuple, tuple[int, int, tuple]], NDArray, NDArray]:
-    """Points reachable from ``P`` data slots by two rounds of midpoints and mirrorings.
-
-    Returns a dict mapping a coefficient vector (integers, units of ``1/_DYAD``) to
-    ``(mirrorings, midpoints, pairs)`` of its cheapest construction, plus the keys as an
-    array and their integer codes (for vectorized look-ups).
-    """
-    table: dict[tuple, tuple[int, int, tuple]] = {}
-    for s in range(P):
-        table[tuple(_DYAD * int(r == s) for r in range(P))] = (0, 0, ())
-    for _ in range(2):
-        items = list(table.items())
-        new: dict[tuple, tuple[int, int, tuple]] = {}
-        for (a, ea), (b, eb) in itertools.product(items, items):
-            if a == b:
-                continue
-            base = _merge(ea[2], eb[2])
-            img = tuple(2 * bi - ai for ai, bi in zip(a, b, strict=True))
-            _offer(new, img, (len(base) + 1, ea[1] + eb[1], (*base, (a, b))))
-            if a < b and all((ai + bi) % 2 == 0 for ai, bi in zip(a, b, strict=True)):
-                mid = tuple((ai + bi) // 2 for ai, bi in zip(a, b, strict=True))
-                _offer(new, mid, (len(base), ea[1] + eb[1] + 1, base))
-        for key, val in new.items():
-            _offer(table, key, val)
-    keys = np.array(list(table), dtype=np.int64)
-    return table, keys, np.sort(_codes(keys))
-
-
-def _member(values: NDArray, sorted_codes: NDArray) -> NDArray[np.bool_]:
-    pos = np.minimum(np.searchsorted(sorted_codes, values), sorted_codes.size - 1)
-    return sorted_codes[pos] == values
-
-
-def _codes(rows: NDArray) -> NDArray[np.int64]:
-    """Injective integer code of small integer vectors (entries within +-2^14)."""
-    base = np.int64(1 << 15)
-    codes = np.zeros(rows.shape[0], dtype=np.int64)
-    for col in range(rows.shape[1]):
-        codes = codes * base + (rows[:, col] + (1 << 14))
-    return codes
-
-
-def _merge(a: tuple, b: tuple) -> tuple:
-    return a + tuple(pair for pair in b if pair not in a)
-
-
-def _offer(table: dict, key: tuple, val: tuple) -> None:
-    old = table.get(key)
-    if old is None or val[:2] < old[:2]:
-        table[key] = val
-
-
-def _decompose(w: tuple) -> tuple | None:
-    """Cheapest construction of ``w``: its list of ``(source, mirror)`` pairs.
-
-    Looks ``w`` up in :func:`_expression_table`, else tries one more mirroring
-    ``w = 2 m - s`` or midpoint ``w = (a + b) / 2`` of two table points. ``None`` if no
-    construction of that size exists.
-    """
-    table, keys, codes = _expression_table(len(w))
-    if w in table:
-        return table[w][2]
-    other = 2 * keys - np.array(w)  # mirror: s = 2m - w; midpoint: b = 2w - m
-    best = None
-    hits = [np.nonzero(_member(_codes(v), codes))[0] for v in (other, -other)]
-    for e in hits[0]:
-        m, s = tuple(keys[e].tolist()), tuple(other[e].tolist())
-        if s != m:
-            em, es = table[m], table[s]
-            base = _merge(es[2], em[2])
-            cand = (len(base) + 1, es[1] + em[1], (*base, (s, m)))
-            best = cand if best is None or cand[:2] < best[:2] else best
-    for e in hits[1]:
-        m, b = tuple(keys[e].tolist()), tuple((-other[e]).tolist())
-        if b != m:
-            em, eb = table[m], table[b]
-            base = _merge(em[2], eb[2])
-            cand = (len(base), em[1] + eb[1] + 1, base)
-            best = cand if best is None or cand[:2] < best[:2] else best
-    return None if best is None else best[2]
 
 
 # ----------------------------------------------------------------------------------------
@@ -604,13 +338,13 @@ def _zeros(c: NDArray, tol: float) -> tuple[NDArray, NDArray]:
     Zero ``t = (l, eps)`` is valid iff its brackets ``r_k = eps_k sum_{i=k..l} eps_i c_i``
     are ``>= -tol`` for ``k = 2..l``; the valid zeros are exactly the breakpoints.
     """
-    normals, rows, owner = _type_arrays(c.shape[1])
+    normals, rows, owner = type_arrays(c.shape[1])
     c_t = np.ascontiguousarray(c.T)
-    zeros = _lincomb(normals.T, c_t).T
+    zeros = lincomb(normals.T, c_t).T
     valid = np.ones(zeros.shape, bool)
     if rows.size:  # brackets are grouped by type (owner is sorted)
         types, starts = np.unique(owner, return_index=True)
-        brackets = _lincomb(rows.T, c_t)
+        brackets = lincomb(rows.T, c_t)
         valid[:, types] = (np.minimum.reduceat(brackets, starts, axis=0) >= -tol).T
     return zeros, valid
 
@@ -661,39 +395,7 @@ def _pairs(src: list[NDArray], mir: list[NDArray], tol: float) -> NDArray[np.flo
     s = np.column_stack(src)
     m = np.column_stack([np.broadcast_to(v, src[0].shape) for v in mir])
     on = np.isfinite(s) & np.isfinite(m)
-    return _pad_pairs(_compact(s, m, on, tol, MAX_MIRRORS), MAX_MIRRORS)
-
-
-def _compact(src: NDArray, mir: NDArray, on: NDArray, tol: float, width: int) -> NDArray:
-    """The first ``width`` used pairs of each row, without degenerate (``source ==
-    mirror``) or repeated ones: array ``(n, width, 2)``, NaN where unused."""
-    n = src.shape[0]
-    out = np.full((n, width, 2), np.nan)
-    count = np.zeros(n, dtype=np.int64)
-    on = on & (np.abs(src - mir) > tol)
-    open_rows = np.arange(n)  # rows with a free slot
-    for u in range(src.shape[1]):
-        rows = open_rows[on[open_rows, u]]
-        s_u, m_u = src[rows, u], mir[rows, u]
-        fresh = np.ones(rows.size, bool)
-        for k in range(width):  # compare with the pairs already stored
-            fresh &= ~(
-                (np.abs(out[rows, k, 0] - s_u) <= tol) & (np.abs(out[rows, k, 1] - m_u) <= tol)
-            )
-        rows, slot = rows[fresh], count[rows[fresh]]
-        out[rows, slot, 0] = s_u[fresh]
-        out[rows, slot, 1] = m_u[fresh]
-        count[rows] += 1
-        open_rows = open_rows[count[open_rows] < width]
-        if open_rows.size == 0:
-            break
-    return out
-
-
-def _pad_pairs(mirrors: NDArray, width: int) -> NDArray:
-    out = np.full((mirrors.shape[0], width, 2), np.nan)
-    out[:, : mirrors.shape[1]] = mirrors[:, :width]
-    return out
+    return compact_pairs(s, m, on, tol, MAX_MIRRORS)
 
 
 def _trim(mirrors: NDArray) -> NDArray:

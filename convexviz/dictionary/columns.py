@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ..activations import DEFAULT_LEAK, get_activation
+from ..activations import get_activation
 from ..features import KINDS, ChainFeature, PatternFeature, pattern_values
+from ..limits import DEFAULT_LEAK
 
 
 @dataclass(frozen=True, eq=False)

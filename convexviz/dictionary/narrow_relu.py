@@ -10,10 +10,9 @@ so each layer switches exactly where the previous layer takes its value at the a
 Every such chain is ``const + e * ramp(p, q; x)`` (capped-ramp lemma, §4.3); the kinks are
 among the anchors. Raw sizes ``4 N^2`` (L=3) and ``16 N^3`` (L=4).
 
-For ``L >= 5`` the lemma gives the same optimal value as ``L = 3`` (THEORY.md §4.5, our
-result, not the paper's); we use the depth-4 columns (which include the depth-3 capped
-ramps and add the reflections), padded with identity layers ``relu(g - 0)`` so that each
-column is a genuine depth-``L`` chain.
+For ``L >= 5`` the columns are the depth-4 ones (the depth-3 capped ramps plus the
+reflections), padded with ``L - 4`` identity layers ``relu(g - 0)`` so that each column is a
+genuine depth-``L`` chain; why that is enough is in :mod:`convexviz.theory`.
 """
 
 from __future__ import annotations

@@ -8,8 +8,8 @@ key        field                            text
 ``pts``    ``points``                       ``x:y`` pairs separated by commas
 ``act``    ``activation``                   a name from ``ACTIVATIONS``
 ``depth``  ``depth``                        a whole number (checked by ``Architecture``)
-``beta``   ``beta``                         a positive number, at most ``1e6``
-``leak``   ``leak``                         leaky ReLU slope in ``(0, 1)``
+``beta``   ``beta``                         a positive number, at most ``MAX_ABS_VALUE``
+``leak``   ``leak``                         leaky ReLU slope within ``LEAK_RANGE``
 ``br``     ``branching``                    sign trees: ``2-3`` (one integer per level)
 ``dict``   ``show_dictionary``              ``1`` or ``0``
 ``preset`` ``preset``                       a name from ``PRESETS``
@@ -31,12 +31,9 @@ from dataclasses import dataclass, replace
 from ..activations import ACTIVATIONS
 from ..architecture import Architecture
 from ..datasets import PRESETS
-from ..dictionary import MAX_POINTS
+from ..limits import DEFAULT_LEAK, LEAK_RANGE, MAX_ABS_VALUE, MAX_ABS_VALUE_TEXT, MAX_POINTS
 
 Points = tuple[tuple[float, float], ...]
-
-#: Largest absolute value accepted for a coordinate or for beta.
-MAX_ABS_VALUE = 1e6
 
 #: Sign trees: at most this many levels and this many children per level in ``br``.
 MAX_BRANCH_LEVELS, MAX_BRANCHING = 6, 16
@@ -60,9 +57,10 @@ class AppState:
     depth : int
         Number of weight layers ``L``.
     beta : float
-        Regularization strength, ``0 < beta <= 1e6``.
+        Regularization strength, ``0 < beta <= MAX_ABS_VALUE``
+        (:mod:`convexviz.limits`).
     leak : float
-        Negative slope of ``leaky_relu``.
+        Negative slope of ``leaky_relu``, within ``LEAK_RANGE``.
     branching : tuple of int
         Sign/threshold trees: children per level; empty means the default.
     show_dictionary : bool
@@ -75,7 +73,7 @@ class AppState:
     activation: str = "relu"
     depth: int = 2
     beta: float = 1e-3
-    leak: float = 0.1
+    leak: float = DEFAULT_LEAK
     branching: tuple[int, ...] = ()
     show_dictionary: bool = False
     preset: str = ""
@@ -123,7 +121,10 @@ def parse_points_param(text: str) -> tuple[Points, list[str]]:
         pair = chunk.split(":")
         values = [_parse_number(p) for p in pair] if len(pair) == 2 else [None]
         if any(v is None for v in values):
-            reason = f"pts point {k} {_quote(chunk)} is not x:y with numbers within +-1e6"
+            reason = (
+                f"pts point {k} {_quote(chunk)} is not x:y with numbers within "
+                f"+-{MAX_ABS_VALUE_TEXT}"
+            )
             return (), [reason]
         points.append((values[0], values[1]))
     return tuple(points), notices
@@ -221,14 +222,15 @@ def _parse_depth(text: str) -> tuple[int | None, str]:
 def _parse_beta(text: str) -> tuple[float | None, str]:
     value = _parse_number(text)
     if value is None or value <= 0:
-        return None, f"beta {_quote(text)} is not a positive number up to 1e6"
+        return None, f"beta {_quote(text)} is not a positive number up to {MAX_ABS_VALUE_TEXT}"
     return value, ""
 
 
 def _parse_leak(text: str) -> tuple[float | None, str]:
     value = _parse_number(text)
-    if value is None or not 0 < value < 1:
-        return None, f"leak {_quote(text)} is not a number between 0 and 1"
+    low, high = LEAK_RANGE
+    if value is None or not low <= value <= high:
+        return None, f"leak {_quote(text)} is not a number from {low:g} to {high:g}"
     return value, ""
 
 

@@ -1,11 +1,8 @@
-"""What the app shows besides figures, as plain data: theory status, slider values, text.
+"""What the app shows besides figures, as plain data: slider values, captions, text.
 
 ``app.py`` turns these into widgets and Markdown; keeping them here keeps the app a thin
-wiring layer and lets the wording be tested without Streamlit.
-
-Status labels follow THEORY.md: **[PROVED]** a proof is in THEORY.md (or
-THEORY_DEEP_ABS.md) and it was checked numerically; **[NUMERICAL]** checked by computation
-only; **[OUR LEMMA]** a result of THEORY.md, not of the paper.
+wiring layer and lets the wording be tested without Streamlit. The theory notes live in
+:mod:`convexviz.theory`, the activations' titles in :data:`convexviz.activations.ACTIVATIONS`.
 """
 
 from __future__ import annotations
@@ -14,6 +11,7 @@ import math
 
 from ..architecture import MAX_DEPTH, Architecture
 from ..features import fmt
+from ..limits import DEFAULT_LEAK
 
 #: Depths offered by the depth slider (unsupported ones explain themselves).
 DEPTHS = tuple(range(2, max(MAX_DEPTH.values()) + 1))
@@ -28,58 +26,13 @@ LASSO_LATEX = (
 BETA_FLOOR = 1e-5
 
 
-def architecture_problem(activation: str, depth: int, leak: float = 0.1) -> str:
+def architecture_problem(activation: str, depth: int, leak: float = DEFAULT_LEAK) -> str:
     """Why ``(activation, depth)`` cannot be fitted, or ``""`` if it can."""
     try:
         Architecture(activation, depth, leak)
     except ValueError as err:
         return str(err)
     return ""
-
-
-def theory_notes(activation: str, depth: int) -> list[str]:
-    """One sentence per statement the fit relies on, each starting with its status label."""
-    notes = {
-        ("relu", 2): "[PROVED] two-layer ReLU nets are a Lasso over ramps (THEORY.md §2).",
-        ("leaky_relu", 2): "[PROVED] two-layer leaky-ReLU nets are a Lasso over leaky ramps "
-        "(THEORY.md §2).",
-        ("abs", 2): "[PROVED] two-layer absolute-value nets are a Lasso over vees |x - c| "
-        "(THEORY.md §2).",
-        ("relu", 3): "[PROVED] depth-3 narrow ReLU chains are a Lasso over capped ramps "
-        "between data points (THEORY.md §4.3).",
-        ("relu", 4): "[PROVED] depth 4 adds reflection features (a break mirrored at a data "
-        "point); same optimal value as depth 3, more optimal curves (THEORY.md §4.3).",
-        ("abs", 3): "[PROVED] depth-3 absolute-value chains: vee, reflection and midpoint "
-        "features (THEORY.md §5).",
-    }
-    key = (activation, depth)
-    if key in notes:
-        return [notes[key]]
-    if activation == "relu" and depth >= 5:
-        return [
-            f"[OUR LEMMA] depth {depth} uses the depth-4 dictionary: every narrow ReLU chain "
-            "is a capped ramp, so the optimal value is the same for all depths >= 3 "
-            "(THEORY.md §4.3, our result, not the paper's).",
-            "[PAPER-CLAIM, UNREAD] deeper nets may have further optimal curves "
-            "('reflections of reflections'); they are not drawn.",
-        ]
-    if activation == "abs":
-        return [
-            f"[PROVED] the depth-{depth} dictionary is complete (THEORY_DEEP_ABS.md §2.2, "
-            "any-depth vertex theorem).",
-            "[NUMERICAL] that the closed-form families equal the general algorithm's "
-            "columns, and that every family is needed (THEORY_DEEP_ABS.md §4).",
-        ]
-    if activation in ("sign", "threshold"):
-        if depth == 2:
-            return [f"[PROVED] two-layer {activation} nets are a Lasso over steps (THEORY.md §3)."]
-        status = "[PROVED]" if depth == 3 else "[NUMERICAL]"
-        proof = "proved for depth 3" if depth == 3 else "checked exhaustively for small N only"
-        return [
-            f"{status} {activation} trees of depth {depth}: patterns with at most K sign "
-            f"switches are all reachable ({proof}; THEORY.md §6).",
-        ]
-    return []
 
 
 def beta_options(beta_max: float, current: float) -> list[float]:
@@ -165,15 +118,6 @@ def solver_note(lasso: object) -> str:
         notes.append(f"The solver reported limited accuracy ({lasso.status.replace('_', ' ')}).")
     return " ".join(notes)
 
-
-#: Activation names (the URL and CLI words) with their on-screen titles.
-ACTIVATION_TITLES = {
-    "relu": "ReLU",
-    "leaky_relu": "leaky ReLU",
-    "abs": "absolute value |u|",
-    "sign": "sign",
-    "threshold": "threshold (step)",
-}
 
 FEATURES_TEXT = (
     "Each curve is one selected feature times its coefficient, z_i φ_i(x); the network is "
