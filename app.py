@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, FitResult, plots
+from convexviz import ACTIVATIONS, FitResult, plots, theory
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
@@ -232,7 +232,7 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
         "A: the dictionary's features at the data; z: one coefficient per feature; "
         "ξ: the output offset. Every nonzero z_i becomes one neuron."
     )
-    for note in wording.theory_notes(s.activation, s.depth):
+    for note in theory.notes(s.activation, s.depth):
         st.markdown(f"- {note}")
     if (preset := PRESETS.get(s.preset)) is not None:
         st.caption(f"Data set {preset.title}: {preset.description}")
@@ -252,9 +252,8 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
         f"Dictionary: {result.dictionary.raw_size:,} candidate features, "
         f"{result.dictionary.size:,} distinct on the data."
     )
-    for text in (result.dictionary.note, wording.solver_note(lasso)):
-        if text:
-            st.info(text)
+    if note := wording.solver_note(lasso):
+        st.info(note)
 
 
 def show_panels(components: Components, s: AppState, result: FitResult) -> None:

@@ -56,7 +56,7 @@ def test_app_runs_and_shows_the_main_parts(default_app):
     assert "neuron" in status and "solved in" in status and "certified optimal" in status
     assert any("Duality gap" in c for c in texts(at.caption))
     assert any("candidate features" in c for c in texts(at.caption))
-    assert any("[PROVED]" in m for m in texts(at.markdown))
+    assert any("[PROVED-HERE]" in m for m in texts(at.markdown))  # relu depth 3, THEORY §4.3
     table = next(m for m in texts(at.markdown) if "Lasso optimum" in m)
     assert "rebuilt network" in table  # both objectives, side by side
 
@@ -240,3 +240,16 @@ def test_no_solver_code_name_in_what_students_read():
     note = wording.solver_note(fallback)
     assert "Clarabel" in note and "limited accuracy" in note
     assert not any(name in note for name in ("FAST", "CLARABEL"))
+
+
+@pytest.mark.parametrize(("act", "depth"), [("relu", 5), ("abs", 4), ("sign", 3)])
+def test_each_theory_statement_is_shown_once(act, depth):
+    from convexviz import theory
+
+    at = run({"pts": "0:0,1:1,2:0,3:2,4:1", "act": act, "depth": str(depth)})
+    assert not at.exception
+    shown = [*texts(at.markdown), *texts(at.info), *texts(at.caption), *texts(at.warning)]
+    notes = theory.notes(act, depth)
+    assert notes
+    for note in notes:
+        assert sum(note in t for t in shown) == 1, note
