@@ -9,7 +9,8 @@ import argparse
 import json
 import statistics
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -24,16 +25,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"convexviz: error: {message}\n")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m convexviz", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    p = sub.add_parser("fit", help="fit the globally optimal network to points")
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its help line, its own arguments, and what it does.
+
+    ``run(args)`` returns the text to print; a ``ValueError`` it raises becomes one line on
+    stderr and exit code 2 (bad input), for every command alike.
+    """
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], str]
+
+
+def add_problem_arguments(p: argparse.ArgumentParser, *, beta: bool = True) -> None:
+    """The arguments every command shares: the points, the architecture and (optionally) beta."""
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--points", help='training points "x,y x,y ..."')
     src.add_argument("--csv", help="CSV file with columns x,y")
     p.add_argument("--activation", default="relu", help="relu, leaky_relu, abs, sign, threshold")
     p.add_argument("--depth", type=int, default=2, help="number of weight layers L >= 2")
-    p.add_argument("--beta", type=float, required=True, help="regularization strength > 0")
+    if beta:
+        p.add_argument("--beta", type=float, required=True, help="regularization strength > 0")
     p.add_argument(
         "--leak",
         type=float,
@@ -41,9 +54,46 @@ def _parser() -> argparse.ArgumentParser:
         help=f"leaky ReLU negative slope in [{LEAK_RANGE[0]:g}, {LEAK_RANGE[1]:g}]",
     )
     p.add_argument("--branching", default="", help="sign/threshold trees: m1,m2,...")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def load_problem(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Architecture]:
+    """Points and architecture from the shared arguments (``ValueError`` on bad input)."""
+    x, y = _load_points(args)
+    return x, y, Architecture(args.activation, args.depth, args.leak, _branching(args.branching))
+
+
+def _fit_arguments(p: argparse.ArgumentParser) -> None:
+    add_problem_arguments(p)
     p.add_argument("--grid", help="a:b:n adds predictions on n points from a to b")
     p.add_argument("--repeat", type=int, default=1, help="refit K times, report median timings")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _run_fit(args: argparse.Namespace) -> str:
+    x, y, arch = load_problem(args)
+    grid = _grid(args.grid) if args.grid else None
+    if not 1 <= args.repeat <= 1000:
+        raise ValueError("--repeat must be between 1 and 1000")
+    runs = [fit(x, y, arch, args.beta, reuse=False) for _ in range(args.repeat)]
+    result = runs[-1]
+    out = result_to_dict(result, grid)
+    out["timings_ms"] = {
+        key: statistics.median(r.timings_ms[key] for r in runs) for key in result.timings_ms
+    }
+    return json.dumps(out) if args.json else _summary(out)
+
+
+#: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
+COMMANDS: dict[str, Command] = {
+    "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m convexviz", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        command.add_arguments(sub.add_parser(name, help=command.help))
     return parser
 
 
@@ -149,19 +199,9 @@ def _summary(d: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        x, y = _load_points(args)
-        arch = Architecture(args.activation, args.depth, args.leak, _branching(args.branching))
-        grid = _grid(args.grid) if args.grid else None
-        if not 1 <= args.repeat <= 1000:
-            raise ValueError("--repeat must be between 1 and 1000")
-        runs = [fit(x, y, arch, args.beta, reuse=False) for _ in range(args.repeat)]
+        text = COMMANDS[args.command].run(args)
     except ValueError as exc:
         print(f"convexviz: error: {exc}", file=sys.stderr)
         return 2
-    result = runs[-1]
-    out = result_to_dict(result, grid)
-    out["timings_ms"] = {
-        key: statistics.median(r.timings_ms[key] for r in runs) for key in result.timings_ms
-    }
-    print(json.dumps(out) if args.json else _summary(out))
+    print(text)
     return 0
