@@ -78,10 +78,7 @@ def main(components: Components) -> None:
         network_sidebar(result.beta_max if result else 10.0)
         data_sidebar()
     st.title("convexviz: the globally optimal network, live")
-    st.caption(
-        "Click the plot to add a point, click a point to delete it, drag a point to move "
-        "it. The fit is the exact optimum of the training problem, not a trained guess."
-    )
+    st.caption(wording.INTRO_TEXT)
     for notice in ss.notices:
         st.warning(f"Link: {notice}")
     live(components)
@@ -228,10 +225,7 @@ def sync_url() -> None:
 def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
     st.subheader("The convex problem")
     st.latex(wording.LASSO_LATEX)
-    st.caption(
-        "A: the dictionary's features at the data; z: one coefficient per feature; "
-        "ξ: the output offset. Every nonzero z_i becomes one neuron."
-    )
+    st.caption(wording.SYMBOLS_TEXT)
     for note in theory.notes(s.activation, s.depth):
         st.markdown(f"- {note}")
     if (preset := PRESETS.get(s.preset)) is not None:
@@ -242,16 +236,9 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
     lasso = result.lasso
     line = wording.status_line(result, len(s.points))
     (st.success if wording.is_certified(result) else st.warning)(line)
-    st.markdown(
-        "| objective | value |\n|---|---|\n"
-        f"| Lasso optimum | **{lasso.objective:.8g}** |\n"
-        f"| rebuilt network | **{result.network_objective:.8g}** |"
-    )
+    st.markdown(wording.objectives_table(result))
     st.caption(wording.certificate_text(result.certificate_gap, lasso.objective))
-    st.caption(
-        f"Dictionary: {result.dictionary.raw_size:,} candidate features, "
-        f"{result.dictionary.size:,} distinct on the data."
-    )
+    st.caption(wording.dictionary_text(result.dictionary))
     if note := wording.solver_note(lasso):
         st.info(note)
 

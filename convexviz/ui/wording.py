@@ -102,6 +102,24 @@ def certificate_text(gap: float, objective: float) -> str:
     )
 
 
+def objectives_table(result: object) -> str:
+    """The Lasso optimum and the rebuilt network's objective side by side (Markdown, 8 digits:
+    fewer would round a 1e-16 difference into a visible one)."""
+    return (
+        "| objective | value |\n|---|---|\n"
+        f"| Lasso optimum | **{result.lasso.objective:.8g}** |\n"
+        f"| rebuilt network | **{result.network_objective:.8g}** |"
+    )
+
+
+def dictionary_text(dictionary: object) -> str:
+    """How many candidate features there are, and how many differ on the data."""
+    return (
+        f"Dictionary: {dictionary.raw_size:,} candidate features, "
+        f"{dictionary.size:,} distinct on the data."
+    )
+
+
 def solver_note(lasso: object) -> str:
     """What a student should know about how the fit was solved, or ``""`` if nothing.
 
@@ -119,6 +137,14 @@ def solver_note(lasso: object) -> str:
     return " ".join(notes)
 
 
+INTRO_TEXT = (
+    "Click the plot to add a point, click a point to delete it, drag a point to move it. The "
+    "fit is the exact optimum of the training problem, not a trained guess."
+)
+SYMBOLS_TEXT = (
+    "A: the dictionary's features at the data; z: one coefficient per feature; ξ: the output "
+    "offset. Every nonzero z_i becomes one neuron."
+)
 FEATURES_TEXT = (
     "Each curve is one selected feature times its coefficient, z_i φ_i(x); the network is "
     "their sum plus ξ. Kinds: ramp, capped ramp, vee, reflection, midpoint, step, multistep. "
