@@ -182,7 +182,7 @@ def _summary(d: dict) -> str:
         f"dictionary: {d['dictionary']['raw_size']} raw candidates, "
         f"{d['dictionary']['size']} distinct on the data",
         f"Lasso optimum {d['objective']:.10g}  rebuilt network {d['network_objective']:.10g}  "
-        f"({d['status']}, {d['solver']}, duality gap {d['certificate']['duality_gap']:.2e})",
+        f"({d['status']}, duality gap {d['certificate']['duality_gap']:.2e})",
         f"{d['n_neurons']} neuron{'' if d['n_neurons'] == 1 else 's'}, "
         f"offset xi = {d['bias']:.6g}",
     ]
