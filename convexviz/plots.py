@@ -2,10 +2,12 @@
 
 Every ``create_*_figure`` takes a :class:`convexviz.fit.FitResult`, validates it, and
 returns a ``go.Figure`` whose traces are *named*, so tests (and the app) can read them
-as data. Styling lives in the module-level constants below: large fonts for a projector,
-the Okabe-Ito colour-blind-safe palette, one colour per feature kind, and the legend
-inside the plot area (an outside legend shifts the axes, and clicks on the canvas would
-land off; DESIGN.md §3).
+as data. Styling lives in the module-level constants below and in :mod:`.plot_style`:
+large fonts for a projector, the Okabe-Ito colour-blind-safe palette, one colour per
+feature kind. The fit figure keeps its legend inside the plot area (DESIGN.md §3). The
+panel figures (features, coefficients, network) have margins computed here, never by
+Plotly (``margin.autoexpand`` off), so no label, however long, can squeeze a plot area:
+their legends sit below a plot area of fixed height, one entry per row.
 
 The fitted function is ``f(x) = sum_i z_i phi_i(x) + xi`` (THEORY.md §1); the features
 figure draws each term ``z_i phi_i(x)`` and, for a reflection feature, how its break
