@@ -8,7 +8,8 @@ a. the **Selected features** figure's plot area (its ``.nsewdrag`` rectangle) fi
    inside the plot area, and no text of the figure is cut off at its edges;
 b. no text of the **rebuilt network** figure is cut off at its edges;
 c. on the **click canvas** the legend covers neither a training point nor the space a
-   student clicks into: its box does not meet the plot area and lies inside the canvas.
+   student clicks into: its box (``.st-key-canvas .legend``) does not meet the plot area
+   (``.st-key-canvas .nsewdrag``) and lies inside the canvas (``.st-key-canvas``).
 
 Cases: every link of README.md's "Lesson links" table (read from the README, so a new
 lesson is checked too), and seeded random data for every supported (activation, depth).
@@ -35,6 +36,8 @@ pytestmark = pytest.mark.browser
 MIN_PLOT_SHARE = 0.6
 #: Sub-pixel rounding of the browser's boxes.
 TOLERANCE_PX = 1.0
+#: After the first draw, a moment for a late resize (a scrollbar appearing) to redraw.
+SETTLE_MS = 200
 RANDOM_SEED = 7
 ARCHITECTURES = [(a, d) for a, top in MAX_DEPTH.items() for d in range(2, top + 1)]
 #: A point count that every architecture accepts (the deep ones allow fewer points).
@@ -80,11 +83,10 @@ MEASURE_JS = """() => {
                 mirrors: root.data.filter((t) => (t.name || '').startsWith('mirror ')).length,
                 texts: texts(root)};
     };
-    const canvas = document.querySelector('.st-key-canvas .cvz-plot');
+    const canvas = document.querySelector('.st-key-canvas');
     const legend = canvas.querySelector('.legend');
     return {features: panel('features'), network: panel('network'),
-            canvas: {figure: box(canvas.querySelector('.main-svg')),
-                     plot: box(canvas.querySelector('.nsewdrag')),
+            canvas: {figure: box(canvas), plot: box(canvas.querySelector('.nsewdrag')),
                      legend: legend && box(legend)}};
 }"""
 
@@ -129,6 +131,7 @@ def measured(server, context):
             try:
                 open_app(page, server, **query)
                 page.wait_for_function(DRAWN_JS, timeout=WAIT_MS)
+                page.wait_for_timeout(SETTLE_MS)
                 assert_no_errors(page)
                 results[key] = page.evaluate(MEASURE_JS)
             finally:
