@@ -245,20 +245,10 @@ def create_features_figure(
         kind = active.feature.kind
         per_kind[kind] = per_kind.get(kind, -1) + 1
         traces += _feature_traces(active, grid, curves[:, k], per_kind[kind], f"feature {k}")
-    depths = [_arc_depth(grid, curves[:, k], s, 2 * m - s, y_range) for k, s, m in mirrors]
-    labels = _spaced_labels(
-        [x for _, s, m in mirrors for x in (s, m, 2 * m - s)],
-        list(MIRROR_LABELS) * len(mirrors),
-        x_range,
+    construction, notes, y_range = _mirror_construction(
+        actives, mirrors, grid, curves, x_range, y_range
     )
-    notes: list[dict] = []
-    for j, ((k, source, mirror), depth) in enumerate(zip(mirrors, depths, strict=True)):
-        marks = tuple(labels[3 * j : 3 * j + 3])
-        traces.append(_mirror_trace(actives[k], source, mirror, depth, marks, f"feature {k}"))
-        notes.append(_arrow_head(source, mirror, depth))
-    below = not depths or depths[0] >= 0  # the sentences go to the side of the first arc
-    notes += _sentence_notes([_mirror_text(s, m) for _, s, m in mirrors], below)
-    y_range = _with_band(y_range, _band_px(len(mirrors)), below)
+    traces += construction
     if len(actives) > MAX_LEGEND_FEATURES:  # one legend entry per kind, names on hover
         traces = [dict(t, showlegend=False) for t in traces] + _kind_legend(actives)
     traces.append(_data_trace(result, faint=True))
@@ -271,6 +261,37 @@ def create_features_figure(
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
     top = MARGIN["t"] + (TITLE_LINE_PX if "<br>" in title else 0)
     return make_figure(traces, _legend_below(layout, _legend_rows(traces), top, X_AXIS_PX))
+
+
+def _mirror_construction(
+    actives: list[ActiveFeature],
+    mirrors: list[tuple[int, float, float]],
+    grid: NDArray,
+    curves: NDArray,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> tuple[list[dict], list[dict], tuple[float, float]]:
+    """Traces, annotations and the grown y range of the mirror construction.
+
+    Per ``(k, x_s, x_m)`` in ``mirrors`` (feature ``k`` mirrors ``x_s`` at ``x_m``): the
+    markers on the axis (labels that would overlap are left out), the arc on the side of
+    the axis that feature ``k``'s curve leaves free, its arrow head, and a sentence; the
+    sentences stack in a band added to ``y_range`` on the side of the first arc.
+    """
+    depths = [_arc_depth(grid, curves[:, k], s, 2 * m - s, y_range) for k, s, m in mirrors]
+    labels = _spaced_labels(
+        [x for _, s, m in mirrors for x in (s, m, 2 * m - s)],
+        list(MIRROR_LABELS) * len(mirrors),
+        x_range,
+    )
+    traces, notes = [], []
+    for j, ((k, source, mirror), depth) in enumerate(zip(mirrors, depths, strict=True)):
+        marks = tuple(labels[3 * j : 3 * j + 3])
+        traces.append(_mirror_trace(actives[k], source, mirror, depth, marks, f"feature {k}"))
+        notes.append(_arrow_head(source, mirror, depth))
+    below = not depths or depths[0] >= 0
+    notes += _sentence_notes([_mirror_text(s, m) for _, s, m in mirrors], below)
+    return traces, notes, _with_band(y_range, _band_px(len(mirrors)), below)
 
 
 def _drawn_reflections(actives: list[ActiveFeature], reflections: list[int]) -> list[int]:
@@ -330,7 +351,9 @@ def _visible(text: str) -> str:
 
 def _band_px(n_sentences: int) -> int:
     """Height of the band that holds ``n_sentences`` lines of the mirror construction."""
-    return n_sentences and 2 * SENTENCE_PAD_PX + n_sentences * SENTENCE_LINE_PX
+    if n_sentences == 0:
+        return 0
+    return 2 * SENTENCE_PAD_PX + n_sentences * SENTENCE_LINE_PX
 
 
 def _with_band(y_range: tuple[float, float], band_px: float, below: bool) -> tuple[float, float]:
