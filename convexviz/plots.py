@@ -49,6 +49,9 @@ MAX_LEGEND_FEATURES = 5
 #: With more selected features than this, the coefficient ticks give numbers only (the
 #: breakpoints are in the hover text); longer labels would run into each other.
 MAX_TICK_BREAKS = 8
+#: At most this many feature numbers label the coefficients' axis (narrow numbers, a
+#: half-width panel): 1 and multiples of a step 1, 2, 5, 10, 20, ...
+MAX_NUMBER_TICKS = 12
 
 #: The features figure draws the mirror construction of the reflections with the largest
 #: |z_i|, at most this many arcs in all (one per mirror; a deep reflection has several);
@@ -430,15 +433,30 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
         "z",
         annotations=[] if actives else [{"text": empty, "showarrow": False}],
     )
-    ticks = [
-        f"{k}<br>{_short_breaks(a)}" if with_breaks else str(k)
-        for k, a in enumerate(actives, start=1)
-    ]
-    layout["xaxis"].update(tickvals=positions, ticktext=ticks, tickfont={"size": 14})
+    if with_breaks:
+        numbers = list(range(1, len(actives) + 1))
+        ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in zip(numbers, actives, strict=True)]
+    else:
+        numbers = _tick_numbers(len(actives))
+        ticks = [str(k) for k in numbers]
+    layout["xaxis"].update(tickvals=numbers, ticktext=ticks, tickfont={"size": 14}, tickangle=0)
     layout["xaxis"]["title"]["standoff"] = 12
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
     axis_px = TWO_LINE_TICKS_AXIS_PX if with_breaks else X_AXIS_PX
     return make_figure(traces, _legend_below(layout, _legend_rows(traces), MARGIN["t"], axis_px))
+
+
+def _tick_numbers(n: int) -> list[int]:
+    """Feature numbers ``1..n`` to label: all, or 1 and the multiples of the smallest step
+    of 1, 2, 5, 10, 20, 50, ... that keeps them at most :data:`MAX_NUMBER_TICKS`.
+
+    >>> _tick_numbers(5), _tick_numbers(57)
+    ([1, 2, 3, 4, 5], [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55])
+    """
+    step = 1
+    while len(range(step, n + 1, step)) + (step > 1) > MAX_NUMBER_TICKS:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return list(range(1, n + 1)) if step == 1 else [1, *range(step, n + 1, step)]
 
 
 # ----------------------------------------------------------------------------------------

@@ -692,3 +692,17 @@ def test_tree_nodes_list_a_few_switch_points():
     texts = list(_trace(create_network_figure(result), "hidden").text)
     assert any(t.endswith(", …") for t in texts)
     assert all(t.count(",") <= nf.MAX_NODE_SWITCHES for t in texts)
+
+
+def test_very_many_coefficients_label_a_dozen_numbers_upright():
+    x = np.linspace(-3, 3, 40)
+    result = fit(x, np.sin(3 * x) + 0.3 * np.cos(17 * x), Architecture("relu", 2), beta=1e-5)
+    n = len(result.active_features)
+    assert n > plots.MAX_NUMBER_TICKS
+    axis = create_coefficients_figure(result).layout.xaxis
+    numbers = list(axis.tickvals)
+    assert 1 < len(numbers) <= plots.MAX_NUMBER_TICKS and numbers[0] == 1
+    step = numbers[2] - numbers[1]
+    assert numbers[1:] == list(range(step, n + 1, step)) and str(step)[0] in "125"
+    assert list(axis.ticktext) == [str(k) for k in numbers]
+    assert axis.tickangle == 0  # never rotated into a column of overlapping labels
