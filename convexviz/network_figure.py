@@ -8,6 +8,10 @@ drawn as one row: input ``x`` -> the unit's hidden layers -> the output ``f(x)``
 * Sign/threshold tree units (§3, §6): one node per unit stands for the whole tree (its
   switch points are written under it; the hover text lists the tree's weights), and the
   output edge carries ``amplitude`` and ``alpha`` (the only penalized weights).
+
+Legible at any size: the margins are fixed here (Plotly may not grow them), the texts are
+never clipped at the plot area, each row has a fixed height in pixels, and weight labels
+sit above the nodes, one layer apart.
 """
 
 from __future__ import annotations
@@ -107,17 +111,21 @@ def create_network_figure(result: FitResult) -> go.Figure:
     return make_figure(traces, _layout(result, len(units), layers))
 
 
-def _row_px(n: int) -> float:
-    """Pixels per row of the y axis for ``n`` units (at least :data:`ROW_HEIGHT_PX`)."""
-    return _plot_height_px(n) / (max(n, 1) - 1 + ROWS_BELOW + ROWS_ABOVE)
+def _y_span(n: int) -> float:
+    """Length of the y axis, in rows, for ``n`` units."""
+    return max(n, 1) - 1 + ROWS_BELOW + ROWS_ABOVE
 
 
 def _plot_height_px(n: int) -> int:
     """Height of the plot area for ``n`` units: :data:`ROW_HEIGHT_PX` per row, at least
     what fills :data:`MIN_HEIGHT_PX`."""
-    span = max(n, 1) - 1 + ROWS_BELOW + ROWS_ABOVE
     margins = NETWORK_MARGIN["t"] + NETWORK_MARGIN["b"]
-    return max(MIN_HEIGHT_PX - margins, math.ceil(ROW_HEIGHT_PX * span))
+    return max(MIN_HEIGHT_PX - margins, math.ceil(ROW_HEIGHT_PX * _y_span(n)))
+
+
+def _row_px(n: int) -> float:
+    """Pixels per row of the y axis for ``n`` units (at least :data:`ROW_HEIGHT_PX`)."""
+    return _plot_height_px(n) / _y_span(n)
 
 
 def _diagram(units, actives, layers: int, lift: float):
@@ -224,7 +232,7 @@ def _layout(result: FitResult, n: int, layers: int) -> dict:
         showlegend=False,
         height=_plot_height_px(n) + NETWORK_MARGIN["t"] + NETWORK_MARGIN["b"],
         xaxis=dict(hidden, range=[-LAYERS_LEFT, layers + 1 + LAYERS_RIGHT]),
-        yaxis=dict(hidden, range=[-ROWS_BELOW, max(n, 1) - 1 + ROWS_ABOVE]),
+        yaxis=dict(hidden, range=[-ROWS_BELOW, -ROWS_BELOW + _y_span(n)]),
     )
     if n == 0:
         text = "no hidden units: f(x) = ξ is constant"
