@@ -255,7 +255,7 @@ def create_features_figure(
     if len(actives) > MAX_LEGEND_FEATURES:  # one legend entry per kind, names on hover
         traces = [dict(t, showlegend=False) for t in traces] + _kind_legend(actives)
     traces.append(_data_trace(result, faint=True))
-    title = f"{len(actives)} of {result.dictionary.size:,} features selected"
+    title = f"{len(actives)} of {result.dictionary.size:,} features"  # under "Selected features"
     if len(reflections) > len(shown):  # a second, smaller line (the panel is half-width)
         title += (
             f"<br><span style='font-size:13px'>mirror construction: {len(shown)} of "

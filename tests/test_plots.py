@@ -706,3 +706,10 @@ def test_very_many_coefficients_label_a_dozen_numbers_upright():
     assert numbers[1:] == list(range(step, n + 1, step)) and str(step)[0] in "125"
     assert list(axis.ticktext) == [str(k) for k in numbers]
     assert axis.tickangle == 0  # never rotated into a column of overlapping labels
+
+
+def test_features_title_is_short_enough_for_a_half_width_panel(opt4_solved):
+    # The panel's heading says "Selected features"; the title adds the counts only.
+    fig = create_features_figure(opt4_solved)
+    n, size = len(opt4_solved.active_features), opt4_solved.dictionary.size
+    assert fig.layout.title.text == f"{n} of {size:,} features"
