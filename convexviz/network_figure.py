@@ -8,20 +8,39 @@ drawn as one row: input ``x`` -> the unit's hidden layers -> the output ``f(x)``
 * Sign/threshold tree units (§3, §6): one node per unit stands for the whole tree (its
   switch points are written under it; the hover text lists the tree's weights), and the
   output edge carries ``amplitude`` and ``alpha`` (the only penalized weights).
+
+Legible at any size: the margins are fixed here (Plotly may not grow them), the texts are
+never clipped at the plot area, each row has a fixed height in pixels, and weight labels
+sit above the nodes, one layer apart.
 """
 
 from __future__ import annotations
+
+import math
 
 import plotly.graph_objects as go
 
 from .features import fmt
 from .fit import FitResult
 from .network import ChainUnit, TreeNode, TreeUnit
-from .plot_style import BASE_LAYOUT, INK, KIND_COLORS, MARGIN, make_figure, scatter
+from .plot_style import BASE_LAYOUT, INK, KIND_COLORS, make_figure, scatter
 
 NODE_SIZE, EDGE_COLOR, IO_COLOR = 26, "#B0B0B0", INK
+#: A tree node lists at most this many switch points (all of them on hover).
+MAX_NODE_SWITCHES = 3
 LABEL_FONT = {"size": 14}
-ROW_HEIGHT_PX, MIN_HEIGHT_PX = 52, 340
+#: One row per unit: a weight label above its line, the node, a bias label below it.
+ROW_HEIGHT_PX, MIN_HEIGHT_PX = 66, 340
+#: Weight labels sit this high above their line, clear of the nodes (radius 13 px), so a
+#: label may be as wide as the space between two layers.
+LABEL_LIFT_PX = 15
+#: Margins: the title on top; the output's text (``f(x)``, ``ξ = ...``) on the right.
+NETWORK_MARGIN = {"l": 50, "r": 150, "t": 60, "b": 20, "autoexpand": False}
+#: The x axis spans input (0) to output (layers + 1) plus this much (in layers) on each
+#: side; the texts beside the input and output nodes reach into the margins.
+LAYERS_LEFT, LAYERS_RIGHT = 0.3, 0.3
+#: The y axis spans the rows plus this much (in rows) below and above.
+ROWS_BELOW, ROWS_ABOVE = 0.9, 0.7
 #: Width (in layer columns) of the fans from the input and into the output.
 FAN = 0.3
 
@@ -44,7 +63,8 @@ def create_network_figure(result: FitResult) -> go.Figure:
         )
     units = result.network.units
     layers = max((_n_layers(u) for u in units), default=1)
-    edges, nodes, labels = _diagram(units, result.active_features, layers)
+    lift = LABEL_LIFT_PX / _row_px(len(units))
+    edges, nodes, labels = _diagram(units, result.active_features, layers, lift)
     mid_y = (len(units) - 1) / 2 if units else 0.0
     traces = [
         scatter(
@@ -64,6 +84,7 @@ def create_network_figure(result: FitResult) -> go.Figure:
             text=nodes["text"],
             textposition="bottom center",
             textfont=LABEL_FONT,
+            cliponaxis=False,  # texts may reach into the margins, never be cut there
             hovertext=nodes["hover"],
             hoverinfo="text",
             marker={"size": NODE_SIZE, "color": nodes["color"], "line": {"width": 1.5}},
@@ -83,43 +104,63 @@ def create_network_figure(result: FitResult) -> go.Figure:
             text=labels["text"],
             textposition="top center",
             textfont=LABEL_FONT,
+            cliponaxis=False,
             hoverinfo="skip",
         ),
     ]
     return make_figure(traces, _layout(result, len(units), layers))
 
 
-def _diagram(units, actives, layers: int):
-    """Coordinates of the edges (with ``None`` breaks), hidden nodes and edge labels."""
+def _y_span(n: int) -> float:
+    """Length of the y axis, in rows, for ``n`` units."""
+    return max(n, 1) - 1 + ROWS_BELOW + ROWS_ABOVE
+
+
+def _plot_height_px(n: int) -> int:
+    """Height of the plot area for ``n`` units: :data:`ROW_HEIGHT_PX` per row, at least
+    what fills :data:`MIN_HEIGHT_PX`."""
+    margins = NETWORK_MARGIN["t"] + NETWORK_MARGIN["b"]
+    return max(MIN_HEIGHT_PX - margins, math.ceil(ROW_HEIGHT_PX * _y_span(n)))
+
+
+def _row_px(n: int) -> float:
+    """Pixels per row of the y axis for ``n`` units (at least :data:`ROW_HEIGHT_PX`)."""
+    return _plot_height_px(n) / _y_span(n)
+
+
+def _diagram(units, actives, layers: int, lift: float):
+    """Coordinates of the edges (with ``None`` breaks), hidden nodes and edge labels
+    (``lift`` rows above their edge)."""
     n = len(units)
     mid_y = (n - 1) / 2 if n else 0.0
     edges: tuple[list, list] = ([], [])
     nodes: dict[str, list] = {"x": [], "y": [], "text": [], "hover": [], "color": []}
     labels: dict[str, list] = {"x": [], "y": [], "text": []}
 
-    def edge(start, end, label=""):
+    def edge(start, end, label="", label_x=0.0):
         edges[0].extend([start[0], end[0], None])
         edges[1].extend([start[1], end[1], None])
         if label:
-            labels["x"].append((start[0] + end[0]) / 2)
-            labels["y"].append(start[1])
+            labels["x"].append(label_x)
+            labels["y"].append(start[1] + lift)
             labels["text"].append(label)
 
     for i, unit in enumerate(units):
         row, feature = n - 1 - i, actives[i].feature
-        # Fan out from x to a junction on the row; weights sit on the horizontal parts,
-        # where rows are a full row height apart and labels cannot collide.
+        # Fan out from x to a junction on the row; weights sit above the horizontal parts,
+        # where rows are a full row height apart, halfway between two layers (one layer
+        # apart, so labels as wide as a layer cannot collide).
         edge((0.0, mid_y), (FAN, row))
         previous = (FAN, row)
         for layer, (weight, text, extra) in enumerate(_rows(unit), start=1):
-            edge(previous, (layer, row), weight)
+            edge(previous, (layer, row), weight, label_x=layer - 0.5)
             nodes["x"].append(layer)
             nodes["y"].append(row)
             nodes["text"].append(text)
             nodes["hover"].append(f"unit {i + 1}, layer {layer}: {feature.label}{extra}")
             nodes["color"].append(KIND_COLORS.get(feature.kind, IO_COLOR))
             previous = (layer, row)
-        edge(previous, (layers + 1.0 - FAN, row), _output_label(unit))
+        edge(previous, (layers + 1.0 - FAN, row), _output_label(unit), previous[0] + 0.5)
         edge((layers + 1.0 - FAN, row), (layers + 1.0, mid_y))
     return edges, nodes, labels
 
@@ -135,8 +176,12 @@ def _rows(unit: ChainUnit | TreeUnit) -> list[tuple[str, str, str]]:
             (f"w = {fmt(w)}", f"b = {fmt(b)}", f"<br>w = {w:.6g}, b = {b:.6g}")
             for w, b in zip(unit.weights, unit.biases, strict=True)
         ]
-    switches = ", ".join(fmt(t) for t in _leaf_switches(unit.top))
-    return [("", f"{unit.activation} tree: steps at {switches}", f"<br>{_tree_text(unit.top)}")]
+    switches = [fmt(t) for t in _leaf_switches(unit.top)]
+    shown = ", ".join(switches[:MAX_NODE_SWITCHES]) + (
+        ", …" if len(switches) > MAX_NODE_SWITCHES else ""
+    )
+    extra = f"<br>steps at {', '.join(switches)}<br>{_tree_text(unit.top)}"
+    return [("", f"{unit.activation} tree: steps at {shown}", extra)]
 
 
 def _output_label(unit: ChainUnit | TreeUnit) -> str:
@@ -170,6 +215,7 @@ def _io_node(x: float, y: float, name: str, text: str, hover: str) -> go.Scatter
         text=[text],
         textposition="middle left" if name == "input" else "middle right",
         textfont={"size": 18},
+        cliponaxis=False,
         hovertext=[hover],
         hoverinfo="text",
         marker={"size": NODE_SIZE + 6, "color": "white", "line": {"width": 3, "color": IO_COLOR}},
@@ -182,11 +228,11 @@ def _layout(result: FitResult, n: int, layers: int) -> dict:
     layout = dict(
         BASE_LAYOUT,
         title={"text": title, "x": 0.01, "xanchor": "left"},
-        margin=dict(MARGIN, l=70, r=150),
+        margin=NETWORK_MARGIN,
         showlegend=False,
-        height=max(MIN_HEIGHT_PX, 140 + ROW_HEIGHT_PX * n),
-        xaxis=dict(hidden, range=[-0.6, layers + 1.6]),
-        yaxis=dict(hidden, range=[-0.9, max(n, 1) - 0.3]),
+        height=_plot_height_px(n) + NETWORK_MARGIN["t"] + NETWORK_MARGIN["b"],
+        xaxis=dict(hidden, range=[-LAYERS_LEFT, layers + 1 + LAYERS_RIGHT]),
+        yaxis=dict(hidden, range=[-ROWS_BELOW, -ROWS_BELOW + _y_span(n)]),
     )
     if n == 0:
         text = "no hidden units: f(x) = ξ is constant"

@@ -2,8 +2,10 @@
 
 Large fonts, the Okabe & Ito (2008) palette with one colour per feature kind, a lean
 white template (plotly's ``plotly_white`` costs ~20 ms per figure to apply and ~10 ms
-to serialize), and the legend *inside* the plot area: an outside legend shifts the axes,
-and clicks on the canvas would land off (DESIGN.md §3).
+to serialize), and by default the legend *inside* the plot area: an outside legend that
+Plotly places itself shifts the axes, and clicks on the canvas would land off (DESIGN.md
+§3). The panel figures move it below the plot area with margins they compute
+(:mod:`convexviz.plots`).
 """
 
 from __future__ import annotations

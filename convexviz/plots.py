@@ -2,10 +2,12 @@
 
 Every ``create_*_figure`` takes a :class:`convexviz.fit.FitResult`, validates it, and
 returns a ``go.Figure`` whose traces are *named*, so tests (and the app) can read them
-as data. Styling lives in the module-level constants below: large fonts for a projector,
-the Okabe-Ito colour-blind-safe palette, one colour per feature kind, and the legend
-inside the plot area (an outside legend shifts the axes, and clicks on the canvas would
-land off; DESIGN.md §3).
+as data. Styling lives in the module-level constants below and in :mod:`.plot_style`:
+large fonts for a projector, the Okabe-Ito colour-blind-safe palette, one colour per
+feature kind. The fit figure keeps its legend inside the plot area (DESIGN.md §3). The
+panel figures (features, coefficients, network) have margins computed here, never by
+Plotly (``margin.autoexpand`` off), so no label, however long, can squeeze a plot area:
+their legends sit below a plot area of fixed height, one entry per row.
 
 The fitted function is ``f(x) = sum_i z_i phi_i(x) + xi`` (THEORY.md §1); the features
 figure draws each term ``z_i phi_i(x)`` and, for a reflection feature, how its break
@@ -13,6 +15,8 @@ arises: the source point ``x_s`` mirrored at ``x_m`` gives the break ``2 x_m - x
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -29,7 +33,9 @@ from .plot_style import (
     FAINT_COLOR,
     INK,
     KIND_COLORS,
+    LEGEND,
     LINE_WIDTH,
+    MARGIN,
     NETWORK_COLOR,
     figure_layout,
     kind_text,
@@ -43,10 +49,48 @@ MAX_LEGEND_FEATURES = 5
 #: With more selected features than this, the coefficient ticks give numbers only (the
 #: breakpoints are in the hover text); longer labels would run into each other.
 MAX_TICK_BREAKS = 8
+#: At most this many feature numbers label the coefficients' axis (narrow numbers, a
+#: half-width panel): 1 and multiples of a step 1, 2, 5, 10, 20, ...
+MAX_NUMBER_TICKS = 12
 
-#: The features figure draws the mirror construction of at most this many reflections (the
-#: largest |z_i|); more would bury the curves under labels and widen the axes.
-MAX_CONSTRUCTIONS = 2
+#: The features figure draws the mirror construction of the reflections with the largest
+#: |z_i|, at most this many arcs in all (one per mirror; a deep reflection has several);
+#: more would bury the curves under labels and widen the axes.
+MAX_MIRROR_ARCS = 2
+
+#: Legend names longer than this are cut (with "…"); the hover text gives the full label.
+MAX_LEGEND_CHARS = 36
+
+#: Height of the features figure's plot area; fixed, so that pixels convert to data units
+#: (its width follows the page).
+PLOT_HEIGHT_PX = 320
+#: Room under a plot area for the x tick labels and the axis title.
+X_AXIS_PX = MARGIN["b"]
+#: Room under the coefficients' plot area when its tick labels have two lines.
+TWO_LINE_TICKS_AXIS_PX = 110
+#: One entry of the legend under the features figure, and the space after the last one.
+LEGEND_ROW_PX, LEGEND_PAD_PX = 22, 6
+#: Extra top margin for a second title line.
+TITLE_LINE_PX = 24
+#: The legend under the plot area: one entry per row, no box.
+BELOW_LEGEND = {
+    "x": 0.0,
+    "xanchor": "left",
+    "yanchor": "top",
+    "orientation": "v",
+    "bgcolor": "rgba(0, 0, 0, 0)",
+    "borderwidth": 0,
+    "tracegroupgap": 0,
+}
+
+#: Texts of the mirror construction: labels on the axis, one sentence line per mirror.
+MIRROR_LABELS = ("x<sub>s</sub>", "x<sub>m</sub>", "image")
+MIRROR_FONT_PX, SENTENCE_FONT_PX, SENTENCE_LINE_PX, SENTENCE_PAD_PX = 16, 14, 20, 4
+#: Labels are spaced for a plot area this narrow (the half-width panel of a small screen).
+MIN_PLOT_WIDTH_PX = 300
+#: Generous mean width of a character, in font sizes (Arial digits are 0.56), and the
+#: least gap between two labels.
+CHAR_WIDTH_EM, LABEL_GAP_PX = 0.6, 4
 
 __all__ = [
     "KIND_COLORS",
@@ -57,6 +101,7 @@ __all__ = [
     "create_network_figure",
     "default_grid",
     "kind_text",
+    "legend_name",
 ]
 
 #: Relative padding of the axes around the data; the x padding is 1 for a single x value.
@@ -151,6 +196,11 @@ def create_features_figure(
 ) -> go.Figure:
     """Each selected feature ``z_i phi_i(x)`` as its own curve, with its breakpoints.
 
+    The plot area keeps its width whatever the labels: the legend sits below it (one row
+    per entry, short names, full labels on hover), the sentences of the mirror
+    construction sit inside it, in a band added to the y range beyond every curve, and
+    Plotly never widens a margin (``margin.autoexpand`` off; the margins are computed here).
+
     Parameters
     ----------
     result : FitResult
@@ -165,22 +215,20 @@ def create_features_figure(
     -------
     go.Figure
         The optional dictionary trace first; then per active feature ``k`` (in
-        ``result.active_features`` order) a curve named by :func:`feature_name`, with
-        ``y = result.feature_curves(grid)[:, k]``, and its markers
-        ``"<name> breakpoints"``; per reflection (at most :data:`MAX_CONSTRUCTIONS`, those
-        with the largest ``|z_i|``; the title says so when others are left out) a trace
-        ``"mirror <x_s> mirrored at <x_m> → <image>"`` through ``(x_s, 0), (x_m, 0),
-        (2 x_m - x_s, 0)`` plus an arrow and a text annotation; finally the data (faint)
-        as ``"data"``.
+        ``result.active_features`` order, ``legendgroup="feature k"``) a curve named by
+        :func:`legend_name`, with ``y = result.feature_curves(grid)[:, k]``, and its
+        markers ``"<name> breakpoints"``; per mirror of the reflections drawn (those with
+        the largest ``|z_i|``, at most :data:`MAX_MIRROR_ARCS` arcs in all; the title says
+        so when others are left out) a trace ``"mirror <x_s> mirrored at <x_m> → <image>"``
+        through ``(x_s, 0), (x_m, 0), (2 x_m - x_s, 0)``, an arrow and the sentence
+        ``"<x_s> mirrored at <x_m> → <image>"``; finally the data (faint) as ``"data"``.
     """
     _check_result(result)
     actives = result.active_features
     breaks = _breakpoints(actives)
     reflections = [k for k, a in enumerate(actives) if a.feature.kind == "reflection"]
-    shown = sorted(reflections, key=lambda k: -abs(actives[k].coef))[:MAX_CONSTRUCTIONS]
-    mirrors = [
-        (k, source, mirror) for k in sorted(shown) for source, mirror in actives[k].feature.mirrors
-    ]
+    shown = _drawn_reflections(actives, reflections)
+    mirrors = [(k, s, m) for k in shown for s, m in actives[k].feature.mirrors]
     # Unlike the fit figure (the click canvas), this one widens to show every reflection.
     shown_x = [result.x, breaks] + [np.array([s, 2 * m - s]) for _, s, m in mirrors]
     x_range = _padded(np.concatenate(shown_x), X_PAD, single=1.0)
@@ -200,24 +248,132 @@ def create_features_figure(
         kind = active.feature.kind
         per_kind[kind] = per_kind.get(kind, -1) + 1
         traces += _feature_traces(active, grid, curves[:, k], per_kind[kind], f"feature {k}")
-    notes: list[dict] = []
-    for k, source, mirror in mirrors:
-        depth = _arc_depth(grid, curves[:, k], source, 2 * mirror - source, y_range)
-        traces.append(_mirror_trace(actives[k], source, mirror, depth, f"feature {k}"))
-        notes += _mirror_annotations(source, mirror, depth)
+    construction, notes, y_range = _mirror_construction(
+        actives, mirrors, grid, curves, x_range, y_range
+    )
+    traces += construction
     if len(actives) > MAX_LEGEND_FEATURES:  # one legend entry per kind, names on hover
         traces = [dict(t, showlegend=False) for t in traces] + _kind_legend(actives)
     traces.append(_data_trace(result, faint=True))
-    title = f"Selected features z·φ(x): {len(actives)} of {result.dictionary.size}"
+    title = f"{len(actives)} of {result.dictionary.size:,} features"  # under "Selected features"
     if len(reflections) > len(shown):  # a second, smaller line (the panel is half-width)
         title += (
             f"<br><span style='font-size:13px'>mirror construction: {len(shown)} of "
             f"{len(reflections)} reflections (largest |z|)</span>"
         )
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
-    if "<br>" in title:
-        layout["margin"] = dict(layout["margin"], t=layout["margin"]["t"] + 24)
-    return make_figure(traces, layout)
+    top = MARGIN["t"] + (TITLE_LINE_PX if "<br>" in title else 0)
+    return make_figure(traces, _legend_below(layout, _legend_rows(traces), top, X_AXIS_PX))
+
+
+def _mirror_construction(
+    actives: list[ActiveFeature],
+    mirrors: list[tuple[int, float, float]],
+    grid: NDArray,
+    curves: NDArray,
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+) -> tuple[list[dict], list[dict], tuple[float, float]]:
+    """Traces, annotations and the grown y range of the mirror construction.
+
+    Per ``(k, x_s, x_m)`` in ``mirrors`` (feature ``k`` mirrors ``x_s`` at ``x_m``): the
+    markers on the axis (labels that would overlap are left out), the arc on the side of
+    the axis that feature ``k``'s curve leaves free, its arrow head, and a sentence; the
+    sentences stack in a band added to ``y_range`` on the side of the first arc.
+    """
+    depths = [_arc_depth(grid, curves[:, k], s, 2 * m - s, y_range) for k, s, m in mirrors]
+    labels = _spaced_labels(
+        [x for _, s, m in mirrors for x in (s, m, 2 * m - s)],
+        list(MIRROR_LABELS) * len(mirrors),
+        x_range,
+    )
+    traces, notes = [], []
+    for j, ((k, source, mirror), depth) in enumerate(zip(mirrors, depths, strict=True)):
+        marks = tuple(labels[3 * j : 3 * j + 3])
+        traces.append(_mirror_trace(actives[k], source, mirror, depth, marks, f"feature {k}"))
+        notes.append(_arrow_head(source, mirror, depth))
+    below = not depths or depths[0] >= 0
+    notes += _sentence_notes([_mirror_text(s, m) for _, s, m in mirrors], below)
+    return traces, notes, _with_band(y_range, _band_px(len(mirrors)), below)
+
+
+def _drawn_reflections(actives: list[ActiveFeature], reflections: list[int]) -> list[int]:
+    """The reflections whose mirror construction is drawn, in feature order: by decreasing
+    ``|z|`` while their arcs number at most :data:`MAX_MIRROR_ARCS` (the largest always)."""
+    drawn: list[int] = []
+    arcs = 0
+    for k in sorted(reflections, key=lambda k: -abs(actives[k].coef)):
+        arcs += len(actives[k].feature.mirrors)
+        if drawn and arcs > MAX_MIRROR_ARCS:
+            break
+        drawn.append(k)
+    return sorted(drawn)
+
+
+def _legend_rows(traces: list[dict]) -> int:
+    return sum(t.get("showlegend", True) is not False for t in traces)
+
+
+def _legend_below(layout: dict, rows: int, top: int, axis_px: int) -> dict:
+    """``layout`` with a plot area :data:`PLOT_HEIGHT_PX` high, the legend in ``rows`` rows
+    below the x axis (which takes ``axis_px``), and margins that hold all of it; Plotly may
+    not move them (``autoexpand`` off), so no label can squeeze the plot area."""
+    bottom = axis_px + rows * LEGEND_ROW_PX + LEGEND_PAD_PX
+    legend = dict(LEGEND, **BELOW_LEGEND, y=-axis_px / PLOT_HEIGHT_PX)
+    margin = dict(MARGIN, t=top, b=bottom, autoexpand=False)
+    height = top + PLOT_HEIGHT_PX + bottom
+    return dict(layout, legend=legend, showlegend=rows > 0, margin=margin, height=height)
+
+
+def _spaced_labels(xs: list[float], texts: list[str], x_range: tuple[float, float]) -> list[str]:
+    """``texts`` with ``""`` for each label that would overlap an earlier one.
+
+    A label centred at ``x`` is taken to be ``CHAR_WIDTH_EM`` font sizes wide per visible
+    character on a plot area :data:`MIN_PLOT_WIDTH_PX` wide (any wider one only spreads
+    the labels further apart).
+
+    >>> _spaced_labels([0.0, 0.1, 5.0], ["x<sub>s</sub>", "x<sub>m</sub>", "image"], (0, 10))
+    ['x<sub>s</sub>', '', 'image']
+    """
+    per_px = (x_range[1] - x_range[0]) / MIN_PLOT_WIDTH_PX
+    kept: list[tuple[float, float]] = []
+    shown = []
+    for x, text in zip(xs, texts, strict=True):
+        half = 0.5 * len(_visible(text)) * CHAR_WIDTH_EM * MIRROR_FONT_PX * per_px
+        free = all(x + half + LABEL_GAP_PX * per_px <= lo or hi <= x - half for lo, hi in kept)
+        shown.append(text if free else "")
+        if free:
+            kept.append((x - half - LABEL_GAP_PX * per_px, x + half))
+    return shown
+
+
+def _visible(text: str) -> str:
+    """``text`` without its HTML tags: ``x<sub>s</sub>`` -> ``xs``."""
+    return re.sub(r"<[^>]+>", "", text)
+
+
+def _band_px(n_sentences: int) -> int:
+    """Height of the band that holds ``n_sentences`` lines of the mirror construction."""
+    if n_sentences == 0:
+        return 0
+    return 2 * SENTENCE_PAD_PX + n_sentences * SENTENCE_LINE_PX
+
+
+def _with_band(y_range: tuple[float, float], band_px: float, below: bool) -> tuple[float, float]:
+    """``y_range`` grown so that its bottom (or top) ``band_px`` pixels of a plot area
+    :data:`PLOT_HEIGHT_PX` high lie beyond the old range: a band no curve enters.
+
+    With ``f = band_px / PLOT_HEIGHT_PX`` the new bottom ``y0'`` solves
+    ``y0 - y0' = f (y1 - y0')``, i.e. ``y0' = (y0 - f y1) / (1 - f)`` (likewise the top).
+
+    >>> _with_band((0.0, 3.0), 80, below=True)
+    (-1.0, 3.0)
+    """
+    lo, hi = y_range
+    f = band_px / PLOT_HEIGHT_PX
+    if below:
+        return ((lo - f * hi) / (1 - f), hi)
+    return (lo, (hi - f * lo) / (1 - f))
 
 
 def _kind_legend(actives: list[ActiveFeature]) -> list[dict]:
@@ -277,16 +433,30 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
         "z",
         annotations=[] if actives else [{"text": empty, "showarrow": False}],
     )
-    ticks = [
-        f"{k}<br>{_short_breaks(a)}" if with_breaks else str(k)
-        for k, a in enumerate(actives, start=1)
-    ]
-    layout["xaxis"].update(tickvals=positions, ticktext=ticks, tickfont={"size": 14})
-    layout["xaxis"]["title"]["standoff"] = 12
     if with_breaks:
-        layout["margin"] = dict(layout["margin"], b=110)  # two-line tick labels
+        numbers = list(range(1, len(actives) + 1))
+        ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in zip(numbers, actives, strict=True)]
+    else:
+        numbers = _tick_numbers(len(actives))
+        ticks = [str(k) for k in numbers]
+    layout["xaxis"].update(tickvals=numbers, ticktext=ticks, tickfont={"size": 14}, tickangle=0)
+    layout["xaxis"]["title"]["standoff"] = 12
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
-    return make_figure(traces, layout)
+    axis_px = TWO_LINE_TICKS_AXIS_PX if with_breaks else X_AXIS_PX
+    return make_figure(traces, _legend_below(layout, _legend_rows(traces), MARGIN["t"], axis_px))
+
+
+def _tick_numbers(n: int) -> list[int]:
+    """Feature numbers ``1..n`` to label: all, or 1 and the multiples of the smallest step
+    of 1, 2, 5, 10, 20, 50, ... that keeps them at most :data:`MAX_NUMBER_TICKS`.
+
+    >>> _tick_numbers(5), _tick_numbers(57)
+    ([1, 2, 3, 4, 5], [1, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50, 55])
+    """
+    step = 1
+    while len(range(step, n + 1, step)) + (step > 1) > MAX_NUMBER_TICKS:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2
+    return list(range(1, n + 1)) if step == 1 else [1, *range(step, n + 1, step)]
 
 
 # ----------------------------------------------------------------------------------------
@@ -298,7 +468,7 @@ def _feature_traces(
 ) -> list[go.Scatter]:
     feature = active.feature
     color = KIND_COLORS.get(feature.kind, DATA_COLOR)
-    name = feature_name(feature.kind, feature.label)
+    name = legend_name(active)
     breaks = np.array(feature.breakpoints, dtype=float)
     at_breaks = active.coef * feature.evaluate(breaks) if breaks.size else breaks
     line = scatter(
@@ -325,17 +495,34 @@ def _feature_traces(
 
 
 def feature_name(kind: str, label: str) -> str:
-    """Legend name: the kind's words, then the label (unless the label starts with them)."""
+    """The kind's words, then the label (unless the label starts with them)."""
     words = kind_text(kind)
     return label if label.startswith(words) else f"{words}: {label}"
 
 
+def legend_name(active: ActiveFeature) -> str:
+    """The feature's short name in the features figure: :func:`feature_name`, for a
+    reflection its breakpoints only (the mirror construction is drawn), cut to
+    :data:`MAX_LEGEND_CHARS` characters."""
+    feature = active.feature
+    if feature.kind == "reflection":
+        name = f"{kind_text(feature.kind)}: breaks {_short_breaks(active)}"
+    else:
+        name = feature_name(feature.kind, feature.label)
+    return name if len(name) <= MAX_LEGEND_CHARS else name[: MAX_LEGEND_CHARS - 1] + "…"
+
+
 def _mirror_trace(
-    active: ActiveFeature, source: float, mirror: float, depth: float, group: str
+    active: ActiveFeature,
+    source: float,
+    mirror: float,
+    depth: float,
+    labels: tuple[str, str, str],
+    group: str,
 ) -> go.Scatter:
     """The reflection construction: ``x_s``, ``x_m`` and the image ``2 x_m - x_s`` on the
-    axis, a dotted riser from the image to the curve, and an arc from ``x_s`` to the image
-    below the axis (its arrow head is an annotation)."""
+    axis (with ``labels``), a dotted riser from the image to the curve, and an arc from
+    ``x_s`` to the image below the axis (its arrow head is an annotation)."""
     image = 2.0 * mirror - source
     top = float(active.coef * active.feature.evaluate(np.array([image]))[0])
     arc_x, arc_y = _arc(source, image, depth)
@@ -348,9 +535,9 @@ def _mirror_trace(
         mode="lines+markers+text",
         legendgroup=group,
         showlegend=False,
-        text=["x<sub>s</sub>", "x<sub>m</sub>", "image"] + [""] * (4 + n_arc),
-        textposition="top center",
-        textfont={"color": color, "size": 16},
+        text=[*labels] + [""] * (4 + n_arc),
+        textposition="top center" if depth >= 0 else "bottom center",
+        textfont={"color": color, "size": MIRROR_FONT_PX},
         line={"color": color, "width": 2, "dash": "dot"},
         marker={
             "size": [13, 18, 16] + [0] * (4 + n_arc),
@@ -378,16 +565,28 @@ def _arc_depth(grid: NDArray, curve: NDArray, a: float, b: float, y_range) -> fl
     return -min(0.6 * y_range[1], 0.2 * span)
 
 
-def _mirror_annotations(source: float, mirror: float, depth: float) -> list[dict]:
-    """The arrow head at the image and the sentence at the bottom of the arc."""
-    color = KIND_COLORS["reflection"]
+def _arrow_head(source: float, mirror: float, depth: float) -> dict:
+    """The arrow head at the image, the end of the arc."""
     arc_x, arc_y = _arc(source, 2.0 * mirror - source, depth)
     head = {"x": arc_x[-1], "y": arc_y[-1], "ax": arc_x[-3], "ay": arc_y[-3], "axref": "x"}
     head.update(ayref="y", showarrow=True, arrowhead=3, arrowsize=1.6, arrowwidth=2)
-    head.update(arrowcolor=color, text="")
-    label = {"x": mirror, "y": -depth, "showarrow": False, "font": {"color": color}}
-    label.update(text=_mirror_text(source, mirror), bgcolor="rgba(255, 255, 255, 0.85)")
-    return [head, label]
+    return dict(head, arrowcolor=KIND_COLORS["reflection"], text="")
+
+
+def _sentence_notes(sentences: list[str], below: bool) -> list[dict]:
+    """One line per sentence, centred in the band at the bottom (or top) of the plot area
+    that :func:`_with_band` keeps free, in the order given from the top."""
+    color = KIND_COLORS["reflection"]
+    notes = []
+    for k, text in enumerate(sentences):
+        lines_out = len(sentences) - 1 - k if below else k  # lines between it and the edge
+        shift = SENTENCE_PAD_PX + lines_out * SENTENCE_LINE_PX
+        note = {"text": text, "showarrow": False, "xref": "paper", "x": 0.5, "yref": "paper"}
+        note.update(xanchor="center", y=0.0 if below else 1.0)
+        note.update(yanchor="bottom" if below else "top", yshift=shift if below else -shift)
+        note.update(font={"color": color, "size": SENTENCE_FONT_PX}, bgcolor="white")
+        notes.append(note)
+    return notes
 
 
 def _mirror_text(source: float, mirror: float) -> str:

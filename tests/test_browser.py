@@ -34,7 +34,7 @@ from tests.browser import (
     wait_for_count,
     wait_until_moved,
 )
-from tests.streamlit_server import ROOT, free_port, start_streamlit
+from tests.streamlit_server import free_port, start_streamlit
 
 pytestmark = pytest.mark.browser
 
@@ -405,14 +405,6 @@ def test_pending_marks_are_drawn_at_once_and_cleared_by_the_redraw(server, page)
         assert any(m["cls"] == cls and abs(m["x"] - px) < 2.5 and abs(m["y"] - py) < 2.5
                    for m in marks), (marks, px, py)  # fmt: skip
     wait_for_count(page, 6)
-
-
-def test_main_view_screenshot_for_the_readme(server, page):
-    open_app(page, server, pts=OPT, act="relu", depth="4", beta="0.001")
-    page.wait_for_timeout(1500)  # let the panels below finish drawing
-    assert_no_errors(page)
-    (ROOT / "assets").mkdir(exist_ok=True)
-    page.screenshot(path=str(ROOT / "assets" / "screenshot.png"))
 
 
 def test_a_burst_of_adds_deletes_and_drags_ends_consistent(server, page):

@@ -20,6 +20,7 @@ from convexviz.plots import (
     default_grid,
     feature_name,
     kind_text,
+    legend_name,
 )
 
 KIND_WORDS = {"ramp", "capped ramp", "vee", "reflection", "midpoint", "step", "multistep"}
@@ -196,8 +197,12 @@ def test_constant_fit_has_no_breakpoints(flat):
 
 
 def _feature_traces(fig, result):
-    names = [feature_name(a.feature.kind, a.feature.label) for a in result.active_features]
-    return [_trace(fig, name) for name in names]
+    """The curve of each active feature (its legend group ``feature k``, in order)."""
+    curves = {t.legendgroup: t for t in fig.data if t.legendgroup and t.mode == "lines"}
+    traces = [curves[f"feature {k}"] for k in range(len(result.active_features))]
+    for trace, active in zip(traces, result.active_features, strict=True):
+        assert trace.name == legend_name(active)
+    return traces
 
 
 @pytest.mark.parametrize("case", ["opt4", "opt4_solved", "zigzag", "zigzag_solved", "steps"])
@@ -237,7 +242,7 @@ def test_feature_curves_are_drawn_exactly_by_their_few_points(case, request):
 def test_feature_breakpoints_are_marked(opt4):
     fig = create_features_figure(opt4)
     for active in opt4.active_features:
-        name = feature_name(active.feature.kind, active.feature.label)
+        name = legend_name(active)
         marks = _trace(fig, f"{name} breakpoints")
         np.testing.assert_array_equal(marks.x, active.feature.breakpoints)
         values = active.coef * active.feature.evaluate(np.array(active.feature.breakpoints))
@@ -483,15 +488,20 @@ def test_figure_json_is_the_figure_as_strict_json(case, request):
         assert ours == theirs
 
 
-def test_many_reflections_draw_the_construction_of_the_largest_only():
+@pytest.mark.parametrize(("depth", "n_drawn"), [(3, plots.MAX_MIRROR_ARCS), (5, 1)])
+def test_many_reflections_draw_the_construction_of_the_largest_only(depth, n_drawn):
+    """Depth 3: one mirror per reflection, so the largest ones up to the arc budget; depth 5:
+    the largest reflection alone, whole, however many mirrors it has."""
     from convexviz.datasets import random_points
 
-    result = _fit(random_points(14, seed=0), "abs", 3)
+    result = _fit(random_points(12, seed=7 if depth == 5 else 0), "abs", depth)
     actives = result.active_features
     reflections = [a for a in actives if a.feature.kind == "reflection"]
-    assert len(reflections) > plots.MAX_CONSTRUCTIONS  # the data set has 5
+    assert len(reflections) > n_drawn
     fig = create_features_figure(result)
-    largest = sorted(reflections, key=lambda a: -abs(a.coef))[: plots.MAX_CONSTRUCTIONS]
+    largest = sorted(reflections, key=lambda a: -abs(a.coef))[:n_drawn]
+    arcs = sum(len(a.feature.mirrors) for a in largest)
+    assert arcs <= plots.MAX_MIRROR_ARCS or n_drawn == 1
     expected = {
         f"mirror {fmt(s)} mirrored at {fmt(m)} → {fmt(2 * m - s)}"
         for a in largest
@@ -500,7 +510,7 @@ def test_many_reflections_draw_the_construction_of_the_largest_only():
     assert {n for n in _names(fig) if n.startswith("mirror ")} == expected
     assert len(fig.layout.annotations) == 2 * len(expected)
     title = fig.layout.title.text
-    assert f"{plots.MAX_CONSTRUCTIONS} of {len(reflections)} reflections (largest |z|)" in title
+    assert f"{n_drawn} of {len(reflections)} reflections (largest |z|)" in title
     # Every reflection is still drawn as a curve with its breakpoints.
     assert len(_feature_traces(fig, result)) == len(actives)
 
@@ -516,3 +526,190 @@ def test_many_coefficients_are_numbered_and_breakpoints_move_to_the_hover():
     assert "hover" in fig.layout.xaxis.title.text
     hovers = [h for t in fig.data[1:] for h in t.hovertext]
     assert all(any(a.feature.label in h for h in hovers) for a in actives)
+
+
+# ----------------------------------------------------------------------------------------
+# Legibility: computed margins, nothing the browser measures may squeeze a plot area
+# (tests/test_legibility.py checks the rendered page)
+
+
+def _random_fit(activation, depth):
+    from convexviz.datasets import random_points
+
+    return _fit(random_points(12, seed=7), activation, depth)
+
+
+BUSY = [("relu", 3), ("relu", 8), ("abs", 3), ("abs", 4), ("abs", 5), ("sign", 5)]
+
+
+def _legend_entries(fig) -> int:
+    return sum(t.showlegend is not False for t in fig.data)
+
+
+@pytest.mark.parametrize("case", ["opt4", "zigzag", "zigzag_solved", "steps", "flat"])
+def test_panel_legends_sit_below_a_plot_area_of_fixed_height(case, request):
+    result = request.getfixturevalue(case)
+    for fig in (create_features_figure(result), create_coefficients_figure(result)):
+        layout = fig.layout
+        margin, legend = layout.margin, layout.legend
+        assert margin.autoexpand is False  # a long label can never push a margin
+        assert layout.height == margin.t + plots.PLOT_HEIGHT_PX + margin.b
+        # Below the x axis (paper y < 0 is below the plot area), one row per entry.
+        assert legend.y * plots.PLOT_HEIGHT_PX <= -plots.X_AXIS_PX
+        assert (legend.yanchor, legend.orientation) == ("top", "v")
+        rows = _legend_entries(fig)
+        assert margin.b >= -legend.y * plots.PLOT_HEIGHT_PX + rows * plots.LEGEND_ROW_PX
+        assert layout.showlegend is (rows > 0)
+
+
+@pytest.mark.parametrize(("act", "depth"), BUSY)
+def test_legend_names_are_short(act, depth):
+    result = _random_fit(act, depth)
+    fig = create_features_figure(result)
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert names and all(len(n) <= plots.MAX_LEGEND_CHARS for n in names)
+    for active in result.active_features:  # full labels stay on hover
+        assert active.feature.label in _hover_of(fig, active)
+
+
+def _hover_of(fig, active) -> str:
+    return " ".join(str(t.hovertext) for t in fig.data if t.hovertext)
+
+
+def test_a_long_name_is_cut_and_a_reflection_names_its_breakpoints(zigzag):
+    (active,) = zigzag.active_features
+    assert legend_name(active) == "reflection: breaks -1, 1, 3"
+    steps = _random_fit("sign", 5)
+    long = [
+        a
+        for a in steps.active_features
+        if len(feature_name(a.feature.kind, a.feature.label)) > plots.MAX_LEGEND_CHARS
+    ]
+    assert long
+    for active in long:
+        name = legend_name(active)
+        assert len(name) == plots.MAX_LEGEND_CHARS and name.endswith("…")
+        assert feature_name(active.feature.kind, active.feature.label).startswith(name[:-1])
+
+
+def _y_values(fig) -> np.ndarray:
+    values = [np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None]
+    values = np.concatenate(values)
+    return values[np.isfinite(values)]
+
+
+@pytest.mark.parametrize("case", ["opt4", "zigzag", "zigzag_solved", "abs4", "abs5"])
+def test_mirror_sentences_sit_in_a_band_that_no_curve_enters(case, request):
+    result = (
+        _random_fit("abs", int(case[-1]))
+        if case.startswith("abs")
+        else request.getfixturevalue(case)
+    )
+    fig = create_features_figure(result)
+    sentences = [a for a in fig.layout.annotations if not a.showarrow]
+    assert sentences and all("mirrored at" in a.text for a in sentences)
+    (below,) = {a.y == 0.0 for a in sentences}
+    for a in sentences:  # centred in the plot area, inside it
+        assert (a.xref, a.x, a.xanchor, a.yref) == ("paper", 0.5, "center", "paper")
+        assert a.yanchor == ("bottom" if below else "top")
+        assert abs(a.yshift) + plots.SENTENCE_LINE_PX <= plots._band_px(len(sentences))
+    shifts = sorted(abs(a.yshift) for a in sentences)  # one line each, none on another
+    assert np.all(np.diff(shifts) >= plots.SENTENCE_LINE_PX)
+    # Every curve, marker, arc and data point lies outside the band.
+    lo, hi = fig.layout.yaxis.range
+    ys = _y_values(fig)
+    px = (ys - lo) / (hi - lo) * plots.PLOT_HEIGHT_PX
+    band = plots._band_px(len(sentences))
+    edge = px.min() if below else plots.PLOT_HEIGHT_PX - px.max()
+    assert edge >= band - 1e-6
+    # The arrow heads point at the images, inside the ranges.
+    (x_lo, x_hi) = fig.layout.xaxis.range
+    for a in fig.layout.annotations:
+        if a.showarrow:
+            assert x_lo < a.x < x_hi and lo < a.y < hi
+
+
+def test_the_band_formula():
+    lo, hi = plots._with_band((-1.0, 3.0), 64, below=True)
+    assert hi == 3.0 and (-1.0 - lo) / (hi - lo) * plots.PLOT_HEIGHT_PX == pytest.approx(64)
+    lo, hi = plots._with_band((-1.0, 3.0), 64, below=False)
+    assert lo == -1.0 and (hi - 3.0) / (hi - lo) * plots.PLOT_HEIGHT_PX == pytest.approx(64)
+    assert plots._with_band((-1.0, 3.0), 0, below=True) == (-1.0, 3.0)
+
+
+@pytest.mark.parametrize(("act", "depth"), [("abs", 3), ("abs", 4), ("abs", 5), ("relu", 4)])
+def test_mirror_labels_never_overlap_on_the_narrowest_plot_area(act, depth):
+    result = _random_fit(act, depth) if act == "abs" else _fit(PRESETS["opt"].points, act, depth)
+    fig = create_features_figure(result)
+    x_lo, x_hi = fig.layout.xaxis.range
+    per_px = (x_hi - x_lo) / plots.MIN_PLOT_WIDTH_PX
+    spans = []
+    for trace in fig.data:
+        if trace.name.startswith("mirror "):
+            for x, text in zip(trace.x[:3], trace.text[:3], strict=True):
+                if text:
+                    half = 0.5 * len(plots._visible(text)) * plots.CHAR_WIDTH_EM
+                    half *= plots.MIRROR_FONT_PX * per_px
+                    spans.append((x - half, x + half))
+    assert spans  # at least the first label of each construction is shown
+    spans.sort()
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_spaced_labels_keep_the_first_of_colliding_labels():
+    texts = ["x<sub>s</sub>", "x<sub>m</sub>", "image"]
+    assert plots._spaced_labels([0.0, 5.0, 10.0], texts, (0.0, 10.0)) == texts
+    assert plots._spaced_labels([0.0, 0.0, 0.0], texts, (0.0, 10.0)) == [texts[0], "", ""]
+
+
+@pytest.mark.parametrize(("act", "depth"), [("relu", 8), ("abs", 3), ("sign", 5)])
+def test_network_texts_are_never_clipped_and_weights_are_a_layer_apart(act, depth):
+    result = _random_fit(act, depth)
+    fig = create_network_figure(result)
+    assert fig.layout.margin.autoexpand is False
+    for name in ("input", "hidden", "output", "weights"):
+        assert _trace(fig, name).cliponaxis is False  # never cut at the plot area
+    weights = _trace(fig, "weights")
+    rows: dict[float, list[float]] = {}
+    for x, y in zip(weights.x, weights.y, strict=True):
+        rows.setdefault(y, []).append(x)
+    for xs in rows.values():
+        assert np.all(np.diff(sorted(xs)) >= 1.0 - 1e-12)
+    # Raised clear of the nodes: LABEL_LIFT_PX above their row, at the figure's scale.
+    from convexviz import network_figure as nf
+
+    lift = (np.array(list(rows)) - np.round(list(rows))) * nf._row_px(result.network.n_neurons)
+    np.testing.assert_allclose(lift, nf.LABEL_LIFT_PX)
+    lo, hi = fig.layout.yaxis.range
+    span_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert span_px / (hi - lo) == pytest.approx(nf._row_px(result.network.n_neurons))
+
+
+def test_tree_nodes_list_a_few_switch_points():
+    result = _random_fit("sign", 5)
+    from convexviz import network_figure as nf
+
+    texts = list(_trace(create_network_figure(result), "hidden").text)
+    assert any(t.endswith(", …") for t in texts)
+    assert all(t.count(",") <= nf.MAX_NODE_SWITCHES for t in texts)
+
+
+def test_very_many_coefficients_label_a_dozen_numbers_upright():
+    x = np.linspace(-3, 3, 40)
+    result = fit(x, np.sin(3 * x) + 0.3 * np.cos(17 * x), Architecture("relu", 2), beta=1e-5)
+    n = len(result.active_features)
+    assert n > plots.MAX_NUMBER_TICKS
+    axis = create_coefficients_figure(result).layout.xaxis
+    numbers = list(axis.tickvals)
+    assert 1 < len(numbers) <= plots.MAX_NUMBER_TICKS and numbers[0] == 1
+    step = numbers[2] - numbers[1]
+    assert numbers[1:] == list(range(step, n + 1, step)) and str(step)[0] in "125"
+    assert list(axis.ticktext) == [str(k) for k in numbers]
+    assert axis.tickangle == 0  # never rotated into a column of overlapping labels
+
+
+def test_features_title_is_short_enough_for_a_half_width_panel(opt4_solved):
+    # The panel's heading says "Selected features"; the title adds the counts only.
+    fig = create_features_figure(opt4_solved)
+    n, size = len(opt4_solved.active_features), opt4_solved.dictionary.size
+    assert fig.layout.title.text == f"{n} of {size:,} features"

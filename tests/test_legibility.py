@@ -1,0 +1,177 @@
+"""Legible figures on every lesson link and on random data of every architecture.
+
+Measured in a real browser (Playwright + Debian chromium against ``streamlit run``), from
+the bounding boxes of the rendered SVG:
+
+a. the **Selected features** figure's plot area (its ``.nsewdrag`` rectangle) fills at
+   least 60 % of the figure's width, every annotation of the mirror construction lies
+   inside the plot area, and no text of the figure is cut off at its edges;
+b. no text of the **rebuilt network** figure is cut off at its edges;
+c. on the **click canvas** the legend covers neither a training point nor the space a
+   student clicks into: its box (``.st-key-canvas .legend``) does not meet the plot area
+   (``.st-key-canvas .nsewdrag``) and lies inside the canvas (``.st-key-canvas``).
+
+Cases: every link of README.md's "Lesson links" table (read from the README, so a new
+lesson is checked too), and seeded random data for every supported (activation, depth).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlparse
+
+import pytest
+
+from convexviz import Architecture
+from convexviz.architecture import MAX_DEPTH
+from convexviz.datasets import random_points
+from convexviz.dictionary import max_points
+from convexviz.limits import DEFAULT_RANDOM_POINTS
+from tests.browser import WAIT_MS, assert_no_errors, open_app
+from tests.streamlit_server import ROOT
+
+pytestmark = pytest.mark.browser
+
+#: Smallest share of the features figure's width its plot area must fill.
+MIN_PLOT_SHARE = 0.6
+#: Sub-pixel rounding of the browser's boxes.
+TOLERANCE_PX = 1.0
+#: After the first draw, a moment for a late resize (a scrollbar appearing) to redraw.
+SETTLE_MS = 200
+RANDOM_SEED = 7
+ARCHITECTURES = [(a, d) for a, top in MAX_DEPTH.items() for d in range(2, top + 1)]
+#: A point count that every architecture accepts (the deep ones allow fewer points).
+RANDOM_COUNT = min(DEFAULT_RANDOM_POINTS, *(max_points(Architecture(*ad)) for ad in ARCHITECTURES))
+
+
+def lesson_links() -> list[tuple[str, dict[str, str]]]:
+    """``(lesson, query)`` of every row of README.md's "Lesson links" table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Lesson links", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| `(http[^`]+)` \|$", section, flags=re.MULTILINE)
+    return [(lesson, dict(parse_qsl(urlparse(url).query))) for lesson, url in rows]
+
+
+def random_case(activation: str, depth: int) -> dict[str, str]:
+    points = random_points(RANDOM_COUNT, seed=RANDOM_SEED)
+    pts = ",".join(f"{x:g}:{y:g}" for x, y in points)
+    return {"pts": pts, "act": activation, "depth": str(depth), "beta": "0.001"}
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+LESSONS = lesson_links()
+CASES = [pytest.param(query, id=f"lesson-{slug(lesson)}") for lesson, query in LESSONS] + [
+    pytest.param(random_case(a, d), id=f"random-{a}-depth-{d}") for a, d in ARCHITECTURES
+]
+
+#: Boxes (left, top, right, bottom in page pixels) of what the three checks measure.
+MEASURE_JS = """() => {
+    const box = (e) => { const b = e.getBoundingClientRect();
+        return [b.left, b.top, b.right, b.bottom]; };
+    const texts = (root) => [...root.querySelectorAll('text')]
+        .filter((t) => t.textContent.trim() && t.getBoundingClientRect().width > 0)
+        .map((t) => [t.textContent, box(t), !!t.closest('[clip-path*="plot)"]')]);
+    const panel = (key) => {
+        const root = document.querySelector(`.st-key-${key} .cvz-figure`);
+        return {figure: box(root.querySelector('.main-svg')),
+                plot: box(root.querySelector('.nsewdrag')),
+                annotations: [...root.querySelectorAll('.annotation')]
+                    .map((a) => [a.textContent, box(a)]),
+                mirrors: root.data.filter((t) => (t.name || '').startsWith('mirror ')).length,
+                texts: texts(root)};
+    };
+    const canvas = document.querySelector('.st-key-canvas');
+    const legend = canvas.querySelector('.legend');
+    return {features: panel('features'), network: panel('network'),
+            canvas: {figure: box(canvas), plot: box(canvas.querySelector('.nsewdrag')),
+                     legend: legend && box(legend)}};
+}"""
+
+#: The panel figures are drawn one at a time after the canvas settles (figure.js).
+DRAWN_JS = """() => ['features', 'network'].every((k) => {
+    const f = document.querySelector(`.st-key-${k} .cvz-figure`);
+    return f && f.data && f._fullLayout && f.querySelector('.main-svg .nsewdrag'); })"""
+
+
+def inside(inner, outer, tol: float = TOLERANCE_PX) -> bool:
+    return (
+        inner[0] >= outer[0] - tol
+        and inner[1] >= outer[1] - tol
+        and inner[2] <= outer[2] + tol
+        and inner[3] <= outer[3] + tol
+    )
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def cut_off(texts, figure, plot) -> list:
+    """The texts not wholly visible: outside the figure, or clipped by the plot area (Plotly
+    clips a trace's text to the plot area unless the trace says ``cliponaxis=False``)."""
+    return [
+        (text, [round(v) for v in box])
+        for text, box, clipped in texts
+        if not inside(box, plot if clipped else figure)
+    ]
+
+
+@pytest.fixture(scope="module")
+def measured(server, context):
+    """Measure every case on its own page once; the three checks read the results."""
+    results: dict[str, dict] = {}
+
+    def measure(query: dict[str, str]) -> dict:
+        key = tuple(sorted(query.items()))
+        if key not in results:
+            page = context.new_page()
+            try:
+                open_app(page, server, **query)
+                page.wait_for_function(DRAWN_JS, timeout=WAIT_MS)
+                page.wait_for_timeout(SETTLE_MS)
+                assert_no_errors(page)
+                results[key] = page.evaluate(MEASURE_JS)
+            finally:
+                page.close()
+        return results[key]
+
+    return measure
+
+
+def test_the_readme_has_lesson_links():
+    assert len(LESSONS) >= 8
+    assert all({"pts", "act", "depth", "beta"} <= set(q) for _, q in LESSONS)
+
+
+@pytest.mark.parametrize("query", CASES)
+def test_features_plot_area_is_wide_and_holds_the_mirror_construction(measured, query):
+    features = measured(query)["features"]
+    figure, plot = features["figure"], features["plot"]
+    share = (plot[2] - plot[0]) / (figure[2] - figure[0])
+    assert share >= MIN_PLOT_SHARE, f"the plot area fills only {share:.0%} of the width"
+    outside = [(t, [round(v) for v in b]) for t, b in features["annotations"]
+               if not inside(b, plot)]  # fmt: skip
+    assert not outside, f"mirror construction outside the plot area: {outside}"
+    if features["mirrors"]:
+        assert any("mirrored at" in text for text, _ in features["annotations"])
+    assert not cut_off(features["texts"], figure, plot), "text cut off"
+
+
+@pytest.mark.parametrize("query", CASES)
+def test_no_network_text_is_cut_off(measured, query):
+    network = measured(query)["network"]
+    assert network["texts"], "the network figure shows no text"
+    cut = cut_off(network["texts"], network["figure"], network["plot"])
+    assert not cut, f"text cut off: {cut}"
+
+
+@pytest.mark.parametrize("query", CASES)
+def test_canvas_legend_stays_out_of_the_plot_area(measured, query):
+    canvas = measured(query)["canvas"]
+    legend = canvas["legend"]
+    assert legend is not None, "the canvas has no legend"
+    assert not overlap(legend, canvas["plot"]), (legend, canvas["plot"])
+    assert inside(legend, canvas["figure"]), (legend, canvas["figure"])
