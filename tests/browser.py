@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, urlencode, urlparse
+import re
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlparse
 
 import pytest
 
 from convexviz.ui.state import parse_points_param
+from tests.streamlit_server import ROOT
 
 WAIT_MS = 30_000
 
@@ -95,3 +97,31 @@ def assert_no_errors(page) -> None:
     text = page.locator("[data-testid='stAppViewContainer']").inner_text()
     assert "Traceback" not in text and "Error:" not in text
     assert page.locator("[data-testid='stException']").count() == 0
+
+
+def lesson_links() -> list[tuple[str, dict[str, str]]]:
+    """``(lesson, query)`` of every row of README.md's "Lesson links" table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Lesson links", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| `(http[^`]+)` \|$", section, flags=re.MULTILINE)
+    return [(lesson, dict(parse_qsl(urlparse(url).query))) for lesson, url in rows]
+
+
+def rect(box: dict) -> tuple[float, float, float, float]:
+    """A Playwright bounding box as ``(left, top, right, bottom)``."""
+    return box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]
+
+
+def inside(inner, outer, tol: float = 1.0) -> bool:
+    """Whether the rectangle ``inner`` lies in ``outer`` (``(l, t, r, b)``, ``tol`` pixels)."""
+    return (
+        inner[0] >= outer[0] - tol
+        and inner[1] >= outer[1] - tol
+        and inner[2] <= outer[2] + tol
+        and inner[3] <= outer[3] + tol
+    )
+
+
+def overlap(a, b) -> bool:
+    """Whether two rectangles ``(l, t, r, b)`` share any area."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

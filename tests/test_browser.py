@@ -13,10 +13,9 @@ route. Without chromium or a working server the tests are skipped, unless
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
-from urllib.parse import parse_qsl, urlparse
+from urllib.parse import urlparse
 
 import numpy as np
 import pytest
@@ -26,8 +25,12 @@ from convexviz.ui.preview import MAX_REQUEST_BYTES, PREVIEW_PATH
 from tests.browser import (
     WAIT_MS,
     assert_no_errors,
+    inside,
+    lesson_links,
     near,
     open_app,
+    overlap,
+    rect,
     unavailable,
     url_params,
     url_points,
@@ -490,10 +493,7 @@ def test_panel_figures_are_drawn_and_follow_the_dictionary_toggle(server, page):
 
 def lesson_queries() -> list[dict[str, str]]:
     """The query of every link in README.md's "Lesson links" table."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Lesson links", 1)[1].split("\n## ", 1)[0]
-    links = re.findall(r"`(http://localhost:8501/\?[^`]+)`", section)
-    return [dict(parse_qsl(urlparse(link).query)) for link in links]
+    return [query for _, query in lesson_links()]
 
 
 def boxes(page) -> dict[str, dict]:
@@ -503,17 +503,6 @@ def boxes(page) -> dict[str, dict]:
         for name, selector in [("canvas", ".cvz-canvas"), ("legend", ".legend"),
                                ("plot", ".nsewdrag")]
     }  # fmt: skip
-
-
-def intersect(a: dict, b: dict) -> bool:
-    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
-            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])  # fmt: skip
-
-
-def contains(outer: dict, inner: dict) -> bool:
-    return (outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"]
-            and outer["y"] <= inner["y"]
-            and inner["y"] + inner["height"] <= outer["y"] + outer["height"])  # fmt: skip
 
 
 def test_the_readme_has_lesson_links():
@@ -526,9 +515,9 @@ def assert_legend_outside_the_plot_area(page, query: dict[str, str]) -> None:
     page.locator(".st-key-canvas .cvz-legend-item").first.wait_for(timeout=WAIT_MS)
     box = boxes(page)
     assert box["legend"]["width"] > 0 and box["legend"]["height"] > 0, (query, box)
-    assert not intersect(box["legend"], box["plot"]), (query, box)
-    assert contains(box["canvas"], box["legend"]), (query, box)
-    assert contains(box["canvas"], box["plot"]), (query, box)
+    legend, plot, canvas = rect(box["legend"]), rect(box["plot"]), rect(box["canvas"])
+    assert not overlap(legend, plot), (query, box)
+    assert inside(legend, canvas, tol=0) and inside(plot, canvas, tol=0), (query, box)
     shown = [e.inner_text() for e in page.locator(".st-key-canvas .cvz-legend-item").all()
              if e.is_visible()]  # fmt: skip
     assert shown == ["training points", "optimal network f(x)", "active features"], query

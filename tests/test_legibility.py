@@ -18,7 +18,6 @@ lesson is checked too), and seeded random data for every supported (activation, 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
@@ -27,8 +26,7 @@ from convexviz.architecture import MAX_DEPTH
 from convexviz.datasets import random_points
 from convexviz.dictionary import max_points
 from convexviz.limits import DEFAULT_RANDOM_POINTS
-from tests.browser import WAIT_MS, assert_no_errors, open_app
-from tests.streamlit_server import ROOT
+from tests.browser import WAIT_MS, assert_no_errors, inside, lesson_links, open_app, overlap
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +40,6 @@ RANDOM_SEED = 7
 ARCHITECTURES = [(a, d) for a, top in MAX_DEPTH.items() for d in range(2, top + 1)]
 #: A point count that every architecture accepts (the deep ones allow fewer points).
 RANDOM_COUNT = min(DEFAULT_RANDOM_POINTS, *(max_points(Architecture(*ad)) for ad in ARCHITECTURES))
-
-
-def lesson_links() -> list[tuple[str, dict[str, str]]]:
-    """``(lesson, query)`` of every row of README.md's "Lesson links" table."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("## Lesson links", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| (.+?) \| `(http[^`]+)` \|$", section, flags=re.MULTILINE)
-    return [(lesson, dict(parse_qsl(urlparse(url).query))) for lesson, url in rows]
 
 
 def random_case(activation: str, depth: int) -> dict[str, str]:
@@ -94,19 +84,6 @@ MEASURE_JS = """() => {
 DRAWN_JS = """() => ['features', 'network'].every((k) => {
     const f = document.querySelector(`.st-key-${k} .cvz-figure`);
     return f && f.data && f._fullLayout && f.querySelector('.main-svg .nsewdrag'); })"""
-
-
-def inside(inner, outer, tol: float = TOLERANCE_PX) -> bool:
-    return (
-        inner[0] >= outer[0] - tol
-        and inner[1] >= outer[1] - tol
-        and inner[2] <= outer[2] + tol
-        and inner[3] <= outer[3] + tol
-    )
-
-
-def overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def cut_off(texts, figure, plot) -> list:
