@@ -1,0 +1,559 @@
+"""Every optimal network: the optimal face of the Lasso, its vertices, and tied features.
+
+At a fixed ``beta`` the fitted values ``u = A z* + xi*`` and the dual point
+``r = y - u`` of ``min 0.5 ||A z + xi 1 - y||^2 + beta ||z||_1`` are unique, but ``z*`` need
+not be (THEORY.md §1, §4.3). With ``_c`` for centring (which removes ``xi``), the set of
+optimal ``z`` is the *optimal face*
+
+.. math:: F = \\{ z : A_c z = A_c z^*,\\ z_j = 0 \\text{ unless } |a_{jc}^T r| = \\beta,\\
+          \\mathrm{sign}(z_j) = \\mathrm{sign}(a_{jc}^T r) \\},
+
+since every such ``z`` has the same loss and ``||z||_1 = \\sum_j \\sigma_j z_j = r^T A_c z /
+\\beta``, the same penalty. Writing ``z_j = \\sigma_j c_j`` over the face columns ``J``
+(``\\sigma_j = \\mathrm{sign}(a_{jc}^T r)``) gives the polytope
+``P = \\{c \\ge 0 : B c = A_c z^*\\}`` with ``B = A_{Jc} \\mathrm{diag}(\\sigma)``. Here:
+
+* :func:`optimal_face` -- ``J``, ``\\sigma`` and the target ``A_c z^*``;
+* :func:`is_unique` -- ``P`` is one point iff, at a vertex ``c_0`` with support ``S``
+  (independent columns), no direction ``d != 0`` has ``B d = 0`` and ``d_j \\ge 0`` off
+  ``S``; the *curve* is unique iff every such direction leaves it unchanged (two LPs).
+  It is then unique unless an active feature has a tied
+  candidate (``Dictionary.members``) equal to it on the data but not between the points;
+* :func:`alternative_optima` -- distinct optimal networks: the sparsest vertex found, the
+  vertex with the least weight on reflection features (an LP), the smallest ``||z||_2`` (a
+  QP, not a vertex), tied features swapped in, and further vertices (LPs minimising or
+  maximising one coefficient). Each is rebuilt as a network and kept only if its
+  regularized objective equals the certified optimum to :func:`objective_tolerance`.
+
+The work is capped (``limit`` networks, at most :data:`MAX_LPS` LPs, at most
+:data:`MAX_TIE_MEMBERS` tied candidates evaluated per feature) so that the app can call it
+on every fit.
+
+>>> from convexviz import Architecture, fit
+>>> r = fit([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3], Architecture("relu", 4), beta=1e-3)
+>>> is_unique(r).unique
+False
+>>> [a.name for a in alternative_optima(r)][:3]
+['sparsest', 'fewest reflections', 'smallest ||z||_2']
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import cvxpy as cp
+import numpy as np
+import scipy.optimize
+from numpy.typing import NDArray
+
+from .features import KIND_CODE
+from .fit import FitResult
+from .lasso import certificate_tolerance, lasso_objective
+from .network import Network, Unit, unit_for
+from .plots import default_grid
+from .polish import ZERO_TOL, _slack, active_set, sparsest_on_face
+
+#: At most this many LPs per call (vertex search, uniqueness).
+MAX_LPS = 40
+
+#: At most this many tied candidates of one feature are compared off the data.
+MAX_TIE_MEMBERS = 2_000
+
+#: Two curves are the same network when they differ by less than this (relative to the
+#: range of ``y``) on the plotting grid.
+CURVE_RTOL = 1e-6
+
+#: Face columns beyond this many are not searched one by one (the LP vertex search).
+MAX_FACE_SEARCH = 200
+
+
+@dataclass(frozen=True, eq=False)
+class OptimalFace:
+    """The optimal face of one fit (module docstring).
+
+    Attributes
+    ----------
+    columns : ndarray of int, shape (k,)
+        Dictionary classes ``J`` with ``|a_jc^T r| = beta`` (to rounding).
+    signs : ndarray of shape (k,)
+        ``sigma_j = sign(a_jc^T r)``: the sign every optimal ``z_j`` must have.
+    B : ndarray of shape (n_samples, k)
+        ``A_c[:, J] * sigma``: the face is ``{c >= 0 : B c = target}``.
+    target : ndarray of shape (n_samples,)
+        ``A_c z*``: the unique centred fitted values.
+    """
+
+    columns: NDArray[np.int_]
+    signs: NDArray[np.float64]
+    B: NDArray[np.float64]
+    target: NDArray[np.float64]
+
+    def to_z(self, c: NDArray[np.float64], size: int) -> NDArray[np.float64]:
+        """``z`` over the dictionary from face weights ``c`` (``z_J = sigma c``)."""
+        z = np.zeros(size)
+        z[self.columns] = self.signs * c
+        return z
+
+    def from_z(self, z: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Face weights ``c = sigma z_J`` of an optimal ``z``."""
+        return self.signs * z[self.columns]
+
+
+@dataclass(frozen=True)
+class Uniqueness:
+    """Whether the optimal network is unique, with the reason (a short proof)."""
+
+    unique: bool
+    reason: str
+
+
+@dataclass(frozen=True, eq=False)
+class OptimalNetwork:
+    """One optimal network.
+
+    Attributes
+    ----------
+    name : str
+        ``sparsest``, ``fewest reflections``, ``smallest ||z||_2``, ``as fitted``,
+        ``tie: <feature>`` or ``other vertex k``.
+    description : str
+        One sentence: how it was found and what makes it different.
+    z : ndarray of shape (M,)
+        Coefficients over the dictionary's classes.
+    raw_columns : tuple of int
+        The raw candidate used for each nonzero of ``z`` (in the order of
+        ``np.nonzero(z)``): the class representative, or a tied member.
+    network : Network
+        The rebuilt network: one unit per nonzero, ``f = sum_j z_j phi_j + xi``.
+    objective : float
+        The network's regularized objective ``0.5 ||f(x) - y||^2 + penalty``; equal to the
+        certified Lasso optimum (to :func:`objective_tolerance`).
+    n_reflections : int
+        Units whose feature is a reflection.
+    """
+
+    name: str
+    description: str
+    z: NDArray[np.float64]
+    raw_columns: tuple[int, ...]
+    network: Network
+    objective: float
+    n_reflections: int
+
+    @property
+    def n_neurons(self) -> int:
+        return self.network.n_neurons
+
+    def predict(self, grid: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The network's curve ``f(grid)``."""
+        return self.network.forward(np.asarray(grid, dtype=float))
+
+
+def objective_tolerance(result: FitResult, z: NDArray[np.float64]) -> float:
+    """How far an optimum's objective may be from the certified one: ``1e-9`` relative.
+
+    :func:`convexviz.lasso.certificate_tolerance`: ``1e-9`` times the objective plus the
+    rounding floor of storing ``z`` in double precision.
+    """
+    return certificate_tolerance(result.dictionary.A, z, result.lasso.objective)
+
+
+# ---------------------------------------------------------------- the face
+
+
+def optimal_face(result: FitResult) -> OptimalFace:
+    """The face columns ``J``, their signs and the target ``A_c z*`` (module docstring)."""
+    A, y, z = result.dictionary.A, result.y, result.lasso.z
+    Ac, yc = A - A.mean(axis=0), y - y.mean()
+    beta = result.lasso.beta
+    corr = Ac.T @ (yc - Ac @ z)
+    tol = 100 * _slack(Ac, yc, beta)
+    on_face = np.abs(corr) >= beta - tol
+    on_face[np.nonzero(z)[0]] = True
+    columns = np.nonzero(on_face)[0]
+    signs = np.where(z[columns] != 0, np.sign(z[columns]), np.sign(corr[columns]))
+    return OptimalFace(columns, signs, Ac[:, columns] * signs, Ac @ z)
+
+
+def _vertex(face: OptimalFace, cost: NDArray[np.float64]) -> NDArray[np.float64] | None:
+    """A vertex of ``{c >= 0 : B c = target}`` minimising ``cost^T c`` (HiGHS dual simplex)."""
+    if not face.columns.size:
+        return None
+    answer = scipy.optimize.linprog(
+        cost, A_eq=face.B, b_eq=face.target, bounds=(0, None), method="highs-ds"
+    )
+    if answer.status != 0:
+        return None
+    c = answer.x
+    return np.where(c > ZERO_TOL * max(float(c.max(initial=0.0)), 1e-300), c, 0.0)
+
+
+def _exact(result: FitResult, face: OptimalFace, c: NDArray[np.float64]) -> NDArray | None:
+    """An exactly optimal ``z`` on the support of face weights ``c``, or ``None``.
+
+    The active-set method of :mod:`convexviz.polish` re-solves the optimality conditions on
+    that support; the answer is kept only if its objective is the certified optimum.
+    """
+    A, y = result.dictionary.A, result.y
+    z = face.to_z(c, A.shape[1])
+    exact = active_set(A - A.mean(axis=0), y - y.mean(), result.lasso.beta, z)
+    for candidate in (exact, z):
+        if candidate is not None and _is_optimal(result, candidate):
+            return candidate
+    return None
+
+
+def _is_optimal(result: FitResult, z: NDArray[np.float64]) -> bool:
+    A, y = result.dictionary.A, result.y
+    bias = float(np.mean(y - A @ z))
+    objective = lasso_objective(A, y, z, bias, result.lasso.beta)
+    return abs(objective - result.lasso.objective) <= objective_tolerance(result, z)
+
+
+def _start_vertex(result: FitResult, face: OptimalFace) -> NDArray[np.float64] | None:
+    """Face weights of an optimum with linearly independent support columns."""
+    c = face.from_z(result.lasso.z)
+    support = c > 0
+    if np.linalg.matrix_rank(face.B[:, support]) == int(support.sum()):
+        return c
+    return _vertex(face, np.ones(face.columns.size))
+
+
+def _curve_matrix(result: FitResult, face: OptimalFace, grid: NDArray) -> NDArray:
+    """``G[g, j] = sigma_j (phi_j(grid_g) - mean_n phi_j(x_n))``: the curve of face weights.
+
+    The curve of an optimum is ``f = sum_j z_j phi_j + xi`` with ``xi = mean(y - A z)``, so
+    ``f(grid) = mean(y) + G c`` for face weights ``c``.
+    """
+    d = result.dictionary
+    on_grid = d.evaluate(grid, face.columns)
+    on_data = d.evaluate(result.x, face.columns)
+    return (on_grid - on_data.mean(axis=0)) * face.signs
+
+
+def _curve_changing_direction(
+    face: OptimalFace, c0: NDArray[np.float64], G: NDArray[np.float64]
+) -> NDArray | None:
+    """A feasible direction at ``c0`` along which the curve ``G c`` changes, or ``None``.
+
+    The feasible directions at ``c0`` are the cone ``K = {d : B d = 0, d_j >= 0 off S}``
+    (``S = supp c0``). The curve is the same on the whole face iff ``G K = {0}``; for a
+    fixed generic weight vector ``w`` (seeded) a nonzero cone ``G K`` has ``w^T G d != 0``
+    for some ``d in K``, so two LPs (maximise and minimise ``w^T G d`` over ``K`` cut to
+    the box ``|d| <= 1``) decide it with probability one; the returned ``d`` is an explicit
+    witness (``c0 + t d`` is optimal for small ``t > 0``).
+    """
+    off = c0 == 0
+    if not off.any():
+        return None
+    w = np.random.default_rng(8).standard_normal(G.shape[0])
+    objective = G.T @ w
+    bounds = [(0.0, 1.0) if o else (-1.0, 1.0) for o in off]
+    scale = float(np.abs(G).max(initial=0.0)) * G.shape[0] ** 0.5
+    for sign in (1.0, -1.0):
+        answer = scipy.optimize.linprog(
+            sign * objective, A_eq=face.B, b_eq=np.zeros(face.B.shape[0]), bounds=bounds,
+            method="highs-ds",
+        )  # fmt: skip
+        if answer.status == 0 and -answer.fun > 1e-7 * scale:
+            return answer.x
+    return None
+
+
+# ---------------------------------------------------------------- networks
+
+
+def _curve_grid(result: FitResult) -> NDArray[np.float64]:
+    """The plotting grid plus the midpoints between the sorted data (where ties differ)."""
+    xs = np.unique(result.x)
+    return np.union1d(default_grid(result.x), (xs[1:] + xs[:-1]) / 2)
+
+
+def _network(result: FitResult, z: NDArray, raw: tuple[int, ...], name: str, text: str):
+    """Rebuild ``z`` (with the raw candidates ``raw``) as an :class:`OptimalNetwork`."""
+    d, arch = result.dictionary, result.architecture
+    active = np.nonzero(z)[0]
+    units: list[Unit] = []
+    for i, j in zip(active, raw, strict=True):
+        coef = float(z[i]) * float(d.class_sign[j])  # member = sign * representative + const
+        units.append(unit_for(d.columns.feature(int(j)), coef, arch))
+    offsetless = Network(arch, tuple(units), 0.0)
+    bias = float(np.mean(result.y - offsetless.forward(result.x)))
+    network = Network(arch, tuple(units), bias)
+    reflection = KIND_CODE["reflection"]
+    kinds = d.columns.kinds[np.asarray(raw, dtype=int)] if raw else np.zeros(0, dtype=int)
+    return OptimalNetwork(
+        name=name,
+        description=text,
+        z=z,
+        raw_columns=tuple(int(j) for j in raw),
+        network=network,
+        objective=network.objective(result.x, result.y, result.lasso.beta),
+        n_reflections=int(np.count_nonzero(kinds == reflection)),
+    )
+
+
+def _representatives(result: FitResult, z: NDArray) -> tuple[int, ...]:
+    reps = result.dictionary.representatives
+    return tuple(int(reps[i]) for i in np.nonzero(z)[0])
+
+
+def _smallest_l2(result: FitResult, face: OptimalFace) -> NDArray | None:
+    """Face weights of the optimum with the smallest ``||z||_2``: ``min ||c||^2, B c = u, c >= 0``.
+
+    Solved by Clarabel, then made exact on its support ``S``: ``c_S = B_S^+ u`` is the
+    minimum-norm solution there, and it is the QP's answer when ``c_S > 0`` and the
+    multiplier ``lambda = (B_S B_S^T)^+ u`` has ``b_j^T lambda <= 0`` off ``S`` (KKT).
+    """
+    k = face.columns.size
+    if k == 0:
+        return None
+    c = cp.Variable(k, nonneg=True)
+    problem = cp.Problem(cp.Minimize(cp.sum_squares(c)), [face.B @ c == face.target])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            problem.solve(solver="CLARABEL")
+        except cp.SolverError:
+            return None
+    if c.value is None:
+        return None
+    raw = np.maximum(np.asarray(c.value, dtype=float), 0.0)
+    support = raw > 1e-6 * max(float(raw.max(initial=0.0)), 1e-300)
+    lam = np.linalg.pinv(face.B[:, support] @ face.B[:, support].T) @ face.target
+    exact = np.zeros(k)
+    exact[support] = face.B[:, support].T @ lam
+    scale = float(np.abs(face.B.T @ lam).max(initial=0.0))
+    kkt = np.all(face.B[:, ~support].T @ lam <= 1e-9 * max(scale, 1e-300))
+    return exact if np.all(exact[support] > 0) and kkt else raw
+
+
+def _tie_swaps(result: FitResult, z: NDArray, grid: NDArray) -> list[tuple[int, int, float]]:
+    """For each active class: ``(class, member, deviation)`` for its most different tie.
+
+    A member ``m`` of class ``i`` equals ``s_m phi_i + const`` on the data; its deviation is
+    ``max |m - s_m phi_i - const|`` on ``grid``, with ``const`` fitted on the data. Only
+    members whose deviation exceeds :data:`CURVE_RTOL` (relative to the feature's own
+    range) count: they give the same values on the data and a different curve.
+    """
+    d = result.dictionary
+    swaps = []
+    for i in np.nonzero(z)[0]:
+        members = d.members(int(i))[:MAX_TIE_MEMBERS]
+        rep = int(d.representatives[i])
+        members = members[members != rep]
+        if not members.size:
+            continue
+        signs = d.class_sign[members]
+        on_data = d.columns.evaluate(result.x, members) - signs * d.columns.evaluate(
+            result.x, np.array([rep])
+        )
+        rep_grid = d.columns.evaluate(grid, np.array([rep]))
+        off = d.columns.evaluate(grid, members) - signs * rep_grid
+        deviation = np.abs(off - on_data.mean(axis=0)).max(axis=0)
+        scale = max(float(np.ptp(rep_grid)), 1e-300)
+        best = int(np.argmax(deviation))
+        if deviation[best] > CURVE_RTOL * scale:
+            swaps.append((int(i), int(members[best]), float(deviation[best])))
+    return swaps
+
+
+def is_unique(result: FitResult) -> Uniqueness:
+    """Whether the optimal curve is unique, with a proof-like reason.
+
+    1. ``z*`` is unique iff the face polytope ``{c >= 0 : B c = A_c z*}`` is one point: at a
+       vertex with independent support columns that holds iff no feasible direction exists;
+       independent face columns settle it. Dependent ones may give several ``z`` with one
+       curve, so the LPs of :func:`_curve_changing_direction` look for a feasible direction
+       that changes the curve on the plotting grid.
+    2. The curve is then unique unless an active feature has a tied candidate (equal on the
+       data up to a constant and sign) that differs between or beyond the points.
+
+    Uniqueness is up to the symmetries of every network (order of the neurons, rescaling
+    of the weights inside a unit), and within this architecture's dictionary.
+    """
+    d = result.dictionary
+    face = optimal_face(result)
+    if not np.any(result.lasso.z):
+        return Uniqueness(True, f"β ≥ β_max = {result.beta_max:.4g}: the flat line is optimal.")
+    k = face.columns.size
+    grid = _curve_grid(result)
+    if np.linalg.matrix_rank(face.B) == k:
+        why = (
+            f"the {k} feature{'s' * (k != 1)} with correlation ±β on the residual are "
+            "linearly independent on the data, so one combination of them gives the fitted "
+            "values"
+        )
+    else:
+        c0 = _start_vertex(result, face)
+        direction = None
+        if c0 is not None:
+            direction = _curve_changing_direction(face, c0, _curve_matrix(result, face, grid))
+        if direction is not None:
+            entering = face.columns[(c0 == 0) & (direction > 1e-9)]
+            name = d.feature(int(entering[0])).label if entering.size else "another feature"
+            return Uniqueness(
+                False,
+                f"Not unique: {name} can enter the optimum, keeping the fitted values and "
+                "||z||_1 but changing the curve (an LP found the direction).",
+            )
+        why = (
+            f"the {k} features with correlation ±β are dependent, so several z give the "
+            "fitted values, but an LP shows that all of them draw the same curve"
+        )
+    swaps = _tie_swaps(result, result.lasso.z, grid)
+    if swaps:
+        i, member, _ = swaps[0]
+        return Uniqueness(
+            False,
+            f"Not unique: {d.feature(i).label} and {d.columns.feature(member).label} agree on "
+            "the data (up to a constant) but not between or beyond the points.",
+        )
+    return Uniqueness(
+        True,
+        f"Unique: {why}, and no active feature has a tie that differs off the data.",
+    )
+
+
+def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwork, ...]:
+    """Distinct optimal networks of one fit, at most ``limit`` of them, the sparsest first.
+
+    Order: ``sparsest`` (fewest neurons among the vertices found, then the fewest
+    reflections), ``as fitted`` (if different), ``fewest reflections`` (the LP vertex with
+    the least l1 weight on reflection features), ``smallest ||z||_2`` (a QP), ``tie: ...``
+    (an active feature of the sparsest replaced by the tied candidate that differs most off
+    the data), ``other vertex k`` (LPs minimising or maximising one coefficient). Networks
+    whose curves coincide on the plotting grid are listed once (the first name wins).
+
+    Every returned network has ``objective`` equal to ``result.lasso.objective`` to
+    :func:`objective_tolerance`; candidates that are not are dropped.
+
+    Parameters
+    ----------
+    result : FitResult
+    limit : int
+        At most this many networks (``>= 1``). The work is capped too: at most
+        :data:`MAX_LPS` LPs and one QP.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, got {limit}")
+    d = result.dictionary
+    size = d.size
+    face = optimal_face(result)
+    grid = _curve_grid(result)
+    k = face.columns.size
+    named: list[tuple[str, str, NDArray]] = []  # (name, description, z over classes)
+
+    def exact(c: NDArray | None) -> NDArray | None:
+        return None if c is None else _exact(result, face, c)
+
+    # Vertices: the fitted one and LP vertices, then the sparsest of them.
+    fitted = result.lasso.z
+    reflective = d.columns.kinds[d.representatives[face.columns]] == KIND_CODE["reflection"]
+    least_reflection = exact(_vertex(face, reflective.astype(float))) if reflective.any() else None
+    pool = [z for z in (fitted, least_reflection) if z is not None]
+    counts = [(np.count_nonzero(z), _reflection_count(result, z)) for z in pool]
+    sparsest = pool[int(np.argmin([c[0] * (k + 1) + c[1] for c in counts]))]
+    sparsest = sparsest_on_face(d.A, result.y, result.lasso.beta, sparsest)
+    named.append(
+        (
+            "sparsest",
+            f"The fewest neurons found ({np.count_nonzero(sparsest)}) among the optima.",
+            sparsest,
+        )
+    )
+    named.append(("as fitted", "The network the solver returned.", fitted))
+    if least_reflection is not None:
+        named.append(
+            (
+                "fewest reflections",
+                "The optimum with the least weight on reflection features (an LP vertex).",
+                least_reflection,
+            )
+        )
+    l2 = _smallest_l2(result, face)
+    z_l2 = None if l2 is None else face.to_z(l2, size)
+    if z_l2 is not None and _is_optimal(result, z_l2):
+        named.append(
+            (
+                "smallest ||z||_2",
+                "The optimum with the smallest ||z||_2 (a QP; it spreads the weight over "
+                "tied directions instead of choosing a vertex).",
+                z_l2,
+            )
+        )
+    kept = _DistinctOptima(result, grid, limit)
+    for name, text, z in named:
+        kept.add(_network(result, z, _representatives(result, z), name, text))
+    for i, member, _ in _tie_swaps(result, sparsest, grid):
+        raw = list(_representatives(result, sparsest))
+        raw[int(np.searchsorted(np.nonzero(sparsest)[0], i))] = member
+        label = d.columns.feature(member).label
+        text = (
+            f"{label} replaces {d.feature(i).label}: the same values on the data, another curve."
+        )
+        kept.add(_network(result, sparsest, tuple(raw), f"tie: {label}", text))
+    n_lps = 1 + (least_reflection is not None)
+    searched = face.columns[: min(k, MAX_FACE_SEARCH)]
+    for j, column in enumerate(searched):
+        for direction in (1.0, -1.0):
+            if n_lps >= MAX_LPS or kept.full:
+                return kept.networks
+            cost = np.zeros(k)
+            cost[j] = direction
+            n_lps += 1
+            z = exact(_vertex(face, cost))
+            if z is not None:
+                verb = "minimising" if direction > 0 else "maximising"
+                text = f"An LP vertex {verb} the weight of {d.feature(int(column)).label}."
+                name = f"other vertex {kept.n_other + 1}"
+                kept.add(_network(result, z, _representatives(result, z), name, text))
+    return kept.networks
+
+
+class _DistinctOptima:
+    """Collects optimal networks whose curves differ on ``grid`` (the first of equal ones).
+
+    A network whose objective is not the certified optimum (to :func:`objective_tolerance`)
+    is refused.
+    """
+
+    def __init__(self, result: FitResult, grid: NDArray, limit: int) -> None:
+        self.result, self.grid, self.limit = result, grid, limit
+        self.tol = CURVE_RTOL * max(float(np.ptp(result.y)), 1.0)
+        self.kept: list[OptimalNetwork] = []
+        self.curves: list[NDArray] = []
+
+    @property
+    def full(self) -> bool:
+        return len(self.kept) >= self.limit
+
+    @property
+    def n_other(self) -> int:
+        return sum(n.name.startswith("other vertex") for n in self.kept)
+
+    @property
+    def networks(self) -> tuple[OptimalNetwork, ...]:
+        return tuple(self.kept)
+
+    def add(self, network: OptimalNetwork) -> bool:
+        """Keep ``network`` if there is room, it is optimal, and its curve is new."""
+        if self.full or not _objective_ok(self.result, network):
+            return False
+        curve = network.predict(self.grid)
+        if any(np.abs(curve - other).max() <= self.tol for other in self.curves):
+            return False
+        self.kept.append(network)
+        self.curves.append(curve)
+        return True
+
+
+def _reflection_count(result: FitResult, z: NDArray) -> int:
+    kinds = result.dictionary.columns.kinds[result.dictionary.representatives[np.nonzero(z)[0]]]
+    return int(np.count_nonzero(kinds == KIND_CODE["reflection"]))
+
+
+def _objective_ok(result: FitResult, network: OptimalNetwork) -> bool:
+    gap = abs(network.objective - result.lasso.objective)
+    return gap <= objective_tolerance(result, network.z)
