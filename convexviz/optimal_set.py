@@ -379,11 +379,12 @@ def is_unique(result: FitResult) -> Uniqueness:
         return Uniqueness(True, f"β ≥ β_max = {result.beta_max:.4g}: the flat line is optimal.")
     k = face.columns.size
     grid = _curve_grid(result)
-    if np.linalg.matrix_rank(face.B) == k:
+    if k == 1:
+        why = "only one feature has correlation ±β on the residual, so the fitted values fix it"
+    elif np.linalg.matrix_rank(face.B) == k:
         why = (
-            f"the {k} feature{'s' * (k != 1)} with correlation ±β on the residual are "
-            "linearly independent on the data, so one combination of them gives the fitted "
-            "values"
+            f"the {k} features with correlation ±β on the residual are linearly "
+            "independent on the data, so one combination of them gives the fitted values"
         )
     else:
         c0 = _start_vertex(result, face)
