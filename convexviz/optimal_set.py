@@ -52,7 +52,7 @@ from .fit import FitResult
 from .lasso import certificate_tolerance, lasso_objective
 from .network import Network, Unit, unit_for
 from .plots import default_grid
-from .polish import ZERO_TOL, _slack, active_set, sparsest_on_face
+from .polish import KKT_TOL, ZERO_TOL, active_set, sparsest_on_face
 
 #: At most this many LPs per call (vertex search, uniqueness).
 MAX_LPS = 40
@@ -168,12 +168,23 @@ def optimal_face(result: FitResult) -> OptimalFace:
     Ac, yc = A - A.mean(axis=0), y - y.mean()
     beta = result.lasso.beta
     corr = Ac.T @ (yc - Ac @ z)
-    tol = 100 * _slack(Ac, yc, beta)
+    tol = _face_tolerance(Ac, yc, beta)
     on_face = np.abs(corr) >= beta - tol
     on_face[np.nonzero(z)[0]] = True
     columns = np.nonzero(on_face)[0]
     signs = np.where(z[columns] != 0, np.sign(z[columns]), np.sign(corr[columns]))
     return OptimalFace(columns, signs, Ac[:, columns] * signs, Ac @ z)
+
+
+def _face_tolerance(Ac: NDArray, yc: NDArray, beta: float) -> float:
+    """How close to ``beta`` a correlation ``|a_jc^T r|`` must be for column ``j`` to count.
+
+    A hundred times the optimality tolerance of :mod:`convexviz.polish` (relative to
+    ``beta``, or to rounding in the product ``A_c^T r``). A column let in by mistake is
+    harmless: every optimum built from the face is checked against the certified objective.
+    """
+    rounding = 1e-13 * float(np.abs(Ac).max(initial=0.0) * np.abs(yc).sum())
+    return 100 * max(KKT_TOL * beta, rounding)
 
 
 def _vertex(face: OptimalFace, cost: NDArray[np.float64]) -> NDArray[np.float64] | None:
@@ -420,11 +431,12 @@ def is_unique(result: FitResult) -> Uniqueness:
 def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwork, ...]:
     """Distinct optimal networks of one fit, at most ``limit`` of them, the sparsest first.
 
-    Order: ``sparsest`` (fewest neurons among the vertices found, then the fewest
-    reflections), ``as fitted`` (if different), ``fewest reflections`` (the LP vertex with
-    the least l1 weight on reflection features), ``smallest ||z||_2`` (a QP), ``tie: ...``
-    (an active feature of the sparsest replaced by the tied candidate that differs most off
-    the data), ``other vertex k`` (LPs minimising or maximising one coefficient). Networks
+    Order: ``sparsest`` (fewest neurons among the optima found, then the fewest
+    reflections, then a bounded search for a smaller support), ``as fitted`` (if
+    different), ``fewest reflections`` (the LP vertex with the least l1 weight on
+    reflection features), ``smallest ||z||_2`` (a QP), ``tie: ...`` (an active feature of
+    the sparsest replaced by the tied candidate that differs most off the data), ``other
+    vertex k`` (LPs minimising or maximising one coefficient). Networks
     whose curves coincide on the plotting grid are listed once (the first name wins).
 
     Every returned network has ``objective`` equal to ``result.lasso.objective`` to
@@ -440,50 +452,36 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     d = result.dictionary
-    size = d.size
     face = optimal_face(result)
     grid = _curve_grid(result)
-    k = face.columns.size
-    named: list[tuple[str, str, NDArray]] = []  # (name, description, z over classes)
-
-    def exact(c: NDArray | None) -> NDArray | None:
-        return None if c is None else _exact(result, face, c)
-
-    # Vertices: the fitted one and LP vertices, then the sparsest of them.
     fitted = result.lasso.z
     reflective = d.columns.kinds[d.representatives[face.columns]] == KIND_CODE["reflection"]
-    least_reflection = exact(_vertex(face, reflective.astype(float))) if reflective.any() else None
-    pool = [z for z in (fitted, least_reflection) if z is not None]
-    counts = [(np.count_nonzero(z), _reflection_count(result, z)) for z in pool]
-    sparsest = pool[int(np.argmin([c[0] * (k + 1) + c[1] for c in counts]))]
+    least_reflection = None
+    if reflective.any():
+        least_reflection = _exact_vertex(result, face, reflective.astype(float))
+    vertices = _vertex_search(result, face, limit, n_lps=int(reflective.any()))
+    pool = [fitted] + ([least_reflection] if least_reflection is not None else [])
+    pool += [z for z, _ in vertices]
+    sparsest = min(pool, key=lambda z: (np.count_nonzero(z), _reflection_count(result, z)))
     sparsest = sparsest_on_face(d.A, result.y, result.lasso.beta, sparsest)
-    named.append(
+    named = [
         (
             "sparsest",
-            f"The fewest neurons found ({np.count_nonzero(sparsest)}) among the optima.",
+            f"The fewest neurons ({np.count_nonzero(sparsest)}) of the optima found.",
             sparsest,
-        )
-    )
-    named.append(("as fitted", "The network the solver returned.", fitted))
+        ),
+        ("as fitted", "The network the solver returned.", fitted),
+    ]
     if least_reflection is not None:
-        named.append(
-            (
-                "fewest reflections",
-                "The optimum with the least weight on reflection features (an LP vertex).",
-                least_reflection,
-            )
-        )
+        text = "The optimum with the least weight on reflection features (an LP vertex)."
+        named.append(("fewest reflections", text, least_reflection))
     l2 = _smallest_l2(result, face)
-    z_l2 = None if l2 is None else face.to_z(l2, size)
-    if z_l2 is not None and _is_optimal(result, z_l2):
-        named.append(
-            (
-                "smallest ||z||_2",
-                "The optimum with the smallest ||z||_2 (a QP; it spreads the weight over "
-                "tied directions instead of choosing a vertex).",
-                z_l2,
-            )
+    if l2 is not None and _is_optimal(result, face.to_z(l2, d.size)):
+        text = (
+            "The optimum with the smallest ||z||_2 (a QP; it spreads the weight over tied "
+            "directions instead of choosing a vertex)."
         )
+        named.append(("smallest ||z||_2", text, face.to_z(l2, d.size)))
     kept = _DistinctOptima(result, grid, limit)
     for name, text, z in named:
         kept.add(_network(result, z, _representatives(result, z), name, text))
@@ -495,22 +493,42 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
             f"{label} replaces {d.feature(i).label}: the same values on the data, another curve."
         )
         kept.add(_network(result, sparsest, tuple(raw), f"tie: {label}", text))
-    n_lps = 1 + (least_reflection is not None)
-    searched = face.columns[: min(k, MAX_FACE_SEARCH)]
-    for j, column in enumerate(searched):
-        for direction in (1.0, -1.0):
-            if n_lps >= MAX_LPS or kept.full:
-                return kept.networks
+    for z, text in vertices:
+        name = f"other vertex {kept.n_other + 1}"
+        kept.add(_network(result, z, _representatives(result, z), name, text))
+    return kept.networks
+
+
+def _exact_vertex(result: FitResult, face: OptimalFace, cost: NDArray) -> NDArray | None:
+    """The exact optimum on the support of the LP vertex minimising ``cost^T c``, if any."""
+    c = _vertex(face, cost)
+    return None if c is None else _exact(result, face, c)
+
+
+def _vertex_search(
+    result: FitResult, face: OptimalFace, limit: int, n_lps: int = 0
+) -> list[tuple[NDArray, str]]:
+    """Optimal vertices with distinct supports, each with how it was found.
+
+    LPs minimise, then maximise, the weight of one face column after the other (the first
+    :data:`MAX_FACE_SEARCH` columns); at most :data:`MAX_LPS` LPs in all (``n_lps`` already
+    spent) and ``limit`` vertices.
+    """
+    d = result.dictionary
+    k = face.columns.size
+    found: dict[tuple[int, ...], tuple[NDArray, str]] = {}
+    for j, column in enumerate(face.columns[:MAX_FACE_SEARCH]):
+        for direction, verb in ((1.0, "minimising"), (-1.0, "maximising")):
+            if n_lps >= MAX_LPS or len(found) >= limit:
+                return list(found.values())
             cost = np.zeros(k)
             cost[j] = direction
             n_lps += 1
-            z = exact(_vertex(face, cost))
+            z = _exact_vertex(result, face, cost)
             if z is not None:
-                verb = "minimising" if direction > 0 else "maximising"
                 text = f"An LP vertex {verb} the weight of {d.feature(int(column)).label}."
-                name = f"other vertex {kept.n_other + 1}"
-                kept.add(_network(result, z, _representatives(result, z), name, text))
-    return kept.networks
+                found.setdefault(tuple(np.nonzero(z)[0]), (z, text))
+    return list(found.values())
 
 
 class _DistinctOptima:
