@@ -47,10 +47,10 @@ import numpy as np
 import scipy.optimize
 from numpy.typing import NDArray
 
-from .features import KIND_CODE
+from .features import KIND_CODE, Feature
 from .fit import FitResult
 from .lasso import certificate_tolerance, lasso_objective
-from .network import Network, Unit, unit_for
+from .network import Network, unit_for
 from .plots import default_grid
 from .polish import KKT_TOL, ZERO_TOL, active_set, sparsest_on_face
 
@@ -124,6 +124,11 @@ class OptimalNetwork:
     raw_columns : tuple of int
         The raw candidate used for each nonzero of ``z`` (in the order of
         ``np.nonzero(z)``): the class representative, or a tied member.
+    features : tuple of Feature
+        Those raw candidates as features (one per unit).
+    coefs : tuple of float
+        The coefficient of each of them: ``f(x) = sum_k coefs_k features_k(x) + bias``
+        (``z_i`` times the member's sign relative to its class representative).
     network : Network
         The rebuilt network: one unit per nonzero, ``f = sum_j z_j phi_j + xi``.
     objective : float
@@ -137,6 +142,8 @@ class OptimalNetwork:
     description: str
     z: NDArray[np.float64]
     raw_columns: tuple[int, ...]
+    features: tuple[Feature, ...]
+    coefs: tuple[float, ...]
     network: Network
     objective: float
     n_reflections: int
@@ -285,10 +292,10 @@ def _network(result: FitResult, z: NDArray, raw: tuple[int, ...], name: str, tex
     """Rebuild ``z`` (with the raw candidates ``raw``) as an :class:`OptimalNetwork`."""
     d, arch = result.dictionary, result.architecture
     active = np.nonzero(z)[0]
-    units: list[Unit] = []
-    for i, j in zip(active, raw, strict=True):
-        coef = float(z[i]) * float(d.class_sign[j])  # member = sign * representative + const
-        units.append(unit_for(d.columns.feature(int(j)), coef, arch))
+    features = tuple(d.columns.feature(int(j)) for j in raw)
+    # A member equals sign * representative + const on the data: its coefficient flips.
+    coefs = tuple(float(z[i]) * float(d.class_sign[j]) for i, j in zip(active, raw, strict=True))
+    units = [unit_for(f, c, arch) for f, c in zip(features, coefs, strict=True)]
     offsetless = Network(arch, tuple(units), 0.0)
     bias = float(np.mean(result.y - offsetless.forward(result.x)))
     network = Network(arch, tuple(units), bias)
@@ -299,6 +306,8 @@ def _network(result: FitResult, z: NDArray, raw: tuple[int, ...], name: str, tex
         description=text,
         z=z,
         raw_columns=tuple(int(j) for j in raw),
+        features=features,
+        coefs=coefs,
         network=network,
         objective=network.objective(result.x, result.y, result.lasso.beta),
         n_reflections=int(np.count_nonzero(kinds == reflection)),
@@ -314,8 +323,9 @@ def _smallest_l2(result: FitResult, face: OptimalFace) -> NDArray | None:
     """Face weights of the optimum with the smallest ``||z||_2``: ``min ||c||^2, B c = u, c >= 0``.
 
     Solved by Clarabel, then made exact on its support ``S``: ``c_S = B_S^+ u`` is the
-    minimum-norm solution there, and it is the QP's answer when ``c_S > 0`` and the
-    multiplier ``lambda = (B_S B_S^T)^+ u`` has ``b_j^T lambda <= 0`` off ``S`` (KKT).
+    minimum-norm solution there; it replaces Clarabel's answer when it is feasible (``c_S >
+    0``, ``B c = u`` to rounding) and no longer (to ``1e-8`` relative), so it is the QP's
+    optimum to the solver's tolerance, without the solver's tiny nonzeros.
     """
     k = face.columns.size
     if k == 0:
@@ -332,12 +342,12 @@ def _smallest_l2(result: FitResult, face: OptimalFace) -> NDArray | None:
         return None
     raw = np.maximum(np.asarray(c.value, dtype=float), 0.0)
     support = raw > 1e-6 * max(float(raw.max(initial=0.0)), 1e-300)
-    lam = np.linalg.pinv(face.B[:, support] @ face.B[:, support].T) @ face.target
     exact = np.zeros(k)
-    exact[support] = face.B[:, support].T @ lam
-    scale = float(np.abs(face.B.T @ lam).max(initial=0.0))
-    kkt = np.all(face.B[:, ~support].T @ lam <= 1e-9 * max(scale, 1e-300))
-    return exact if np.all(exact[support] > 0) and kkt else raw
+    exact[support] = np.linalg.pinv(face.B[:, support]) @ face.target
+    feasible = np.all(exact[support] > 0) and np.allclose(
+        face.B @ exact, face.target, rtol=0.0, atol=1e-12 * float(np.abs(face.target).max())
+    )
+    return exact if feasible and exact @ exact <= (raw @ raw) * (1 + 1e-8) else raw
 
 
 def _tie_swaps(result: FitResult, z: NDArray, grid: NDArray) -> list[tuple[int, int, float]]:

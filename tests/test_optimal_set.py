@@ -229,8 +229,11 @@ def test_every_alternative_is_optimal_distinct_and_consistent_with_is_unique(cas
     assert alternatives[0].name == "sparsest"
     _assert_optimal(result, alternatives)
     _assert_distinct(result, alternatives)
+    grid = default_grid(x)
     for alt in alternatives:
         assert alt.n_neurons == np.count_nonzero(alt.z) == len(alt.raw_columns)
+        terms = sum(c * f.evaluate(grid) for c, f in zip(alt.coefs, alt.features, strict=True))
+        assert np.allclose(terms + alt.network.bias, alt.predict(grid), atol=1e-9)
         assert abs(alt.objective - result.lasso.objective) <= objective_tolerance(result, alt.z)
     assert alternatives[0].n_neurons <= result.network.n_neurons
     # A unique optimum has no alternative; two distinct curves disprove uniqueness.
