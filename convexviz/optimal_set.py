@@ -64,6 +64,9 @@ MAX_TIE_MEMBERS = 2_000
 #: range of ``y``) on the plotting grid.
 CURVE_RTOL = 1e-6
 
+#: Names of tie networks (legend entries) are cut to this many characters after ``tie: ``.
+MAX_NAME_LENGTH = 36
+
 #: Face columns beyond this many are not searched one by one (the LP vertex search).
 MAX_FACE_SEARCH = 200
 
@@ -397,7 +400,11 @@ def is_unique(result: FitResult) -> Uniqueness:
     d = result.dictionary
     face = optimal_face(result)
     if not np.any(result.lasso.z):
-        return Uniqueness(True, f"β ≥ β_max = {result.beta_max:.4g}: the flat line is optimal.")
+        return Uniqueness(
+            True,
+            f"Unique: β ≥ β_max = {result.beta_max:.4g}, so the flat line y = mean(y) is "
+            "optimal, and every optimum has ||z||_1 = r^T A_c z / β = 0.",
+        )
     k = face.columns.size
     grid = _curve_grid(result)
     if k == 1:
@@ -507,6 +514,11 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
         name = f"other vertex {kept.n_other + 1}"
         kept.add(_network(result, z, _representatives(result, z), name, text))
     return kept.networks
+
+
+def _short(label: str, width: int = MAX_NAME_LENGTH) -> str:
+    """``label`` cut to ``width`` characters (with an ellipsis) for a legend entry."""
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
 
 
 def _exact_vertex(result: FitResult, face: OptimalFace, cost: NDArray) -> NDArray | None:

@@ -14,6 +14,7 @@ from convexviz.features import KIND_CODE
 from convexviz.lasso import lasso_objective
 from convexviz.optimal_figure import create_alternatives_figure
 from convexviz.optimal_set import (
+    MAX_NAME_LENGTH,
     alternative_optima,
     is_unique,
     objective_tolerance,
@@ -164,7 +165,8 @@ def test_depth2_generic_data_is_unique():
 
 def test_flat_line_is_unique():
     result = fit(OPT_X, OPT_Y, Architecture("relu", 3), beta=100.0)
-    assert is_unique(result).unique
+    verdict = is_unique(result)
+    assert verdict.unique and "β_max" in verdict.reason
     assert len(alternative_optima(result)) == 1
 
 
@@ -205,6 +207,7 @@ ARCHITECTURES = [
     ("relu", 4, 6),
     ("abs", 2, 7),
     ("abs", 3, 6),
+    ("abs", 4, 5),
     ("leaky_relu", 2, 7),
     ("sign", 2, 7),
     ("sign", 3, 6),
@@ -232,6 +235,7 @@ def test_every_alternative_is_optimal_distinct_and_consistent_with_is_unique(cas
     grid = default_grid(x)
     for alt in alternatives:
         assert alt.n_neurons == np.count_nonzero(alt.z) == len(alt.raw_columns)
+        assert len(alt.name) <= len("tie: ") + MAX_NAME_LENGTH  # fits a legend
         terms = sum(c * f.evaluate(grid) for c, f in zip(alt.coefs, alt.features, strict=True))
         assert np.allclose(terms + alt.network.bias, alt.predict(grid), atol=1e-9)
         assert abs(alt.objective - result.lasso.objective) <= objective_tolerance(result, alt.z)
