@@ -509,7 +509,7 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
         text = (
             f"{label} replaces {d.feature(i).label}: the same values on the data, another curve."
         )
-        kept.add(_network(result, sparsest, tuple(raw), f"tie: {label}", text))
+        kept.add(_network(result, sparsest, tuple(raw), "tie: " + _short(label), text))
     for z, text in vertices:
         name = f"other vertex {kept.n_other + 1}"
         kept.add(_network(result, z, _representatives(result, z), name, text))

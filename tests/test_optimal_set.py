@@ -379,3 +379,18 @@ def test_closed_forms_of_a_fit_are_plain_labelled_data():
         assert isinstance(form.value, float)
     only_beta_max = closed_forms(fit(OPT_X, OPT_Y, Architecture("abs", 3), beta=1e-3))
     assert [f.name for f in only_beta_max] == ["β_max"]
+
+
+def test_long_tie_names_are_cut_for_the_legend_and_kept_whole_in_the_description():
+    x = [-2.9, -2.75, -1.38, 0.82, 1.88, 2.48]
+    y = [1.3, 0.95, -0.7, -1.27, -0.62, 0.04]
+    result = fit(x, y, Architecture("abs", 3), beta=0.003)
+    ties = [a for a in alternative_optima(result) if a.name.startswith("tie: ")]
+    assert ties
+    for tie in ties:
+        label = tie.description.split(" replaces ")[0]
+        if len(label) > MAX_NAME_LENGTH:
+            assert tie.name == "tie: " + label[: MAX_NAME_LENGTH - 1].rstrip() + "…"
+        else:
+            assert tie.name == "tie: " + label
+    assert any(tie.name.endswith("…") for tie in ties)
