@@ -291,7 +291,9 @@ def _curve_grid(result: FitResult) -> NDArray[np.float64]:
     return np.union1d(default_grid(result.x), (xs[1:] + xs[:-1]) / 2)
 
 
-def _network(result: FitResult, z: NDArray, raw: tuple[int, ...], name: str, text: str):
+def _network(
+    result: FitResult, z: NDArray, raw: tuple[int, ...], name: str, text: str
+) -> OptimalNetwork:
     """Rebuild ``z`` (with the raw candidates ``raw``) as an :class:`OptimalNetwork`."""
     d, arch = result.dictionary, result.architecture
     active = np.nonzero(z)[0]

@@ -317,6 +317,16 @@ def test_beta_max_formula_matches_the_solver(case, seed):
     assert below.network.n_neurons >= 1
 
 
+@pytest.mark.parametrize("activation, depth", CLOSED_FORM_ARCHITECTURES)
+def test_beta_max_formula_with_repeated_inputs(activation, depth):
+    """Repeated x give repeated rows; the data formulas sum over every point."""
+    x = [0.0, 1.0, 1.0, 2.5, 4.0, 4.0]
+    y = [0.3, -1.0, 0.4, 2.0, -0.5, 0.1]
+    result = fit(x, y, Architecture(activation, depth), beta=0.1)
+    form = beta_max_closed_form(x, y, Architecture(activation, depth))
+    assert form.value == pytest.approx(result.beta_max, rel=1e-12)
+
+
 # THEORY.md §8 / Table V3: min ||z||_1 of exact interpolants.
 REFERENCE_MIN_L1 = [
     ("opt", OPT_X, OPT_Y, {2: 2.0, 3: 1.0, 4: 1.0}),
