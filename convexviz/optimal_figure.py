@@ -132,8 +132,8 @@ def create_alternatives_figure(
     n = len(alternatives)
     chosen = alternatives[selected]
     title = (
-        f"{n} optimal network{'s' * (n != 1)}, objective {fmt(result.lasso.objective)}: "
-        f"{chosen.name} ({chosen.n_neurons} neuron{'s' * (chosen.n_neurons != 1)})"
+        f"{n} optimal network{'s' * (n != 1)}, objective {fmt(result.lasso.objective)}, "
+        f"shown: {chosen.name}"
     )
     layout = figure_layout(title, x_range, y_range, "x", "y")
     layout["legend"] = dict(layout["legend"], traceorder="normal")
@@ -143,10 +143,11 @@ def create_alternatives_figure(
 def _selected_last(traces: list[dict], selected: int) -> list[dict]:
     """Draw the selected curve last (on top) while the legend keeps the given order.
 
-    Plotly orders the legend by ``legendrank`` (then by drawing order), so the traces get
-    ranks in the given order and the selected one is moved to the end of the list.
+    Plotly orders the legend by ``legendrank`` (default 1000, then drawing order), so the
+    traces get ranks ``1, 2, ...`` in the given order (before the data markers) and the
+    selected one is moved to the end of the list.
     """
-    ranked = [dict(t, legendrank=1000 + k) for k, t in enumerate(traces)]
+    ranked = [dict(t, legendrank=k + 1) for k, t in enumerate(traces)]
     return [t for k, t in enumerate(ranked) if k != selected] + [ranked[selected]]
 
 

@@ -257,6 +257,7 @@ def test_figure_draws_every_alternative_and_the_data(opt4):
     assert names[-1] == "data"
     ranks = {t.name: t.legendrank for t in fig.data[:-1]}
     assert [ranks[a.name] for a in alternatives] == sorted(ranks.values())  # legend order
+    assert max(ranks.values()) < 1000  # before the data (default rank 1000)
     for trace in fig.data[:-1]:
         bold = trace.name == alternatives[1].name
         assert trace.line.color == (NETWORK_COLOR if bold else FAINT_COLOR)
