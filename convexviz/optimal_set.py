@@ -474,11 +474,14 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
     face = optimal_face(result)
     grid = _curve_grid(result)
     fitted = result.lasso.z
+    # One curve on the whole face (e.g. independent face columns: the face is one point):
+    # no vertex search, only ties can differ.
+    single_point = _one_curve_on_face(result, face, grid)
     reflective = d.columns.kinds[d.representatives[face.columns]] == KIND_CODE["reflection"]
     least_reflection = None
-    if reflective.any():
+    if reflective.any() and not single_point:
         least_reflection = _exact_vertex(result, face, reflective.astype(float))
-    vertices = _vertex_search(result, face, limit, n_lps=int(reflective.any()))
+    vertices = [] if single_point else _vertex_search(result, face, limit, int(reflective.any()))
     pool = [fitted] + ([least_reflection] if least_reflection is not None else [])
     pool += [z for z, _ in vertices]
     sparsest = min(pool, key=lambda z: (np.count_nonzero(z), _reflection_count(result, z)))
@@ -494,7 +497,7 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
     if least_reflection is not None:
         text = "The optimum with the least weight on reflection features (an LP vertex)."
         named.append(("fewest reflections", text, least_reflection))
-    l2 = _smallest_l2(result, face)
+    l2 = None if single_point else _smallest_l2(result, face)
     if l2 is not None and _is_optimal(result, face.to_z(l2, d.size)):
         text = (
             "The optimum with the smallest ||z||_2 (a QP; it spreads the weight over tied "
@@ -521,6 +524,17 @@ def alternative_optima(result: FitResult, limit: int = 8) -> tuple[OptimalNetwor
 def _short(label: str, width: int = MAX_NAME_LENGTH) -> str:
     """``label`` cut to ``width`` characters (with an ellipsis) for a legend entry."""
     return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
+def _one_curve_on_face(result: FitResult, face: OptimalFace, grid: NDArray) -> bool:
+    """Whether every optimum on the face draws the same curve on ``grid`` (see
+    :func:`is_unique`, step 1): independent face columns, or no curve-changing direction."""
+    if np.linalg.matrix_rank(face.B) == face.columns.size:
+        return True
+    c0 = _start_vertex(result, face)
+    if c0 is None:
+        return False
+    return _curve_changing_direction(face, c0, _curve_matrix(result, face, grid)) is None
 
 
 def _exact_vertex(result: FitResult, face: OptimalFace, cost: NDArray) -> NDArray | None:
