@@ -105,10 +105,16 @@ class OptimalFace:
 
 @dataclass(frozen=True)
 class Uniqueness:
-    """Whether the optimal network is unique, with the reason (a short proof)."""
+    """Whether the optimal network is unique, with the reason (a short proof).
+
+    Truthy exactly when unique, so ``if is_unique(result):`` reads as it should.
+    """
 
     unique: bool
     reason: str
+
+    def __bool__(self) -> bool:
+        return self.unique
 
 
 @dataclass(frozen=True, eq=False)

@@ -65,7 +65,7 @@ def _assert_distinct(result, alternatives) -> None:
 def test_opt_depth4_is_not_unique_and_says_why(opt4):
     result, _ = opt4
     verdict = is_unique(result)
-    assert verdict.unique is False
+    assert verdict.unique is False and not verdict
     assert verdict.reason.startswith("Not unique:")
 
 
@@ -156,7 +156,7 @@ def test_depth2_generic_data_is_unique():
     y = [0.5, -0.7, 0.8, 0.1, -0.4, 1.2]
     result = fit(x, y, Architecture("relu", 2), beta=0.1)
     verdict = is_unique(result)
-    assert verdict.unique, verdict.reason
+    assert verdict.unique and verdict, verdict.reason
     assert verdict.reason.startswith("Unique:")
     alternatives = alternative_optima(result)
     assert [a.name for a in alternatives] == ["sparsest"]
@@ -179,7 +179,8 @@ def test_depth2_dependent_face_can_still_be_one_curve():
     result = fit(x, y, Architecture("relu", 2), beta=0.01)
     face = optimal_face(result)
     assert np.linalg.matrix_rank(face.B) < face.columns.size  # z itself is not unique
-    assert is_unique(result).unique
+    verdict = is_unique(result)
+    assert verdict.unique and "same curve" in verdict.reason
     assert len(alternative_optima(result)) == 1
 
 
