@@ -86,6 +86,11 @@ def _run_fit(args: argparse.Namespace) -> str:
 #: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
 COMMANDS: dict[str, Command] = {
     "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
+    "optima": Command(  # its functions sit in the issue-8 section at the end (late-bound)
+        "every optimal network: uniqueness, alternatives, closed forms",
+        lambda p: _optima_arguments(p),
+        lambda args: _run_optima(args),
+    ),
 }
 
 
@@ -205,3 +210,84 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(text)
     return 0
+
+
+# ---------------------------------------------------------------- optima (issue 8, items 3-4)
+
+#: Allowed ``--limit`` of ``optima``: how many optimal networks to list.
+OPTIMA_LIMIT_RANGE = (1, 50)
+
+
+def _optima_arguments(p: argparse.ArgumentParser) -> None:
+    add_problem_arguments(p)
+    lo, hi = OPTIMA_LIMIT_RANGE
+    p.add_argument("--limit", type=int, default=8, help=f"at most this many networks ({lo}-{hi})")
+    p.add_argument("--grid", help="a:b:n adds each network's curve on n points from a to b")
+
+
+def _run_optima(args: argparse.Namespace) -> str:
+    """``python -m convexviz optima ... [--json]``: is the optimum unique, and which optimal
+    networks exist (:mod:`convexviz.optimal_set`), beside the closed forms of THEORY.md §7.
+
+    JSON: ``{"objective", "unique", "reason", "closed_forms": [{"name", "formula", "value",
+    "label", "source"}], "networks": [{"name", "description", "objective", "n_neurons",
+    "n_reflections", "bias", "features": [{"label", "kind", "coef"}], ["predict"]}]}``.
+    """
+    # Imported here: they pull in plotly, which the other commands do not need.
+    from .closed_forms import closed_forms
+    from .optimal_set import alternative_optima, is_unique
+
+    x, y, arch = load_problem(args)
+    lo, hi = OPTIMA_LIMIT_RANGE
+    if not lo <= args.limit <= hi:
+        raise ValueError(f"--limit must be between {lo} and {hi}, got {args.limit}")
+    grid = _grid(args.grid) if args.grid else None
+    result = fit(x, y, arch, args.beta)
+    verdict = is_unique(result)
+    networks = alternative_optima(result, limit=args.limit)
+    out = {
+        "objective": result.lasso.objective,
+        "unique": verdict.unique,
+        "reason": verdict.reason,
+        "closed_forms": [
+            {
+                "name": f.name,
+                "formula": f.formula,
+                "value": f.value,
+                "label": f.label,
+                "source": f.source,
+            }
+            for f in closed_forms(result)
+        ],  # fmt: skip
+        "networks": [_optimal_network_dict(n, grid) for n in networks],
+    }
+    return json.dumps(out) if args.json else _optima_summary(out)
+
+
+def _optimal_network_dict(network, grid: np.ndarray | None) -> dict:
+    out = {
+        "name": network.name,
+        "description": network.description,
+        "objective": network.objective,
+        "n_neurons": network.n_neurons,
+        "n_reflections": network.n_reflections,
+        "bias": network.network.bias,
+        "features": [
+            {"label": f.label, "kind": f.kind, "coef": c}
+            for f, c in zip(network.features, network.coefs, strict=True)
+        ],
+    }
+    if grid is not None:
+        out["predict"] = {"x": grid.tolist(), "y": network.predict(grid).tolist()}
+    return out
+
+
+def _optima_summary(d: dict) -> str:
+    lines = [f"Lasso optimum {d['objective']:.10g}", d["reason"]]
+    lines += [
+        f"{f['label']} {f['name']} = {f['formula']} = {f['value']:.6g}" for f in d["closed_forms"]
+    ]
+    for n in d["networks"]:
+        lines.append(f"{n['name']}: {n['n_neurons']} neurons, objective {n['objective']:.10g}")
+        lines += [f"  {f['coef']:+.6g} * {f['label']}" for f in n["features"]]
+    return "\n".join(lines)
