@@ -312,11 +312,15 @@ def cvxpy_script(result: FitResult) -> str:
     Raises
     ------
     ValueError
-        When the dictionary is empty (fewer than two distinct inputs): there is no Lasso.
+        When the dictionary is empty (every feature is constant on the data, e.g. a single
+        distinct input): there is no Lasso to write.
     """
     columns = script_columns(result)
     if not columns:
-        raise ValueError("no features to export: the data need at least two different x")
+        raise ValueError(
+            "no features to export: every feature is constant on the data "
+            "(they need at least two clearly different x)"
+        )
     arch = result.architecture
     parts = [_docstring(result), "import cvxpy as cp\nimport numpy as np\n"]
     data = (
