@@ -57,7 +57,7 @@ EVERY_ARCHITECTURE = [
 def _cases():
     cases = [(act, depth, OPT_X, OPT_Y, 1e-2) for act, depth in EVERY_ARCHITECTURE]
     cases += [
-        ("relu", 4, OPT_X, OPT_Y, 1e-4),
+        ("relu", 4, OPT_X, OPT_Y, 1e-6),
         ("abs", 4, ODD_X, ODD_Y, 1e-3),
         ("abs", 5, ODD_X, ODD_Y, 1e-3),
         ("relu", 5, ODD_X, ODD_Y, 1e-3),
@@ -132,7 +132,9 @@ def test_every_architecture_reproduces_the_optimum_in_a_clean_interpreter(tmp_pa
     assert proc.returncode == 0, proc.stderr[-3000:]
     outputs = json.loads(proc.stdout)
     for name, result in zip(paths, results, strict=True):
-        assert _last_line(outputs[name]) == pytest.approx(result.lasso.objective, rel=1e-6), name
+        # The contract asks for 1e-6; the script's tight Clarabel tolerances give ~1e-9
+        # (with Clarabel's defaults the relu depth-4 case at beta = 1e-6 misses 1e-8).
+        assert _last_line(outputs[name]) == pytest.approx(result.lasso.objective, rel=1e-8), name
 
 
 def test_a_script_file_runs_on_its_own(tmp_path):
