@@ -241,6 +241,7 @@ def test_formulas_give_the_features_floats():
     features = [
         ChainFeature("relu", (1.0, -1.0, -1.0), (0.1, 1.0 / 3.0, -0.7), "reflection"),
         ChainFeature("relu", (-1.0, 1.0), (0.0, 0.2), "capped_ramp"),
+        ChainFeature("relu", (1.0, -1.0, 1.0), (0.0, 3.0, 0.0), "capped_ramp"),  # relu(x) stays
         ChainFeature("abs", (-1.0, 1.0, -1.0), (0.3, 0.1, 2.0 / 3.0), "reflection"),
         ChainFeature("leaky_relu", (1.0,), (-0.3,), "ramp", leak=0.25),
         PatternFeature("sign", (0.5,), -1.0),
