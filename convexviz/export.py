@@ -17,14 +17,18 @@ function               what a student or lecturer gets
 
 The script is written for handing out, and it is safe to run whatever the user typed: the
 only user-controlled inputs are numbers, written with ``repr`` of a Python ``float`` (which
-reads back bit for bit), and the architecture, which :class:`~convexviz.architecture.
-Architecture` has validated; feature labels only ever appear in comments, reduced to
-printable ASCII on one line (:func:`comment_text`).
+reads back bit for bit), and the architecture, which
+:class:`~convexviz.architecture.Architecture` has validated; feature labels only ever
+appear in comments, reduced to printable ASCII on one line (:func:`comment_text`).
+
+For download buttons, :data:`DOWNLOADS` gives each format's file extension and MIME type
+and :func:`file_name` a descriptive name.
 
 >>> from convexviz import Architecture, fit
 >>> result = fit([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3], Architecture("relu", 3), 1e-3)
->>> feature_formula(result.dictionary.feature(0))
-'relu(relu(x) - 4.0)'
+>>> feature = result.dictionary.feature(12)
+>>> feature.label, feature_formula(feature)
+('capped ramp 5 to 7', 'relu(2.0 - relu(x - 5.0))')
 >>> points_csv([0, 0.5], [1, -2]).splitlines()
 ['x,y', '0.0,1.0', '0.5,-2.0']
 """
@@ -49,6 +53,23 @@ MAX_FORMULA_CHARS = 80
 
 #: The formats of ``python -m convexviz export --format ...``.
 FORMATS = ("cvxpy", "json", "csv")
+
+
+@dataclass(frozen=True)
+class Download:
+    """How a download button serves one format: file extension and MIME type."""
+
+    extension: str
+    mime: str
+
+
+#: Every export format, including the figures as ``png`` (:func:`figure_png`).
+DOWNLOADS = {
+    "cvxpy": Download("py", "text/x-python"),
+    "json": Download("json", "application/json"),
+    "csv": Download("csv", "text/csv"),
+    "png": Download("png", "image/png"),
+}
 
 PAPER = (
     "E. Zeger, Y. Wang, A. Mishkin, T. Ergen, E. Candes, M. Pilanci. A Library of Mirrors:\n"
@@ -459,7 +480,23 @@ def points_csv(x: object, y: object) -> str:
 
 
 # ----------------------------------------------------------------------------------------
-# PNG
+# File names and PNG
+
+
+def file_name(result: FitResult, fmt: str, what: str = "") -> str:
+    """A descriptive download name, e.g. ``convexviz_relu_depth3_beta0.001.py``.
+
+    ``fmt`` is a key of :data:`DOWNLOADS`; ``what`` (letters, digits, ``_`` and ``-`` are
+    kept) names the figure of a PNG, e.g. ``"fit"``. The points' CSV name has no beta.
+    """
+    arch = result.architecture
+    stem = f"convexviz_{arch.activation}_depth{arch.depth}"
+    if fmt != "csv":
+        stem += f"_beta{result.lasso.beta:g}"
+    label = "".join(ch for ch in what if ch.isascii() and (ch.isalnum() or ch in "_-"))
+    if label:
+        stem += f"_{label}"
+    return f"{stem}.{DOWNLOADS[fmt].extension}"
 
 
 def figure_png(fig: object, *, width: int | None = None, height: int | None = None) -> bytes:

@@ -25,6 +25,8 @@ from convexviz.architecture import MAX_DEPTH
 from convexviz.cli import main, result_to_dict
 from convexviz.datasets import parse_csv
 from convexviz.export import (
+    DOWNLOADS,
+    FORMATS,
     FORWARD_RULE,
     MAX_FORMULA_CHARS,
     chain_formula,
@@ -32,6 +34,7 @@ from convexviz.export import (
     cvxpy_script,
     feature_formula,
     figure_png,
+    file_name,
     fit_json,
     float_literal,
     pattern_formula,
@@ -457,7 +460,19 @@ def test_csv_refuses_what_parse_csv_would_refuse(x, y, fragment):
 
 
 # ----------------------------------------------------------------------------------------
-# PNG
+# File names and PNG
+
+
+def test_file_names_for_download_buttons():
+    result = _fit("relu", 3, OPT_X, OPT_Y, 1e-3)
+    assert file_name(result, "cvxpy") == "convexviz_relu_depth3_beta0.001.py"
+    assert file_name(result, "json") == "convexviz_relu_depth3_beta0.001.json"
+    assert file_name(result, "csv") == "convexviz_relu_depth3.csv"
+    assert file_name(result, "png", "fit") == "convexviz_relu_depth3_beta0.001_fit.png"
+    assert file_name(result, "png", "../é x\n") == "convexviz_relu_depth3_beta0.001_x.png"
+    assert set(FORMATS) | {"png"} == set(DOWNLOADS)
+    with pytest.raises(KeyError):
+        file_name(result, "xml")
 
 
 def test_figure_png_says_what_is_missing(monkeypatch):
