@@ -35,6 +35,7 @@ and :func:`file_name` a descriptive name.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -247,9 +248,9 @@ def _penalty_text(activation: str) -> str:
     """The network's weight decay, in words a script's reader can check (THEORY.md §1, §3)."""
     if activation in ("sign", "threshold"):
         return (
-            "Each neuron is a tree of sign units with output weight alpha and amplitude a;\n"
-            "the penalty is (beta / 2) * (alpha^2 + a^2) per neuron (the inner weights are\n"
-            "scale-free and unpenalized)."
+            f"Each neuron is a tree of {activation} units with output weight alpha and\n"
+            "amplitude a (the top unit's scale); the penalty is (beta / 2) * (alpha^2 + a^2)\n"
+            "per neuron (the weights inside the tree are scale-free and unpenalized)."
         )
     return (
         "Each neuron is a narrow chain h_l = act(w_l * h_(l-1) + b_l), h_0 = x, l = 1..L-1,\n"
@@ -262,18 +263,26 @@ def _docstring(result: FitResult) -> str:
     arch = result.architecture
     d = result.dictionary
     name = _NAMES[arch.activation]
-    extra = ""
+    shape = ""
     if arch.activation == "leaky_relu":
-        extra = f" (negative slope {float_literal(arch.leak)})"
+        shape = f"negative slope {float_literal(arch.leak)}"
     if arch.branching:
-        extra = f" (trees with branching {', '.join(str(m) for m in arch.branching)})"
+        shape = f"trees with branching {', '.join(str(m) for m in arch.branching)}"
     n = result.x.size
+    if d.size == d.raw_size:
+        distinct = f"A holds all {d.size} candidate features; they are distinct on the data.\n"
+    else:
+        distinct = (
+            f"A holds the {d.size} of {d.raw_size} candidate features that are distinct on\n"
+            "the data (each other one equals one of them up to a constant and a sign, so\n"
+            "it cannot lower the optimum).\n"
+        )
     return (
         f'"""Training a {name} network of depth {arch.depth} on {n} points, as a convex Lasso.\n'
         "\n"
-        f"Network: a sum of neurons plus an offset, activation {name}, depth L = {arch.depth}"
-        f"{extra}.\n"
-        f"{_penalty_text(arch.activation)}\n"
+        f"Network: a sum of neurons plus an offset; activation {name}, depth L = {arch.depth}"
+        + (f"\n({shape}).\n" if shape else ".\n")
+        + f"{_penalty_text(arch.activation)}\n"
         f"beta = {float_literal(result.lasso.beta)}; the {n} training points are in section 1.\n"
         "\n"
         "Training that network is the convex program\n"
@@ -282,10 +291,7 @@ def _docstring(result: FitResult) -> str:
         "\n"
         "where column k of A is candidate feature k (a neuron's output, weights normalized)\n"
         "on the data and xi is a free offset. The optimal values agree, and each nonzero z_k\n"
-        "is one neuron of a globally optimal network. A holds the features that are distinct\n"
-        f"on the data: {d.size} of {d.raw_size} candidates (the others equal one of them up\n"
-        "to a constant and a sign, so they cannot lower the optimum).\n"
-        "\n"
+        "is one neuron of a globally optimal network.\n" + distinct + "\n"
         f"Paper: {PAPER}\n"
         "\n"
         "Written by convexviz; needs only numpy and cvxpy (with its default solver Clarabel).\n"
@@ -297,17 +303,19 @@ def _docstring(result: FitResult) -> str:
 def _answer_section(result: FitResult) -> str:
     """Section 4: print the selected features, the offset, and the objective (last)."""
     chosen = ", ".join(f"z[{a.index}] = {a.coef:+.6g}" for a in result.active_features)
+    quoted = textwrap.wrap(comment_text(f"The app's network: {chosen or 'z = 0'}."), 86)
     return (
         "# 4. The answer. An interior-point solver returns a point inside the optimal set,\n"
         "# which can hold many networks (features equal on the data): small coefficients\n"
-        "# may remain where the app shows its sparsest optimal network,\n"
-        f"# {comment_text(chosen or 'no features (z = 0)')}.\n"
-        "# Printed: the ten features with the largest part |z_k| * (max - min of column k)\n"
-        "# in the fit, among those with at least 0.1% of the largest part.\n"
+        "# may remain where the app shows its sparsest optimal network.\n"
+        + "".join(f"# {line}\n" for line in quoted)
+        + "# Printed: the ten features with the largest part |z_k| * (max - min of column k)\n"
+        "# in the fit, among those above 0.1% of the largest and 1e-6 of the range of y.\n"
         "coefficients = np.asarray(z.value)\n"
         "parts = np.abs(coefficients) * np.ptp(A, axis=0)\n"
+        "threshold = max(1e-3 * parts.max(), 1e-6 * np.ptp(y))\n"
         "order = np.argsort(-parts)\n"
-        "selected = order[parts[order] > 1e-3 * parts.max()]\n"
+        "selected = order[parts[order] > threshold]\n"
         'print(f"{selected.size} features carry the fit; the largest (see section 2):")\n'
         "for k in selected[:10]:\n"
         '    print(f"  z[{k}] = {coefficients[k]:+.6g}")\n'

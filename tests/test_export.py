@@ -176,7 +176,7 @@ def test_script_reads_as_a_handout():
         "ReLU network of depth 4 on 6 points",
         "beta = 0.001",
         "0.5 * ||A z + xi - y||^2 + beta * ||z||_1",
-        "31 of 3456 candidates",
+        "the 31 of 3456 candidate features that are distinct",
         "arXiv:2403.01046",
     ):
         assert fragment in doc
@@ -190,7 +190,7 @@ def test_script_reads_as_a_handout():
     assert text.endswith('print("objective", float(problem.value))\n')
     # The app's own choice is quoted for comparison.
     chosen = ", ".join(f"z[{a.index}] = {a.coef:+.6g}" for a in result.active_features)
-    assert f"# {chosen}." in text
+    assert f"# The app's network: {chosen}." in text
 
 
 def test_leaky_slope_is_part_of_the_script():
