@@ -50,7 +50,7 @@ from .network import ChainUnit, Network, TreeNode, TreeUnit
 
 #: A feature is written as a formula when its expression has at most this many characters;
 #: longer ones (deep reflections with long offsets, patterns with many switches) as numbers.
-MAX_FORMULA_CHARS = 80
+MAX_FORMULA_CHARS = 79
 
 #: The formats of ``python -m convexviz export --format ...``.
 FORMATS = ("cvxpy", "json", "csv")
@@ -73,9 +73,9 @@ DOWNLOADS = {
 }
 
 PAPER = (
-    "E. Zeger, Y. Wang, A. Mishkin, T. Ergen, E. Candes, M. Pilanci. A Library of Mirrors:\n"
-    "    Deep Neural Nets in Low Dimensions are Convex Lasso Models with Reflection\n"
-    "    Features. arXiv:2403.01046."
+    "E. Zeger, Y. Wang, A. Mishkin, T. Ergen, E. Candes, M. Pilanci.\n"
+    "    A Library of Mirrors: Deep Neural Nets in Low Dimensions are Convex Lasso\n"
+    "    Models with Reflection Features. arXiv:2403.01046."
 )
 
 #: How the activation is written inside a formula of ``x``.
@@ -190,18 +190,18 @@ def feature_formula(feature: Feature) -> str | None:
 
 
 def _array_literal(values: NDArray[np.float64], indent: str) -> str:
-    """``np.array([...])`` of floats; wrapped into lines of at most 95 characters if long.
+    """``np.array([...])`` of floats; wrapped into lines of at most 88 characters if long.
 
     ``indent`` is the indentation of the line where the literal starts.
     """
     items = [float_literal(v) for v in values]
     one_line = f"np.array([{', '.join(items)}])"
-    if len(indent) + len(one_line) <= 95:
+    if len(indent) + len(one_line) <= 88:
         return one_line
     inner = indent + "        "
     lines, line = [], ""
     for item in items:
-        if line and len(inner) + len(line) + len(item) + 2 > 95:
+        if line and len(inner) + len(line) + len(item) + 2 > 88:
             lines.append(line)
             line = ""
         line += f"{item}, "
@@ -242,6 +242,12 @@ def script_columns(result: FitResult) -> tuple[ScriptColumn, ...]:
         else:
             columns.append(ScriptColumn(formula, comment, is_formula=True))
     return tuple(columns)
+
+
+def _comment_lines(comment: str) -> str:
+    """A column's comment as ``#`` lines of at most 88 characters (indented for ``A``)."""
+    lines = textwrap.wrap(comment, 78, subsequent_indent="  ", break_on_hyphens=False) or [""]
+    return "".join(f"        # {line}\n" for line in lines)
 
 
 def _penalty_text(activation: str) -> str:
@@ -367,7 +373,7 @@ def cvxpy_script(result: FitResult) -> str:
     )
     if arch.activation in _HELPERS:
         dictionary += f"\n\n{_HELPERS[arch.activation]}\n\n"
-    items = "".join(f"        # {c.comment}\n        {c.code},\n" for c in columns)
+    items = "".join(f"{_comment_lines(c.comment)}        {c.code},\n" for c in columns)
     dictionary += f"A = np.column_stack(\n    [\n{items}    ]\n)\n"
     parts.append(dictionary)
     parts.append(
