@@ -193,6 +193,21 @@ def test_script_reads_as_a_handout():
     assert f"# The app's network: {chosen}." in text
 
 
+def test_scripts_pass_the_linter():
+    # pycodestyle + pyflakes + bugbear at the default 88 columns: no long lines, no unused
+    # or undefined names, in formulas, array literals and wrapped comments alike.
+    cases = [("abs", 5, ODD_X), ("sign", 4, ODD_X), ("relu", 4, OPT_X), ("leaky_relu", 2, ODD_X)]
+    for act, depth, x in cases:
+        y = ODD_Y if x is ODD_X else OPT_Y
+        text = cvxpy_script(_fit(act, depth, x, y, 1e-3))
+        proc = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,B",
+             "--stdin-filename", "lasso.py", "-"],
+            input=text, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stdout[-2000:]
+
+
 def test_leaky_slope_is_part_of_the_script():
     text = cvxpy_script(_fit("leaky_relu", 2, OPT_X, OPT_Y, 1e-2))
     assert "leak = 0.3" in text and "def leaky_relu(u):" in text
