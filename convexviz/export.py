@@ -189,19 +189,20 @@ def feature_formula(feature: Feature) -> str | None:
     return text if len(text) <= MAX_FORMULA_CHARS else None
 
 
-def _array_literal(values: NDArray[np.float64], indent: str) -> str:
-    """``np.array([...])`` of floats; wrapped into lines of at most 88 characters if long.
+def _array_literal(values: NDArray[np.float64], indent: str, room: int) -> str:
+    """``np.array([...])`` of floats, on one line if it fits in ``room`` characters.
 
-    ``indent`` is the indentation of the line where the literal starts.
+    Otherwise wrapped into lines of at most 88 characters below a line indented by
+    ``indent``, the indentation of the line where the literal starts.
     """
     items = [float_literal(v) for v in values]
     one_line = f"np.array([{', '.join(items)}])"
-    if len(indent) + len(one_line) <= 88:
+    if len(one_line) <= room:
         return one_line
     inner = indent + "        "
     lines, line = [], ""
     for item in items:
-        if line and len(inner) + len(line) + len(item) + 2 > 88:
+        if line and len(inner) + len(line) + len(item) + 1 > 88:
             lines.append(line)
             line = ""
         line += f"{item}, "
@@ -237,7 +238,7 @@ def script_columns(result: FitResult) -> tuple[ScriptColumn, ...]:
         formula = feature_formula(feature)
         comment = comment_text(f"{k}: {feature.label}")
         if formula is None:
-            code = _array_literal(d.A[:, k], indent="        ")
+            code = _array_literal(d.A[:, k], indent="        ", room=88 - len("        ,"))
             columns.append(ScriptColumn(code, comment, is_formula=False))
         else:
             columns.append(ScriptColumn(formula, comment, is_formula=True))
@@ -360,8 +361,8 @@ def cvxpy_script(result: FitResult) -> str:
     parts = [_docstring(result), "import cvxpy as cp\nimport numpy as np\n"]
     data = (
         "# 1. The data: inputs x, targets y, and the strength beta of the penalty.\n"
-        f"x = {_array_literal(result.x, indent='')}\n"
-        f"y = {_array_literal(result.y, indent='')}\n"
+        f"x = {_array_literal(result.x, indent='', room=88 - len('x = '))}\n"
+        f"y = {_array_literal(result.y, indent='', room=88 - len('y = '))}\n"
         f"beta = {float_literal(result.lasso.beta)}\n"
     )
     if arch.activation == "leaky_relu":

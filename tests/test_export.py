@@ -196,9 +196,15 @@ def test_script_reads_as_a_handout():
 def test_scripts_pass_the_linter():
     # pycodestyle + pyflakes + bugbear at the default 88 columns: no long lines, no unused
     # or undefined names, in formulas, array literals and wrapped comments alike.
-    cases = [("abs", 5, ODD_X), ("sign", 4, ODD_X), ("relu", 4, OPT_X), ("leaky_relu", 2, ODD_X)]
-    for act, depth, x in cases:
-        y = ODD_Y if x is ODD_X else OPT_Y
+    long_x = list(np.linspace(-1.0, 1.0, 40) ** 3)  # long literals, wrapped data arrays
+    cases = [
+        ("abs", 5, ODD_X, ODD_Y),
+        ("sign", 4, ODD_X, ODD_Y),
+        ("relu", 4, OPT_X, OPT_Y),
+        ("leaky_relu", 2, ODD_X, ODD_Y),
+        ("relu", 3, long_x, list(np.sin(np.arange(40.0)))),
+    ]
+    for act, depth, x, y in cases:
         text = cvxpy_script(_fit(act, depth, x, y, 1e-3))
         proc = subprocess.run(
             [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E,F,W,B",
