@@ -291,3 +291,39 @@ def _optima_summary(d: dict) -> str:
         lines.append(f"{n['name']}: {n['n_neurons']} neurons, objective {n['objective']:.10g}")
         lines += [f"  {f['coef']:+.6g} * {f['label']}" for f in n["features"]]
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
+# export: the problem as code (issue 8, item 5; contract in convexviz.export)
+
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
+    from .export import FORMATS  # lazily: convexviz.export imports this module
+
+    add_problem_arguments(p)
+    p.add_argument(
+        "--format",
+        required=True,
+        choices=FORMATS,
+        help="cvxpy: a standalone script; json: the fit with the network's weights; "
+        "csv: the points",
+    )
+
+
+def _run_export(args: argparse.Namespace) -> str:
+    from .export import cvxpy_script, fit_json, points_csv
+
+    x, y, arch = load_problem(args)
+    result = fit(x, y, arch, args.beta, reuse=False)  # every format checks the input alike
+    if args.format == "json":
+        return json.dumps(fit_json(result))
+    if args.format == "csv":
+        return points_csv(x, y).rstrip("\n")
+    return cvxpy_script(result).rstrip("\n")
+
+
+COMMANDS["export"] = Command(
+    "write the problem as code: a cvxpy script, the fit as JSON, or the points as CSV",
+    _export_arguments,
+    _run_export,
+)
