@@ -6,6 +6,7 @@ Bad input exits with code 2 and a single line on stderr; never a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import training
 from .architecture import Architecture
 from .datasets import parse_csv, parse_points
 from .fit import FitResult, fit
@@ -205,3 +207,65 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(text)
     return 0
+
+
+# --------------------------------------------------------------------------------------------
+# train: Adam on the parallel architecture beside the certified Lasso optimum (issue 8, item 1)
+
+
+def _train_arguments(p: argparse.ArgumentParser) -> None:
+    add_problem_arguments(p)
+    p.add_argument(
+        "--width", type=int, default=None, help="units m (default max(N + 1, 2 x optimum's))"
+    )
+    p.add_argument("--steps", type=int, default=training.DEFAULT_STEPS, help="Adam steps")
+    p.add_argument("--seeds", type=int, default=training.DEFAULT_SEEDS, help="runs (seeds 0..K-1)")
+    p.add_argument("--lr", type=float, default=training.DEFAULT_LR, help="Adam step size")
+
+
+def _run_train(args: argparse.Namespace) -> str:
+    x, y, arch = load_problem(args)
+    setup = training.TrainingSetup(  # checks the settings before the (slower) Lasso fit
+        activation=arch.activation,
+        depth=arch.depth,
+        beta=args.beta,
+        width=training.WIDTH_RANGE[0] if args.width is None else args.width,
+        steps=args.steps,
+        lr=args.lr,
+        seeds=tuple(range(args.seeds)),
+        leak=arch.leak,
+    )
+    optimum = fit(x, y, arch, args.beta)
+    if args.width is None:
+        width = training.default_width(x.size, optimum.network.n_neurons)
+        setup = dataclasses.replace(setup, width=width)
+    final = training.train(x, y, setup)
+    out = {
+        "lasso_objective": optimum.lasso.objective,
+        "width": setup.width,
+        "steps": setup.steps,
+        "runs": [
+            {"seed": seed, "objective": float(final.objective[k]), "best": float(final.best[k])}
+            for k, seed in enumerate(setup.seeds)
+        ],
+    }
+    if args.json:
+        return json.dumps(out)
+    lines = [
+        f"{arch.title}, beta={args.beta:g}, {x.size} points: certified Lasso optimum "
+        f"{out['lasso_objective']:.10g}",
+        f"Adam, {setup.width} parallel units, {setup.steps} steps, lr {setup.lr:g}:",
+    ]
+    gaps = final.gap_percent(out["lasso_objective"])
+    lines += [
+        f"  seed {r['seed']}: final {r['objective']:.10g} ({gap:+.3g} %), best {r['best']:.10g}"
+        for r, gap in zip(out["runs"], gaps, strict=True)
+    ]
+    return "\n".join(lines)
+
+
+COMMANDS["train"] = Command(
+    "train the same network with Adam from random starts, beside the optimum",
+    _train_arguments,
+    _run_train,
+)
