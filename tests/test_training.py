@@ -105,6 +105,15 @@ def test_too_narrow_a_network_stays_stuck_above_the_optimum():
     assert wide.best.min() < 1.01 * bound
 
 
+def test_one_deep_chain_can_reach_an_optimum_that_the_lasso_spells_with_more_neurons():
+    """Depth 3 on 'opt': one unit bends twice (a capped ramp with free breaks) and suffices."""
+    bound, neurons = lower_bound(OPT_X, OPT_Y, "relu", 3, 0.01)
+    assert neurons >= 2
+    final = train(OPT_X, OPT_Y, TrainingSetup("relu", 3, 0.01, width=1, seeds=tuple(range(8))))
+    assert_never_below(final, bound)
+    assert final.best.min() <= 1.001 * bound
+
+
 def test_reconstructed_lasso_network_is_a_stationary_start():
     """Starting Adam at the Lasso network (one chain per feature) cannot improve it."""
     result = fit(X, Y, Architecture("relu", 3), BETA)
