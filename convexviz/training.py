@@ -248,9 +248,17 @@ class TrainingSnapshot:
         return self.setup.seeds
 
     def gap_percent(self, optimum: float, which: str = "objective") -> NDArray[np.float64]:
-        """``100 (J_k - optimum) / optimum`` per run, for ``which`` = objective or best."""
+        """``100 (J_k - optimum) / optimum`` per run, for ``which`` = objective or best.
+
+        A zero optimum (data a network fits exactly with no weights, e.g. one point) gives
+        ``0`` for runs at it and ``inf`` for runs above it.
+        """
+        if which not in ("objective", "best"):
+            raise ValueError(f"which must be 'objective' or 'best', got {which!r}")
         values = self.objective if which == "objective" else self.best
-        return 100.0 * (values - optimum) / optimum
+        if optimum > 0:
+            return 100.0 * (values - optimum) / optimum
+        return np.where(values > optimum, np.inf, 0.0)
 
     def predict(self, x: NDArray[np.float64], run: int) -> NDArray[np.float64]:
         """Current network of run ``run`` (an index into ``seeds``) at ``x``."""

@@ -99,6 +99,18 @@ def test_text_summary_lists_every_run(capsys):
     ]
 
 
+def test_one_point_has_optimum_zero_and_training_gets_down_to_it(capsys):
+    args = ["train", "--points", "1,1", "--beta", "0.1", "--steps", "300"]
+    code, out, err = run_main(capsys, *args, "--json")
+    assert code == 0, err
+    out = json.loads(out)
+    assert out["lasso_objective"] == 0.0 and out["width"] == 2
+    assert all(0.0 <= r["best"] < 1e-6 for r in out["runs"])
+    code, text, err = run_main(capsys, *args)
+    assert code == 0 and err == ""
+    assert "seed 3: final" in text
+
+
 POINTS = ["--points", OPT]
 
 

@@ -260,6 +260,19 @@ def test_random_start_follows_the_documented_draws():
     ]  # fmt: skip
 
 
+def test_gap_in_percent():
+    final = train(X, Y, TrainingSetup(width=3, steps=20, seeds=(0, 1)))
+    optimum = float(final.best.min())
+    gaps = final.gap_percent(optimum, "best")
+    assert gaps.min() == 0.0 and gaps.max() == pytest.approx(
+        100 * (final.best.max() - optimum) / optimum
+    )
+    np.testing.assert_allclose(final.gap_percent(0.5), 100 * (final.objective - 0.5) / 0.5)
+    assert final.gap_percent(0.0).tolist() == [np.inf, np.inf]
+    with pytest.raises(ValueError, match="which must be"):
+        final.gap_percent(0.5, "last")
+
+
 def test_default_width():
     assert default_width(6, 2) == 7
     assert default_width(6, 5) == 10
