@@ -266,11 +266,11 @@ class TrainingSnapshot:
 
 
 def default_width(n_points: int, n_neurons: int) -> int:
-    """Width that always suffices: ``max(N + 1, 2 m*)`` with ``m*`` the optimum's neurons.
+    """Default width ``max(N + 1, 2 m*)``, with ``m*`` the optimum's number of neurons.
 
     A Lasso minimizer with at most ``N - 1`` nonzeros exists (THEORY.md §1), so ``N + 1``
-    units can represent an optimal network; ``2 m*`` gives Adam room to spare. Clipped to
-    :data:`WIDTH_RANGE`.
+    units can represent an optimal network; ``2 m*`` gives Adam room to spare (on noisy data
+    it may still stall; see the module's notes). Clipped to :data:`WIDTH_RANGE`.
     """
     return int(min(max(n_points + 1, 2 * n_neurons, WIDTH_RANGE[0]), WIDTH_RANGE[1]))
 
@@ -318,7 +318,8 @@ def _views(theta: NDArray[np.float64], depth: int, width: int) -> tuple[NDArray,
 
 
 def _act(u: NDArray, activation: str, leak: float) -> tuple[NDArray, NDArray]:
-    """Activation values and (sub)derivatives at ``u`` (the right derivative at 0 for ReLU)."""
+    """Activation values and (sub)derivatives at ``u``; at ``u = 0`` the slope used is 0
+    (ReLU), 1 (leaky ReLU) or 0 (abs), each a valid subgradient."""
     if activation == "relu":
         return np.maximum(u, 0.0), (u > 0).astype(float)
     if activation == "leaky_relu":
@@ -352,8 +353,10 @@ def _objective_and_grad_batch(
 ) -> NDArray[np.float64]:
     """``J`` of every row of ``theta`` (shape (K,)); writes ``dJ/dtheta`` into ``grad``.
 
-    Backpropagation by hand; at a kink of the activation the derivative of its right side
-    is used (a subgradient). The penalty's gradient is ``beta |w|^(L-1) sign(w)``.
+    Backpropagation by hand; at a kink of the activation a subgradient is used (see
+    ``_act``). The penalty's gradient is ``beta |w|^(L-1) sign(w)``. Sums over units are
+    written as elementwise products reduced per run (not batched matmul), so a run's
+    numbers never depend on the other runs of the batch.
     """
     L = depth
     W, B, alpha, xi = _views(theta, depth, width)
@@ -385,9 +388,8 @@ def forward(
     params: ParallelParams, x: NDArray[np.float64], activation: str, leak: float = DEFAULT_LEAK
 ) -> NDArray[np.float64]:
     """Network output ``f(x)`` (``x`` one-dimensional)."""
-    return _forward_batch(pack(params)[None, :], params.depth, params.width, x, activation, leak)[
-        0
-    ]
+    theta = pack(params)[None, :]
+    return _forward_batch(theta, params.depth, params.width, x, activation, leak)[0]
 
 
 def _forward_batch(
@@ -428,7 +430,9 @@ def objective_and_grad(
 # Random starts and Adam.
 
 
-def init_params(x: NDArray[np.float64], y: NDArray[np.float64], depth: int, width: int, seed: int):
+def init_params(
+    x: NDArray[np.float64], y: NDArray[np.float64], depth: int, width: int, seed: int
+) -> ParallelParams:
     """Random start of one run, from the portable stream ``u = uniforms(seed, 3 P m + m)``.
 
     With ``P = depth - 1``, ``lo, hi`` the smallest and largest input, ``span =
