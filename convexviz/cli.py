@@ -10,13 +10,15 @@ import json
 import statistics
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from . import training
 from .architecture import Architecture
 from .datasets import parse_csv, parse_points
-from .fit import FitResult, fit
+from .export import FORMATS, cvxpy_script, fit_json, points_csv, result_to_dict
+from .fit import fit
 from .limits import DEFAULT_LEAK, LEAK_RANGE
 
 
@@ -63,45 +65,6 @@ def load_problem(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Arch
     return x, y, Architecture(args.activation, args.depth, args.leak, _branching(args.branching))
 
 
-def _fit_arguments(p: argparse.ArgumentParser) -> None:
-    add_problem_arguments(p)
-    p.add_argument("--grid", help="a:b:n adds predictions on n points from a to b")
-    p.add_argument("--repeat", type=int, default=1, help="refit K times, report median timings")
-
-
-def _run_fit(args: argparse.Namespace) -> str:
-    x, y, arch = load_problem(args)
-    grid = _grid(args.grid) if args.grid else None
-    if not 1 <= args.repeat <= 1000:
-        raise ValueError("--repeat must be between 1 and 1000")
-    runs = [fit(x, y, arch, args.beta, reuse=False) for _ in range(args.repeat)]
-    result = runs[-1]
-    out = result_to_dict(result, grid)
-    out["timings_ms"] = {
-        key: statistics.median(r.timings_ms[key] for r in runs) for key in result.timings_ms
-    }
-    return json.dumps(out) if args.json else _summary(out)
-
-
-#: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
-COMMANDS: dict[str, Command] = {
-    "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
-    "optima": Command(  # its functions sit in the issue-8 section at the end (late-bound)
-        "every optimal network: uniqueness, alternatives, closed forms",
-        lambda p: _optima_arguments(p),
-        lambda args: _run_optima(args),
-    ),
-}
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m convexviz", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, command in COMMANDS.items():
-        command.add_arguments(sub.add_parser(name, help=command.help))
-    return parser
-
-
 def _grid(spec: str) -> np.ndarray:
     parts = spec.split(":")
     if len(parts) != 3:
@@ -139,48 +102,6 @@ def _branching(text: str) -> tuple[int, ...]:
         raise ValueError(f"--branching must be integers like 2,2, got {text!r}") from None
 
 
-def result_to_dict(result: FitResult, grid: np.ndarray | None = None) -> dict:
-    """The JSON object of DESIGN.md §5 for one fit."""
-    arch = result.architecture
-    out = {
-        "activation": arch.activation,
-        "depth": arch.depth,
-        "beta": result.lasso.beta,
-        "n_points": int(result.x.size),
-        "dictionary": {"raw_size": result.dictionary.raw_size, "size": result.dictionary.size},
-        "objective": result.lasso.objective,
-        "network_objective": result.network_objective,
-        "bias": result.lasso.bias,
-        "status": result.lasso.status,
-        "solver": result.lasso.solver,
-        "certificate": {"duality_gap": result.certificate_gap},
-        "n_neurons": result.network.n_neurons,
-        "beta_max": result.beta_max,
-        "features": [
-            {
-                "kind": a.feature.kind,
-                "coef": a.coef,
-                "breakpoints": list(a.feature.breakpoints),
-                "label": a.feature.label,
-                "ties": a.n_ties,
-            }
-            for a in result.active_features
-        ],
-        "timings_ms": result.timings_ms,
-    }
-    if arch.activation == "leaky_relu":
-        out["leak"] = arch.leak
-    if arch.branching:
-        out["branching"] = list(arch.branching)
-    if result.dictionary.note:
-        out["note"] = result.dictionary.note
-    if result.lasso.message:
-        out["message"] = result.lasso.message
-    if grid is not None:
-        out["predict"] = {"x": grid.tolist(), "y": result.predict(grid).tolist()}
-    return out
-
-
 def _summary(d: dict) -> str:
     lines = [
         f"{d['activation']} depth {d['depth']}, beta={d['beta']:g}, {d['n_points']} points",
@@ -201,15 +122,24 @@ def _summary(d: dict) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        text = COMMANDS[args.command].run(args)
-    except ValueError as exc:
-        print(f"convexviz: error: {exc}", file=sys.stderr)
-        return 2
-    print(text)
-    return 0
+def _fit_arguments(p: argparse.ArgumentParser) -> None:
+    add_problem_arguments(p)
+    p.add_argument("--grid", help="a:b:n adds predictions on n points from a to b")
+    p.add_argument("--repeat", type=int, default=1, help="refit K times, report median timings")
+
+
+def _run_fit(args: argparse.Namespace) -> str:
+    x, y, arch = load_problem(args)
+    grid = _grid(args.grid) if args.grid else None
+    if not 1 <= args.repeat <= 1000:
+        raise ValueError("--repeat must be between 1 and 1000")
+    runs = [fit(x, y, arch, args.beta, reuse=False) for _ in range(args.repeat)]
+    result = runs[-1]
+    out = result_to_dict(result, grid)
+    out["timings_ms"] = {
+        key: statistics.median(r.timings_ms[key] for r in runs) for key in result.timings_ms
+    }
+    return json.dumps(out) if args.json else _summary(out)
 
 
 # ---------------------------------------------------------------- optima (issue 8, items 3-4)
@@ -298,8 +228,6 @@ def _optima_summary(d: dict) -> str:
 
 
 def _export_arguments(p: argparse.ArgumentParser) -> None:
-    from .export import FORMATS  # lazily: convexviz.export imports this module
-
     add_problem_arguments(p)
     p.add_argument(
         "--format",
@@ -311,8 +239,6 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _run_export(args: argparse.Namespace) -> str:
-    from .export import cvxpy_script, fit_json, points_csv
-
     x, y, arch = load_problem(args)
     result = fit(x, y, arch, args.beta, reuse=False)  # every format checks the input alike
     if args.format == "json":
@@ -322,8 +248,97 @@ def _run_export(args: argparse.Namespace) -> str:
     return cvxpy_script(result).rstrip("\n")
 
 
-COMMANDS["export"] = Command(
-    "write the problem as code: a cvxpy script, the fit as JSON, or the points as CSV",
-    _export_arguments,
-    _run_export,
-)
+# --------------------------------------------------------------------------------------------
+# train: Adam on the parallel architecture beside the certified Lasso optimum (issue 8, item 1)
+
+
+def _train_arguments(p: argparse.ArgumentParser) -> None:
+    add_problem_arguments(p)
+    p.add_argument(
+        "--width", type=int, default=None, help="units m (default max(N + 1, 2 x optimum's))"
+    )
+    p.add_argument("--steps", type=int, default=training.DEFAULT_STEPS, help="Adam steps")
+    p.add_argument("--seeds", type=int, default=training.DEFAULT_SEEDS, help="runs (seeds 0..K-1)")
+    p.add_argument("--lr", type=float, default=training.DEFAULT_LR, help="Adam step size")
+
+
+def _run_train(args: argparse.Namespace) -> str:
+    x, y, arch = load_problem(args)
+    setup = training.TrainingSetup(  # checks the settings before the (slower) Lasso fit
+        activation=arch.activation,
+        depth=arch.depth,
+        beta=args.beta,
+        width=training.WIDTH_RANGE[0] if args.width is None else args.width,
+        steps=args.steps,
+        lr=args.lr,
+        seeds=tuple(range(args.seeds)),
+        leak=arch.leak,
+    )
+    optimum = fit(x, y, arch, args.beta)
+    if args.width is None:
+        width = training.default_width(x.size, optimum.network.n_neurons)
+        setup = replace(setup, width=width)
+    final = training.train(x, y, setup)
+    out = {
+        "lasso_objective": optimum.lasso.objective,
+        "width": setup.width,
+        "steps": setup.steps,
+        "runs": [
+            {"seed": seed, "objective": float(final.objective[k]), "best": float(final.best[k])}
+            for k, seed in enumerate(setup.seeds)
+        ],
+    }
+    if args.json:
+        return json.dumps(out)
+    lines = [
+        f"{arch.title}, beta={args.beta:g}, {x.size} points: certified Lasso optimum "
+        f"{out['lasso_objective']:.10g}",
+        f"Adam, {setup.width} parallel units, {setup.steps} steps, lr {setup.lr:g}:",
+    ]
+    gaps = final.gap_percent(out["lasso_objective"])
+    lines += [
+        f"  seed {r['seed']}: final {r['objective']:.10g} ({gap:+.3g} %), best {r['best']:.10g}"
+        for r, gap in zip(out["runs"], gaps, strict=True)
+    ]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
+#: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
+COMMANDS: dict[str, Command] = {
+    "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
+    "train": Command(
+        "Adam on the parallel network beside the certified optimum",
+        _train_arguments,
+        _run_train,
+    ),
+    "optima": Command(
+        "every optimal network: uniqueness, alternatives, closed forms",
+        _optima_arguments,
+        _run_optima,
+    ),
+    "export": Command(
+        "write the problem as code: a cvxpy script, the fit as JSON, or the points as CSV",
+        _export_arguments,
+        _run_export,
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m convexviz", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        command.add_arguments(sub.add_parser(name, help=command.help))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        text = COMMANDS[args.command].run(args)
+    except ValueError as exc:
+        print(f"convexviz: error: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0

@@ -41,7 +41,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .cli import result_to_dict
 from .features import ChainFeature, Feature, PatternFeature, pattern_values
 from .fit import FitResult
 from .limits import MAX_POINTS
@@ -455,8 +454,50 @@ def network_dict(network: Network, labels: Sequence[str]) -> dict:
     return out
 
 
+def result_to_dict(result: FitResult, grid: np.ndarray | None = None) -> dict:
+    """The JSON object of DESIGN.md §5 for one fit."""
+    arch = result.architecture
+    out = {
+        "activation": arch.activation,
+        "depth": arch.depth,
+        "beta": result.lasso.beta,
+        "n_points": int(result.x.size),
+        "dictionary": {"raw_size": result.dictionary.raw_size, "size": result.dictionary.size},
+        "objective": result.lasso.objective,
+        "network_objective": result.network_objective,
+        "bias": result.lasso.bias,
+        "status": result.lasso.status,
+        "solver": result.lasso.solver,
+        "certificate": {"duality_gap": result.certificate_gap},
+        "n_neurons": result.network.n_neurons,
+        "beta_max": result.beta_max,
+        "features": [
+            {
+                "kind": a.feature.kind,
+                "coef": a.coef,
+                "breakpoints": list(a.feature.breakpoints),
+                "label": a.feature.label,
+                "ties": a.n_ties,
+            }
+            for a in result.active_features
+        ],
+        "timings_ms": result.timings_ms,
+    }
+    if arch.activation == "leaky_relu":
+        out["leak"] = arch.leak
+    if arch.branching:
+        out["branching"] = list(arch.branching)
+    if result.dictionary.note:
+        out["note"] = result.dictionary.note
+    if result.lasso.message:
+        out["message"] = result.lasso.message
+    if grid is not None:
+        out["predict"] = {"x": grid.tolist(), "y": result.predict(grid).tolist()}
+    return out
+
+
 def fit_json(result: FitResult) -> dict:
-    """``fit --json``'s object (:func:`convexviz.cli.result_to_dict`) plus ``network``.
+    """``fit --json``'s object (:func:`result_to_dict`) plus ``network``.
 
     ``network`` (:func:`network_dict`) holds the rebuilt network's weights: unit ``k``
     realizes ``features[k]`` with the coefficient ``coef``, and its forward pass

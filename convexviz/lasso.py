@@ -384,7 +384,22 @@ def solve_lasso(
         if answer.status != cp.OPTIMAL:
             notes.append(f"{name} reported {answer.status}")
         return replace(answer, message="; ".join(notes))
-    raise ValueError("the Lasso could not be solved: " + "; ".join(errors))
+    raise LassoUnsolvedError(errors)
+
+
+class LassoUnsolvedError(ValueError):
+    """Every solver failed to reach a certified optimum.
+
+    The message is for students (no solver code names); ``details`` lists each solver's
+    own failure, for the command line's JSON and for bug reports.
+    """
+
+    def __init__(self, details: list[str]) -> None:
+        super().__init__(
+            "the Lasso could not be solved to a certified optimum on these data (often x and "
+            "y on very different scales with a tiny beta: try a larger beta or rescaled points)"
+        )
+        self.details = tuple(details)
 
 
 def _solver_order(first: str) -> list[str]:

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from convexviz import Architecture, fit
 from convexviz.architecture import MAX_DEPTH
-from convexviz.cli import main, result_to_dict
+from convexviz.cli import main
 from convexviz.datasets import parse_csv
 from convexviz.export import (
     DOWNLOADS,
@@ -38,9 +38,11 @@ from convexviz.export import (
     float_literal,
     pattern_formula,
     points_csv,
+    result_to_dict,
     script_columns,
 )
 from convexviz.features import ChainFeature, PatternFeature
+from convexviz.lasso import LassoUnsolvedError
 from convexviz.limits import MAX_POINTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -349,7 +351,10 @@ finite = st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=True)
 def test_any_values_give_the_same_program_shape(points, beta):
     x = [p[0] for p in points]
     y = [p[1] for p in points]
-    result = fit(x, y, Architecture("relu", 3), beta)
+    try:
+        result = fit(x, y, Architecture("relu", 3), beta)
+    except LassoUnsolvedError:  # no fit, nothing to export (test_solver_paths pins this limit)
+        reject()
     if result.dictionary.size == 0:  # e.g. x differing by 1e-94: every feature is constant
         with pytest.raises(ValueError, match="every feature is constant"):
             cvxpy_script(result)
