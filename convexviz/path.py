@@ -306,7 +306,11 @@ class _Homotopy:
         return _Line(support, signs, p, q, c0, d)
 
     def next_event(
-        self, line: _Line, beta: float, skipped: set[int] | frozenset[int] = frozenset()
+        self,
+        line: _Line,
+        beta: float,
+        skipped: set[int] | frozenset[int] = frozenset(),
+        strict: bool = False,
     ) -> tuple[float, list[tuple[str, int, float]]]:
         """The largest event ``beta' < beta`` (or 0) and every event within :data:`TIE_RTOL`.
 
@@ -329,6 +333,8 @@ class _Homotopy:
             ok = inactive & (root > 0) & (root < beta * (1 + TIE_RTOL))
             for j in np.flatnonzero(ok):
                 events.append((float(root[j]), "join", int(j), sign))
+        if strict:  # only events strictly below beta (simultaneous ones were applied)
+            events = [e for e in events if e[0] < beta * (1 - TIE_RTOL)]
         if not events:
             return 0.0, []
         top = max(e[0] for e in events)
@@ -434,10 +440,10 @@ class _Homotopy:
         start = beta  # the line is known valid from here down to its next event
         if line is None or not self.optimal(line, beta, line.z(beta)):
             line, start = self.line_from_solve(beta, floor)
-        beta_next = max(self.next_event(line, start)[0], floor)
+        beta_next = max(self.next_event(line, start, strict=True)[0], floor)
         if not self.optimal(line, beta_next, line.z(beta_next)):
             line, start = self.line_from_solve(beta, floor)
-            beta_next = max(self.next_event(line, start)[0], floor)
+            beta_next = max(self.next_event(line, start, strict=True)[0], floor)
             if not self.optimal(line, beta_next, line.z(beta_next)):
                 raise ValueError(f"the path could not be continued below beta={beta:.6g}")
         return line, beta_next
