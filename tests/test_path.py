@@ -199,7 +199,7 @@ def test_cli_n_active_is_the_count_just_below_each_knot(capsys):
     assert code == 0
     knots = json.loads(out)["knots"]
     path = regularization_path(build_dictionary(OPT_X, Architecture("relu", 2)), OPT_Y)
-    for k, knot in enumerate(knots[1:-1], start=1):
+    for knot in knots[1:-1]:
         below = knot["beta"] * (1 - 1e-6)
         assert knot["n_active"] == path.number_of_neurons(below)
 
