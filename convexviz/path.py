@@ -67,7 +67,7 @@ from .lasso import (
 DEFAULT_RATIO = 1e-4
 
 #: Events closer than this (relative) to the current ``beta`` count as simultaneous (ties).
-TIE_RTOL = 1e-9
+TIE_RTOL = 1e-11
 
 #: Optimality conditions must hold to this relative tolerance at both ends of a segment.
 KKT_RTOL = 1e-9
@@ -311,6 +311,7 @@ class _Homotopy:
         beta: float,
         skipped: set[int] | frozenset[int] = frozenset(),
         strict: bool = False,
+        below: float | None = None,
     ) -> tuple[float, list[tuple[str, int, float]]]:
         """The largest event ``beta' < beta`` (or 0) and every event within :data:`TIE_RTOL`.
 
@@ -335,6 +336,8 @@ class _Homotopy:
                 events.append((float(root[j]), "join", int(j), sign))
         if strict:  # only events strictly below beta (simultaneous ones were applied)
             events = [e for e in events if e[0] < beta * (1 - TIE_RTOL)]
+        if below is not None:  # only events below a point where the line is known valid
+            events = [e for e in events if e[0] < below]
         if not events:
             return 0.0, []
         top = max(e[0] for e in events)
@@ -437,16 +440,39 @@ class _Homotopy:
         ``line`` comes from the homotopy (``None`` if it broke down); where it fails a check,
         the line comes from solves instead.
         """
-        start = beta  # the line is known valid from here down to its next event
-        if line is None or not self.optimal(line, beta, line.z(beta)):
-            line, start = self.line_from_solve(beta, floor)
-        beta_next = max(self.next_event(line, start, strict=True)[0], floor)
+        if line is not None and self.optimal(line, beta, line.z(beta)):
+            beta_next = max(self.next_event(line, beta, strict=True)[0], floor)
+            if self.optimal(line, beta_next, line.z(beta_next)):
+                return line, beta_next
+        line, start = self.line_from_solve(beta, floor)  # valid on [start, beta]
+        beta_next = max(self.next_event(line, start, below=start)[0], floor)
         if not self.optimal(line, beta_next, line.z(beta_next)):
-            line, start = self.line_from_solve(beta, floor)
-            beta_next = max(self.next_event(line, start, strict=True)[0], floor)
-            if not self.optimal(line, beta_next, line.z(beta_next)):
-                raise ValueError(f"the path could not be continued below beta={beta:.6g}")
+            raise ValueError(f"the path could not be continued below beta={beta:.6g}")
         return line, beta_next
+
+    def refined_knot(
+        self, beta: float, below: _Line | None, above: _Line | None, floor: float
+    ) -> float:
+        """The knot ``beta``, moved to where the coefficients joining there are exactly zero.
+
+        A join knot computed from the line above (``c^0_j / (1 -+ d_j)``) can be off by
+        rounding amplified by an ill-conditioned ``G``; on the line below, a joining
+        coefficient then starts with the wrong sign (``p_j - beta q_j`` with large
+        ``p_j, q_j``). Its own zero ``p_j / q_j`` is the knot of the line below; we move the
+        knot there when it is within ``1e-6`` relative and the line above is still optimal
+        at it. Otherwise ``beta`` is returned unchanged.
+        """
+        if below is None or above is None or below.support.size == 0:
+            return beta
+        wrong = below.signs * below.z(beta) < 0
+        if not wrong.any():
+            return beta
+        refined = float(np.min(below.p[wrong] / below.q[wrong]))
+        if not (max(beta * (1 - 1e-6), floor) < refined < beta):
+            return beta
+        if not self.optimal(above, refined, above.z(refined)):
+            return beta
+        return refined
 
     # -- the whole path
 
@@ -463,10 +489,22 @@ class _Homotopy:
         support: list[int] = []  # the line above beta_max: z = 0
         signs: list[float] = []
         beta = beta_max
+        previous: _Line | None = None
         for _ in range(MAX_STEPS):
-            line, beta_next = self.segment_below(
-                beta, floor, self.line_below(beta, support, signs)
-            )
+            below = self.line_below(beta, support, signs)
+            refined = self.refined_knot(beta, below, previous, floor)
+            if refined != beta:  # move the knot (and the end of the segment above) there
+                above = segments[-1]
+                z_end = previous.z(refined)
+                end, off_end = self.knot(refined, previous.support, z_end)
+                segments[-1] = PathSegment(
+                    above.beta_hi, refined, above.support, above.z_hi, z_end, above.offset_hi,
+                    off_end,
+                )  # fmt: skip
+                betas[-1], zs[-1], offsets[-1] = refined, end, off_end
+                beta = refined
+            line, beta_next = self.segment_below(beta, floor, below)
+            previous = line
             z_hi, z_lo = line.z(beta), line.z(beta_next)
             hi_full, off_hi = self.knot(beta, line.support, z_hi)
             lo_full, off_lo = self.knot(beta_next, line.support, z_lo)
