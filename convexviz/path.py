@@ -52,6 +52,7 @@ import bisect
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 from .dictionary import Dictionary
@@ -67,6 +68,9 @@ from .lasso import (
 DEFAULT_RATIO = 1e-4
 
 #: Events closer than this (relative) to the current ``beta`` count as simultaneous (ties).
+#: Kept at the rounding level: merging two events ``delta beta`` apart moves ``z`` by
+#: ``|q| delta beta``, and near-collinear columns give steep lines (``|q| ~ 1e4``), so a
+#: near-tie farther apart is resolved as a short segment of its own.
 TIE_RTOL = 1e-11
 
 #: Optimality conditions must hold to this relative tolerance at both ends of a segment.
@@ -225,9 +229,15 @@ def regularization_path(
     --------
     >>> from convexviz import Architecture, build_dictionary
     >>> d = build_dictionary([0, 4, 5, 7, 10, 11], Architecture("relu", 2))
-    >>> path = regularization_path(d, [0, 0, 0, 2, 3, 3])
-    >>> bool(path.betas[0] == path.beta_max), path.number_of_neurons(0.01)
-    (True, 3)
+    >>> y = [0, 0, 0, 2, 3, 3]
+    >>> path = regularization_path(d, y)
+    >>> bool(path.betas[0] == path.beta_max), path.number_of_neurons(3.0)
+    (True, 2)
+    >>> from convexviz.lasso import lasso_objective, solve_lasso
+    >>> z, xi = path.at(0.01)  # the same optimum as a solve (maybe another optimal z)
+    >>> reference = solve_lasso(d.A, y, 0.01).objective
+    >>> bool(abs(lasso_objective(d.A, y, z, xi, 0.01) - reference) < 1e-9 * reference)
+    True
     """
     return lasso_path(dictionary.A, y, beta_min)
 
@@ -313,9 +323,13 @@ class _Homotopy:
         strict: bool = False,
         below: float | None = None,
     ) -> tuple[float, list[tuple[str, int, float]]]:
-        """The largest event ``beta' < beta`` (or 0) and every event within :data:`TIE_RTOL`.
+        """The largest event ``beta'`` below ``beta`` (or 0) and every event within
+        :data:`TIE_RTOL` of it: ``("leave", j, 0)`` or ``("join", j, sign)``.
 
-        Events are ``("leave", j, 0)`` or ``("join", j, sign)``.
+        By default events up to ``beta (1 + TIE_RTOL)`` count (those *at* the knot);
+        ``strict`` keeps only those below ``beta (1 - TIE_RTOL)`` (the knot's own events
+        were applied), ``below`` only those below a point where the line is known valid.
+        Columns in ``skipped`` (combinations of active ones) are left out.
         """
         events: list[tuple[float, str, int, float]] = []
         # sigma_j z_j(beta') shrinks as beta' decreases iff sigma_j q_j < 0
@@ -544,8 +558,6 @@ class _Homotopy:
 
 def _cho_solve(chol: NDArray, rhs: NDArray) -> NDArray:
     """Solve ``L L^T x = rhs`` with the lower Cholesky factor ``L``."""
-    import scipy.linalg
-
     w = scipy.linalg.solve_triangular(chol, rhs, lower=True, check_finite=False)
     return scipy.linalg.solve_triangular(chol.T, w, lower=False, check_finite=False)
 
