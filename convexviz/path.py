@@ -371,7 +371,7 @@ class _Homotopy:
         rounding = 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))
         if np.any(line.signs * z_s < -rounding):
             return False
-        c = line.c0 + beta * line.d
+        c = self.Ac.T @ (self.yc - self.Ac[:, line.support] @ z_s)  # from z, not c0 + beta d
         slack = KKT_RTOL * beta + self.rounding
         off = np.ones(c.size, dtype=bool)
         off[line.support] = False
