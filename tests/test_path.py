@@ -234,3 +234,24 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, args):
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and err.startswith("convexviz: error:")
+
+
+def test_fallback_to_solves_keeps_the_path_exact(monkeypatch):
+    """Break the homotopy at every third knot: the solves take over, the path stays exact."""
+    import convexviz.path as path_module
+
+    homotopy_line = path_module._Homotopy.line_below
+    calls = {"n": 0}
+
+    def broken_every_third(self, beta, support, signs):
+        calls["n"] += 1
+        return None if calls["n"] % 3 == 0 else homotopy_line(self, beta, support, signs)
+
+    monkeypatch.setattr(path_module._Homotopy, "line_below", broken_every_third)
+    x, y = random_problem(3, 12)
+    d = build_dictionary(x, Architecture("relu", 3))
+    path = regularization_path(d, y)
+    assert path.n_fallbacks >= calls["n"] // 3 > 0
+    assert np.all(np.diff(path.betas) < 0)
+    mids = np.sqrt(path.betas[1:] * path.betas[:-1])
+    assert_matches_solves(d.A, y, path, [*path.betas[1:], *mids])
