@@ -48,7 +48,6 @@ polishes to. The *objective* (and the fitted values) are the same, since they ar
 
 from __future__ import annotations
 
-import bisect
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,22 +181,14 @@ class RegularizationPath:
                 f"beta={beta:g} is below the path's last knot {self.betas[-1]:g}; "
                 "compute the path with a smaller beta_min"
             )
-        # betas decreasing: segment k holds betas[k+1] <= beta <= betas[k]
-        k = len(self.betas) - 1 - bisect.bisect_left(self._ascending, beta)
+        # betas decreasing: segment k holds betas[k+1] <= beta <= betas[k] (binary search)
+        k = int(np.searchsorted(-self.betas, -beta, side="right")) - 1
         k = min(max(k, 0), len(self.segments) - 1)
         segment = self.segments[k]
         z = np.zeros(self.z.shape[1])
         z_s, offset = segment.at(beta)
         z[segment.support] = z_s
         return z, float(offset)
-
-    @property
-    def _ascending(self) -> list[float]:
-        cached = self.__dict__.get("_ascending_cache")
-        if cached is None:
-            cached = self.betas[::-1].tolist()
-            object.__setattr__(self, "_ascending_cache", cached)
-        return cached
 
     def number_of_neurons(self, beta: float) -> int:
         """``nnz z(beta)`` (the number of neurons of the network at ``beta``)."""
