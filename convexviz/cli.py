@@ -342,3 +342,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     print(text)
     return 0
+
+
+# ---------------------------------------------------------------- path (issue 8, item 2)
+
+
+def _path_arguments(p: argparse.ArgumentParser) -> None:
+    add_problem_arguments(p, beta=False)
+    p.add_argument(
+        "--beta-min", type=float, default=None, help="lowest beta (default beta_max * 1e-4)"
+    )
+
+
+def _run_path(args: argparse.Namespace) -> str:
+    from .dictionary import build_dictionary
+    from .limits import MAX_ABS_VALUE
+    from .path import regularization_path
+
+    x, y, arch = load_problem(args)
+    beta_min = args.beta_min
+    if beta_min is not None and not (np.isfinite(beta_min) and 0 < beta_min <= MAX_ABS_VALUE):
+        raise ValueError(f"--beta-min must be a positive number up to 1e6, got {beta_min!r}")
+    path = regularization_path(build_dictionary(x, arch), y, beta_min)
+    # just below each knot: the segment below it; the first knot is z(beta_max) = 0 (the
+    # contract), the last one (at beta_min) keeps the last segment's count
+    below = [int(n) for n in path.n_active]
+    n_active = [0, *below[1:], below[-1]] if below else [0]
+    knots = [
+        {"beta": float(b), "objective": float(o), "n_active": n}
+        for b, o, n in zip(path.betas, path.objectives, n_active, strict=True)
+    ]
+    if args.json:
+        return json.dumps({"beta_max": path.beta_max, "knots": knots})
+    lines = [f"beta_max = {path.beta_max:.10g}, {len(knots)} knots", "beta  objective  n_active"]
+    lines += [f"{k['beta']:.6g}  {k['objective']:.10g}  {k['n_active']}" for k in knots]
+    return "\n".join(lines)
+
+
+COMMANDS["path"] = Command(
+    "the exact regularization path from beta_max down", _path_arguments, _run_path
+)
