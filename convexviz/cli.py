@@ -303,47 +303,6 @@ def _run_train(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-# ----------------------------------------------------------------------------------------
-#: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
-COMMANDS: dict[str, Command] = {
-    "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
-    "train": Command(
-        "Adam on the parallel network beside the certified optimum",
-        _train_arguments,
-        _run_train,
-    ),
-    "optima": Command(
-        "every optimal network: uniqueness, alternatives, closed forms",
-        _optima_arguments,
-        _run_optima,
-    ),
-    "export": Command(
-        "write the problem as code: a cvxpy script, the fit as JSON, or the points as CSV",
-        _export_arguments,
-        _run_export,
-    ),
-}
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m convexviz", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name, command in COMMANDS.items():
-        command.add_arguments(sub.add_parser(name, help=command.help))
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    try:
-        text = COMMANDS[args.command].run(args)
-    except ValueError as exc:
-        print(f"convexviz: error: {exc}", file=sys.stderr)
-        return 2
-    print(text)
-    return 0
-
-
 # ---------------------------------------------------------------- path (issue 8, item 2)
 
 
@@ -379,6 +338,47 @@ def _run_path(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-COMMANDS["path"] = Command(
-    "the exact regularization path from beta_max down", _path_arguments, _run_path
-)
+# ----------------------------------------------------------------------------------------
+#: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
+COMMANDS: dict[str, Command] = {
+    "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
+    "train": Command(
+        "Adam on the parallel network beside the certified optimum",
+        _train_arguments,
+        _run_train,
+    ),
+    "path": Command(
+        "the exact regularization path from beta_max down",
+        _path_arguments,
+        _run_path,
+    ),
+    "optima": Command(
+        "every optimal network: uniqueness, alternatives, closed forms",
+        _optima_arguments,
+        _run_optima,
+    ),
+    "export": Command(
+        "write the problem as code: a cvxpy script, the fit as JSON, or the points as CSV",
+        _export_arguments,
+        _run_export,
+    ),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m convexviz", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, command in COMMANDS.items():
+        command.add_arguments(sub.add_parser(name, help=command.help))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        text = COMMANDS[args.command].run(args)
+    except ValueError as exc:
+        print(f"convexviz: error: {exc}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0
