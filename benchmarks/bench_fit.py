@@ -1,7 +1,7 @@
 """Fit latency of the pipeline against the naive pipeline, in the same run (DESIGN.md §7).
 
 For each case (activation, depth, N) it times, from scratch (no cached dictionary or
-problem), ``fit()`` = build the de-duplicated dictionary + solve + reconstruct and certify
+problem), ``fit()`` = build the de-duplicated dictionary + solve and certify + reconstruct
 on the raw dictionary, then ``predict`` on a 400-point grid; medians over ``--repeat`` runs.
 In the same run it times the *naive* pipeline: every raw candidate column evaluated by a
 Python loop over the per-feature objects (``columns.feature(i).evaluate(x)``), then a fresh
@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
         f"grid 400 points, {repeat} runs per case\n"
     )
     header = (
-        "| activation | L | N | raw | unique | build | solve | reconstruct+cert | predict | "
+        "| activation | L | N | raw | unique | build | solve+cert | reconstruct | predict | "
         "**total** | naive | naive/ours | beta 2x: total (solve) | beta +10%: solve | solver | "
         "gap/obj |"
     )
