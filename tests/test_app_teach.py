@@ -176,11 +176,13 @@ def test_closed_forms_beside_the_solver_numbers(opt_app, opt_result):
     forms = closed_forms(opt_result)
     assert len(lines) == len(forms) == 2
     beta_max, limit = forms
-    assert f"**{fmt(beta_max.value)}**" in lines[0] and beta_max.formula in lines[0]
+    assert f"**β_max = {fmt(beta_max.value)}**" in lines[0]
+    assert f"`{beta_max.formula}`" in lines[0]
     assert f"β_max = {fmt(opt_result.beta_max)}" in lines[0]
     assert beta_max.value == pytest.approx(opt_result.beta_max, rel=1e-9)
     ratio = opt_result.lasso.objective / opt_result.lasso.beta
-    assert f"**{fmt(limit.value)}**" in lines[1]
+    assert f"= {fmt(limit.value)}**" in lines[1]
+    assert limit.formula.replace(", with", "`, with") in lines[1]
     assert f"objective / β now = {fmt(ratio)}" in lines[1]
     assert limit.value == pytest.approx(1.0)  # THEORY §7.2 on the 'opt' data
     assert wording.CLOSED_FORMS_NONE_TEXT not in texts(at.caption)

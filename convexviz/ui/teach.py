@@ -143,13 +143,17 @@ def alternative_rows(alt: OptimalNetwork) -> list[dict[str, str]]:
 
 # ---------------------------------------------------------------- closed forms
 def closed_form_lines(result: FitResult) -> list[str]:
-    """:func:`closed_form_rows` as one Markdown line each (formulas in code spans: they
-    contain ``|``, which would break a Markdown table)."""
-    return [
-        f"**{row['quantity']}** = `{row['closed form']}` = **{row['value']}**; the solver: "
-        f"{row['solver']}. {row['status']}"
-        for row in closed_form_rows(result)
-    ]
+    """:func:`closed_form_rows` as Markdown, two lines each: the value beside the solver's
+    number with the status label, then the formula (in a code span; the words defining its
+    symbols after it)."""
+    lines = []
+    for row in closed_form_rows(result):
+        formula, _, where = row["closed form"].partition(", with ")
+        lines.append(
+            f"**{row['quantity']} = {row['value']}**; the solver: {row['solver']}. "
+            f"{row['status']}  \n`{formula}`" + (f", with {where}" if where else "")
+        )
+    return lines
 
 
 def closed_form_rows(result: FitResult) -> list[dict[str, str]]:

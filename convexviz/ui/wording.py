@@ -211,7 +211,8 @@ OPTIMA_TEXT = (
 CLOSED_FORMS_TEXT = (
     "Two numbers follow from the data alone, without the solver (THEORY.md §7): β_max, and "
     "the limit of objective / β as β → 0, the smallest ‖z‖₁ of a network through every "
-    "point. The solver's numbers must agree with them: a check, not a second computation."
+    "point. The solver's numbers must agree: β_max exactly, objective / β more and more "
+    "closely as β shrinks."
 )
 CLOSED_FORMS_NONE_TEXT = (
     "THEORY.md gives no closed form for the β → 0 limit of this architecture (or the data "
