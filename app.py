@@ -12,6 +12,7 @@ Streamlit then runs the file as ``__main__`` for every page run, which calls ``m
 
 from __future__ import annotations
 
+import concurrent.futures
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -293,13 +294,47 @@ def teaching_panels(components: Components, result: FitResult) -> None:
         code_panel(result)
 
 
-@st.fragment
 def every_optimum(components: Components, result: FitResult) -> None:
-    """Whether the optimum is unique and, if not, a step through the optimal networks (a
-    fragment: stepping reruns only this section). Computed once per fit (teach.optima)."""
+    """Whether the optimum is unique and, if not, a step through the optimal networks.
+
+    The search runs off the page (teach.optima_job), by itself for small dictionaries and
+    when asked for large ones; while it runs, a polling fragment shows it is searching."""
+    job = start_search(result)
+    (optima_section if job is None or job.done() else optima_polling)(components, result)
+
+
+#: How long a page run waits for the search before showing that it is searching.
+OPTIMA_WAIT_S = 0.5
+
+
+def start_search(result: FitResult) -> concurrent.futures.Future | None:
+    """The search for every optimal network: started if small or asked for, else ``None``;
+    waited for a moment (small cases are done by then: no flicker)."""
+    asked = ss.get("optima_asked") == teach.fit_key(result)
+    job = teach.optima_job(result, start=asked or teach.starts_by_itself(result))
+    if job is not None:
+        concurrent.futures.wait([job], timeout=OPTIMA_WAIT_S)
+    return job
+
+
+def optima_body(components: Components, result: FitResult, polling: bool = False) -> None:
     st.subheader("Every optimal network")
+    job = start_search(result)  # the ask button reruns only this fragment
+    if job is None:
+        st.caption(wording.optima_ask_text(result.dictionary.size))
+        st.button(
+            "Look for every optimal network",
+            key="w_optima_ask",
+            on_click=lambda: ss.update(optima_asked=teach.fit_key(result)),
+        )
+        return
+    if not job.done():
+        if not polling:  # just asked: the page draws the polling section instead
+            st.rerun(scope="app")
+        st.info(wording.OPTIMA_SEARCHING_TEXT, icon=":material/hourglass_top:")
+        return
     try:
-        found = teach.optima(result)
+        found = job.result()
     except ValueError as err:  # an LP or QP refused these data: say so, keep the page
         st.warning(f"Could not look for other optimal networks: {err}")
         return
@@ -323,6 +358,20 @@ def every_optimum(components: Components, result: FitResult) -> None:
     st.caption(wording.OPTIMA_TEXT)
     st.markdown(teach.alternative_caption(result, chosen))
     st.dataframe(teach.alternative_rows(chosen), hide_index=True, width="stretch")
+
+
+# Stepping reruns only the section; while the search runs, the section looks again every
+# OPTIMA_POLL_S and, once it is done, reruns as a plain fragment (no more polling).
+OPTIMA_POLL_S = 0.5
+optima_section = st.fragment(optima_body)
+
+
+@st.fragment(run_every=OPTIMA_POLL_S)
+def optima_polling(components: Components, result: FitResult) -> None:
+    job = teach.optima_job(result, start=False)
+    if job is not None and job.done():
+        st.rerun(scope="app")  # the panels now draw the plain section
+    optima_body(components, result, polling=True)
 
 
 def closed_forms_panel(result: FitResult) -> None:

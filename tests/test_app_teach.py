@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import json
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -258,3 +260,51 @@ def test_every_figure_gets_a_png_name(opt_app, opt_result):
         data = figure_data(opt_app, key)
         assert data["png_name"] + ".png" == file_name(opt_result, "png", key)
     assert wording.PNG_TEXT in texts(opt_app.caption)
+
+
+# ---------------------------------------------------------------- the search off the page
+def abs_depth_4() -> dict[str, str]:
+    """A large dictionary (abs depth 4 on 12 points: ~3,300 distinct features)."""
+    from convexviz.datasets import random_points
+
+    pts = ",".join(f"{x:g}:{y:g}" for x, y in random_points(12, 7))
+    return {"pts": pts, "act": "abs", "depth": "4", "beta": "0.001"}
+
+
+def test_a_large_dictionary_waits_to_be_asked_then_searches_off_the_page():
+    at = run(abs_depth_4())
+    assert not at.exception
+    assert not at.button_group  # nothing searched unasked
+    (ask,) = [b for b in at.button if b.key == "w_optima_ask"]
+    assert any("starts only when you ask" in c for c in texts(at.caption))
+    ask.click().run()
+    assert not at.exception
+    # The search runs off the page: later runs show it (polling does this in a browser).
+    deadline = time.monotonic() + 60
+    while not at.button_group and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    assert at.button_group, "the search never finished"
+    assert wording.OPTIMA_SEARCHING_TEXT not in texts(at.info)
+
+
+def test_a_slow_search_never_holds_the_page(monkeypatch):
+    release = threading.Event()
+    real = teach._optima
+
+    def slow(result):
+        release.wait(30)
+        return real(result)
+
+    monkeypatch.setattr(teach, "_optima", slow)
+    params = {**OPT, "beta": "0.0007"}  # a fit no other test searched
+    start = time.monotonic()
+    at = run(params)
+    assert time.monotonic() - start < 20
+    assert wording.OPTIMA_SEARCHING_TEXT in texts(at.info)
+    assert "Closed forms" in texts(at.subheader)  # the rest of the panels is there
+    release.set()
+    teach.optima_job(fit(OPT_X, OPT_Y, Architecture("relu", 4), 7e-4), start=False).result(30)
+    at.run()
+    assert wording.OPTIMA_SEARCHING_TEXT not in texts(at.info)
+    assert at.button_group(key="w_optimum").value == "sparsest"

@@ -122,3 +122,19 @@ def test_the_camera_button_saves_a_png(server, page):
     assert info.value.suggested_filename == file_name(result, "png", "network")
     with open(info.value.path(), "rb") as handle:
         assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_large_search_is_asked_for_and_arrives_by_itself(server, page):
+    """abs depth 4 (~3,300 features): a button starts the search; the section polls and
+    shows the optima when they are found, with no further click."""
+    from convexviz.datasets import random_points
+
+    pts = ",".join(f"{x:g}:{y:g}" for x, y in random_points(12, 7))
+    open_app(page, server, pts=pts, act="abs", depth="4", beta="0.001")
+    ask = page.get_by_role("button", name="Look for every optimal network")
+    ask.scroll_into_view_if_needed()
+    ask.click()
+    page.locator(".st-key-w_optimum").get_by_role("radio").first.wait_for(timeout=90_000)
+    page.locator(FIGURE).locator(".main-svg").first.wait_for(timeout=WAIT_MS)
+    assert page.get_by_text("Looking for every optimal network").count() == 0
+    assert_no_errors(page)

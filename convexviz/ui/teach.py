@@ -23,6 +23,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -68,6 +69,11 @@ class FitKeyedMemo:
         self._lock = threading.Lock()
         self._done: OrderedDict[Hashable, object] = OrderedDict()
 
+    def peek(self, result: FitResult) -> object | None:
+        """The value kept for this fit, or ``None`` (without computing it)."""
+        with self._lock:
+            return self._done.get(fit_key(result))
+
     def get(self, result: FitResult, compute: Callable[[FitResult], T]) -> T:
         """``compute(result)``, from the memo when this fit was seen before."""
         key = fit_key(result)
@@ -109,12 +115,39 @@ def _optima(result: FitResult) -> Optima:
     return Optima(verdict.unique, verdict.reason, alternatives)
 
 
-_OPTIMA = FitKeyedMemo(max_entries=64)
-
-
 def optima(result: FitResult) -> Optima:
     """:class:`Optima` of ``result``, computed once per fit (alternatives only if needed)."""
-    return _OPTIMA.get(result, _optima)
+    return optima_job(result, start=True).result()  # type: ignore[union-attr]
+
+
+#: Up to this many distinct features the search starts by itself: well under a second
+#: (ReLU at every depth, abs up to depth 3 and sign / threshold trees on up to 20 points).
+#: Larger dictionaries (abs depth 4 and 5) take seconds to a minute: the student asks.
+AUTO_MAX_FEATURES = 2_000
+
+#: Searches run here, off the page's script thread (two at a time on the whole server).
+_SEARCHES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="convexviz-optima")
+_JOBS = FitKeyedMemo(max_entries=64)
+_JOBS_LOCK = threading.Lock()
+
+
+def starts_by_itself(result: FitResult) -> bool:
+    """Whether the search for every optimal network is cheap enough to run unasked."""
+    return result.dictionary.size <= AUTO_MAX_FEATURES
+
+
+def optima_job(result: FitResult, start: bool) -> Future | None:
+    """The search for ``result``'s optimal networks, running or done (a future of
+    :class:`Optima`); started if ``start``, else ``None`` when it was never started.
+
+    One search per fit for the whole server (the first caller starts it, later callers
+    get the same future), run in a small thread pool so the page never waits for it.
+    """
+    with _JOBS_LOCK:  # submitting is quick: hold the lock so that one search starts
+        job = _JOBS.peek(result)
+        if job is None and start:
+            job = _JOBS.get(result, lambda r: _SEARCHES.submit(_optima, r))
+    return job  # type: ignore[return-value]
 
 
 def choose(names: tuple[str, ...], previous: str | None) -> str:

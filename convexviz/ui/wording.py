@@ -227,3 +227,12 @@ PNG_TEXT = (
     "Every figure saves itself as PNG: hover it and click the camera icon in its toolbar "
     "(top right)."
 )
+OPTIMA_SEARCHING_TEXT = "Looking for every optimal network (LPs over the optimal face)…"
+
+
+def optima_ask_text(n_features: int) -> str:
+    """Why the search for every optimal network waits to be asked."""
+    return (
+        f"{n_features:,} distinct features: looking for every optimal network among them "
+        "takes from seconds to a minute, so it starts only when you ask."
+    )
