@@ -339,7 +339,7 @@ def optima_body(components: Components, result: FitResult, polling: bool = False
         st.warning(f"Could not look for other optimal networks: {err}")
         return
     if found.unique:
-        st.caption(f"{wording.OPTIMA_UNIQUE_TEXT} {found.reason}")
+        st.caption(wording.unique_text(found.reason))
         return
     st.markdown(found.reason)
     names = found.names

@@ -129,7 +129,8 @@ def test_new_data_keep_the_choice_if_it_exists_else_the_sparsest():
     at.select_slider(key="w_depth").set_value(3).run()
     assert not at.exception
     assert not at.button_group
-    assert any(c.startswith(wording.OPTIMA_UNIQUE_TEXT + " Unique:") for c in texts(at.caption))
+    unique = teach.optima(fit(OPT_X, OPT_Y, Architecture("relu", 3), 1e-3))
+    assert unique.unique and wording.unique_text(unique.reason) in texts(at.caption)
     # Back to depth 4: the remembered choice is there again.
     at.select_slider(key="w_depth").set_value(4).run()
     assert shown_alternative(at) == "fewest reflections"

@@ -201,7 +201,7 @@ def fit_problem(state: object) -> str:
 
 
 # ---------------------------------------------------------------- teaching panels (issue 8)
-OPTIMA_UNIQUE_TEXT = "Only one network is optimal here."
+OPTIMA_UNIQUE_TEXT = "Only one network is optimal here"
 OPTIMA_TEXT = (
     "All of these networks are optimal: the same values at the training points, the same "
     "objective, yet different curves between and beyond the points (deeper networks add "
@@ -236,3 +236,12 @@ def optima_ask_text(n_features: int) -> str:
         f"{n_features:,} distinct features: looking for every optimal network among them "
         "takes from seconds to a minute, so it starts only when you ask."
     )
+
+
+def unique_text(reason: str) -> str:
+    """The uniqueness proof of :func:`convexviz.optimal_set.is_unique` as one sentence.
+
+    >>> unique_text("Unique: one feature fits.")
+    'Only one network is optimal here: one feature fits.'
+    """
+    return f"{OPTIMA_UNIQUE_TEXT}: {reason.removeprefix('Unique: ')}"
