@@ -307,19 +307,19 @@ def every_optimum(components: Components, result: FitResult) -> None:
 OPTIMA_WAIT_S = 0.5
 
 
-def start_search(result: FitResult) -> concurrent.futures.Future | None:
+def start_search(result: FitResult, wait: bool = True) -> concurrent.futures.Future | None:
     """The search for every optimal network: started if small or asked for, else ``None``;
-    waited for a moment (small cases are done by then: no flicker)."""
+    if ``wait``, waited for a moment (small cases are done by then: no flicker)."""
     asked = ss.get("optima_asked") == teach.fit_key(result)
     job = teach.optima_job(result, start=asked or teach.starts_by_itself(result))
-    if job is not None:
+    if job is not None and wait:
         concurrent.futures.wait([job], timeout=OPTIMA_WAIT_S)
     return job
 
 
 def optima_body(components: Components, result: FitResult, polling: bool = False) -> None:
     st.subheader("Every optimal network")
-    job = start_search(result)  # the ask button reruns only this fragment
+    job = start_search(result, wait=not polling)  # the ask button reruns only this fragment
     if job is None:
         st.caption(wording.optima_ask_text(result.dictionary.size))
         st.button(
