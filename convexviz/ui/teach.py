@@ -1,12 +1,16 @@
 """The teaching panels below the network, as plain data: every optimal network, the closed
 forms beside the solver's numbers, and the problem as code (issue 8, items 3-5).
 
-``app.py`` turns these into widgets; nothing here imports Streamlit. The costly parts (the
-alternative optima, up to a few hundred milliseconds at depth 4; the cvxpy script, up to
-seconds for the largest dictionaries) are computed once per fit and kept in small
-process-wide memos keyed like :mod:`convexviz.ui.fitmemo`: by the data, the architecture
-and beta. The values kept are frozen results and strings, shared read-only between
-sessions.
+``app.py`` turns these into widgets; nothing here imports Streamlit. The costly parts are
+computed once per fit and kept in small process-wide memos keyed like
+:mod:`convexviz.ui.fitmemo` (by the data, the architecture and beta; the values are frozen
+results and strings, shared read-only between sessions):
+
+* the search for every optimal network (:func:`optima_job`): tens of milliseconds for ReLU
+  at any depth, up to a minute for abs depth 5, so it runs in a small thread pool, by
+  itself for dictionaries up to :data:`AUTO_MAX_FEATURES` and on request beyond;
+* the cvxpy script (:func:`script`): up to seconds and megabytes for the largest
+  dictionaries, so it is made only when downloaded or shown.
 
 >>> from convexviz import Architecture, fit
 >>> r = fit([0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3], Architecture("relu", 4), 1e-3)
