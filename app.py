@@ -12,6 +12,7 @@ Streamlit then runs the file as ``__main__`` for every page run, which calls ``m
 
 from __future__ import annotations
 
+import concurrent.futures
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,11 +20,12 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, FitResult, plots, theory
+from convexviz import ACTIVATIONS, FitResult, export, plots, theory
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
-from convexviz.ui import preview, session, wording
+from convexviz.optimal_figure import create_alternatives_figure
+from convexviz.ui import preview, session, teach, wording
 from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
 from convexviz.ui.fitmemo import fit_state
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
@@ -245,8 +247,7 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
 
 def show_panels(components: Components, s: AppState, result: FitResult) -> None:
     def figure(key: str, fig: object) -> None:  # drawn one at a time (figure.js)
-        data = {"figure": plots.figure_json(fig), "plotly_url": components.plotly_url}
-        components.figure(key=key, data=data)
+        draw_figure(components, key, fig, result)
 
     c1, c2 = st.columns(2, gap="large")
     with c1:
@@ -268,6 +269,138 @@ def show_panels(components: Components, s: AppState, result: FitResult) -> None:
     st.caption(wording.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
         st.dataframe(wording.neuron_rows(result), hide_index=True, width="stretch")
+    teaching_panels(components, result)
+
+
+# ---- teaching panels: optima, closed forms, code
+def draw_figure(components: Components, key: str, fig: object, result: FitResult) -> None:
+    """One panel figure through the figure component; its modebar's camera button saves
+    it as a PNG named after the fit and the figure (``export.file_name``)."""
+    data = {
+        "figure": plots.figure_json(fig),
+        "plotly_url": components.plotly_url,
+        "png_name": export.file_name(result, "png", key).removesuffix(".png"),
+    }
+    components.figure(key=key, data=data)
+
+
+def teaching_panels(components: Components, result: FitResult) -> None:
+    """Every optimal network; then the closed forms beside the problem as code."""
+    every_optimum(components, result)
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        closed_forms_panel(result)
+    with c2:
+        code_panel(result)
+
+
+def every_optimum(components: Components, result: FitResult) -> None:
+    """Whether the optimum is unique and, if not, a step through the optimal networks.
+
+    The search runs off the page (teach.optima_job), by itself for small dictionaries and
+    when asked for large ones; while it runs, a polling fragment shows it is searching."""
+    job = start_search(result)
+    (optima_section if job is None or job.done() else optima_polling)(components, result)
+
+
+#: How long a page run waits for the search before showing that it is searching.
+OPTIMA_WAIT_S = 0.5
+
+
+def start_search(result: FitResult, wait: bool = True) -> concurrent.futures.Future | None:
+    """The search for every optimal network: started if small or asked for, else ``None``;
+    if ``wait``, waited for a moment (small cases are done by then: no flicker)."""
+    asked = ss.get("optima_asked") == teach.fit_key(result)
+    job = teach.optima_job(result, start=asked or teach.starts_by_itself(result))
+    if job is not None and wait:
+        concurrent.futures.wait([job], timeout=OPTIMA_WAIT_S)
+    return job
+
+
+def optima_body(components: Components, result: FitResult, polling: bool = False) -> None:
+    st.subheader("Every optimal network")
+    job = start_search(result, wait=not polling)  # the ask button reruns only this fragment
+    if job is None:
+        st.caption(wording.optima_ask_text(result.dictionary.size))
+        st.button(
+            "Look for every optimal network",
+            key="w_optima_ask",
+            on_click=lambda: ss.update(optima_asked=teach.fit_key(result)),
+        )
+        return
+    if not job.done():
+        if not polling:  # just asked: the page draws the polling section instead
+            st.rerun(scope="app")
+        st.info(wording.OPTIMA_SEARCHING_TEXT, icon=":material/hourglass_top:")
+        return
+    try:
+        found = job.result()
+    except ValueError as err:  # an LP or QP refused these data: say so, keep the page
+        st.warning(f"Could not look for other optimal networks: {err}")
+        return
+    if found.unique:
+        st.caption(wording.unique_text(found.reason))
+        return
+    st.markdown(found.reason)
+    names = found.names
+    if ss.get("w_optimum") not in names:  # new data: keep the choice if it still exists
+        ss.w_optimum = teach.choose(names, ss.get("optimum"))
+    st.segmented_control(
+        "Step through the optimal networks",
+        names,
+        key="w_optimum",
+        required=True,
+        on_change=lambda: ss.update(optimum=ss.w_optimum),
+    )
+    index, chosen = found.named(ss.w_optimum)
+    fig = create_alternatives_figure(result, found.alternatives, selected=index)
+    draw_figure(components, "alternatives", fig, result)
+    st.caption(wording.OPTIMA_TEXT)
+    st.markdown(teach.alternative_caption(result, chosen))
+    st.dataframe(teach.alternative_rows(chosen), hide_index=True, width="stretch")
+
+
+# Stepping reruns only the section; while the search runs, the section looks again every
+# OPTIMA_POLL_S and, once it is done, reruns as a plain fragment (no more polling).
+OPTIMA_POLL_S = 0.5
+optima_section = st.fragment(optima_body)
+
+
+@st.fragment(run_every=OPTIMA_POLL_S)
+def optima_polling(components: Components, result: FitResult) -> None:
+    job = teach.optima_job(result, start=False)
+    if job is not None and job.done():
+        st.rerun(scope="app")  # the panels now draw the plain section
+    optima_body(components, result, polling=True)
+
+
+def closed_forms_panel(result: FitResult) -> None:
+    """The closed forms of THEORY.md §7 beside the solver's numbers, with their labels."""
+    st.subheader("Closed forms")
+    st.caption(wording.CLOSED_FORMS_TEXT)
+    lines = teach.closed_form_lines(result)
+    for line in lines:
+        st.markdown(f"- {line}")
+    if len(lines) < 2:
+        st.caption(wording.CLOSED_FORMS_NONE_TEXT)
+
+
+def code_panel(result: FitResult) -> None:
+    """Downloads (made when clicked) and the cvxpy script (made when the expander opens)."""
+    st.subheader("The problem as code")
+    st.caption(wording.CODE_TEXT)
+    for spec in teach.downloads(result):
+        st.download_button(
+            spec.label, spec.content, file_name=spec.file_name, mime=spec.mime,
+            key=spec.key, on_click="ignore", icon=":material/download:",
+        )  # fmt: skip
+    code = st.expander("Show the cvxpy script", key="w_script", on_change="rerun")
+    if code.open:
+        text, cut = teach.shown_script(teach.script(result))
+        if cut:
+            code.caption("A long script: the first part is shown, the download has it all.")
+        code.code(text, language="python")
+    st.caption(wording.PNG_TEXT)
 
 
 # ---------------------------------------------------------------- entry points

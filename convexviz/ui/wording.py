@@ -198,3 +198,50 @@ def fit_problem(state: object) -> str:
     if len({x for x, _ in state.points}) < 2:
         return "Add at least two points with different x to fit a network."
     return ""
+
+
+# ---------------------------------------------------------------- teaching panels (issue 8)
+OPTIMA_UNIQUE_TEXT = "Only one network is optimal here"
+OPTIMA_TEXT = (
+    "All of these networks are optimal: the same values at the training points, the same "
+    "objective, yet different curves between and beyond the points (deeper networks add "
+    "such alternatives, e.g. a reflection neuron instead of two capped ramps). The selected "
+    "one is drawn bold, the others grey."
+)
+CLOSED_FORMS_TEXT = (
+    "Two numbers follow from the data alone, without the solver (THEORY.md §7): β_max, and "
+    "the limit of objective / β as β → 0, the smallest ‖z‖₁ of a network through every "
+    "point. The solver's numbers must agree: β_max exactly, objective / β more and more "
+    "closely as β shrinks."
+)
+CLOSED_FORMS_NONE_TEXT = (
+    "THEORY.md gives no closed form for the β → 0 limit of this architecture (or the data "
+    "repeat an x)."
+)
+CODE_TEXT = (
+    "The same convex problem as a standalone Python script: it needs only numpy and cvxpy, "
+    "builds the dictionary on your points, solves the Lasso with Clarabel and prints "
+    "`objective <value>` as its last line, the optimum shown above."
+)
+PNG_TEXT = (
+    "Every figure saves itself as PNG: hover it and click the camera icon in its toolbar "
+    "(top right)."
+)
+OPTIMA_SEARCHING_TEXT = "Looking for every optimal network (LPs over the optimal face)…"
+
+
+def optima_ask_text(n_features: int) -> str:
+    """Why the search for every optimal network waits to be asked."""
+    return (
+        f"{n_features:,} distinct features: looking for every optimal network among them "
+        "takes from seconds to a minute, so it starts only when you ask."
+    )
+
+
+def unique_text(reason: str) -> str:
+    """The uniqueness proof of :func:`convexviz.optimal_set.is_unique` as one sentence.
+
+    >>> unique_text("Unique: one feature fits.")
+    'Only one network is optimal here: one feature fits.'
+    """
+    return f"{OPTIMA_UNIQUE_TEXT}: {reason.removeprefix('Unique: ')}"

@@ -7,7 +7,8 @@
 // press until the edit's fit is drawn and acknowledged), and not at all when its figure has
 // not changed.
 //
-// data = {figure: "<Plotly JSON text: {data, layout}>", plotly_url}
+// data = {figure: "<Plotly JSON text: {data, layout}>", plotly_url, png_name}
+// png_name: file name (without .png) of the modebar's camera button, "download as PNG".
 
 // cvz (window.convexviz) and loadPlotly(url): page.js, prepended to this file.
 
@@ -66,6 +67,9 @@ class Figure {
         const layout = { ...figure.layout, autosize: true };
         this.root.style.height = `${layout.height || 450}px`;
         const config = { displaylogo: false, responsive: false };
+        if (data.png_name) {
+          config.toImageButtonOptions = { format: "png", filename: data.png_name, scale: 2 };
+        }
         return window.Plotly.react(this.root, figure.data, layout, config).then(() => {
           this.drawn = wanted;
         });
