@@ -174,13 +174,48 @@ def loss_figure(snapshot: TrainingSnapshot, optimum: float):
         "objective (log scale)" if positive else "objective",
     )
     if positive:
-        layout["yaxis"]["type"] = "log"
-        top = float(np.nanmax([np.nanmax(t["y"]) for t in traces]))
-        top = top if math.isfinite(top) and top > optimum else optimum * 10
-        layout["yaxis"]["range"] = [math.log10(optimum) - 0.15, math.log10(top) + 0.1]
+        lo, hi = log_range(snapshot, optimum)
+        ticks = log_ticks(lo, hi)
+        layout["yaxis"].update(
+            type="log", range=[lo, hi], tickvals=ticks, ticktext=[f"{t:g}" for t in ticks]
+        )
     layout["height"] = 420
-    layout["legend"] = {**layout["legend"], "x": 0.99, "xanchor": "right"}
+    # The legend to the right of the plot area: inside it would hide a stalled run's line.
+    layout["legend"] = {**layout["legend"], "x": 1.02, "xanchor": "left", "y": 1.0}
+    layout["margin"] = {**layout["margin"], "r": 230}
     return make_figure(traces, layout)
+
+
+def log_range(snapshot: TrainingSnapshot, optimum: float) -> list[float]:
+    """Log-axis range from just under the optimum to above the runs once past their first
+    steps: the first few percent of a run start far higher and would flatten the rest."""
+    history = snapshot.history
+    skip = int(0.05 * snapshot.setup.steps)
+    tail = history[:, skip:] if history.shape[1] > skip else history[:, -1:]
+    values = np.concatenate([tail.ravel(), snapshot.objective])
+    values = values[np.isfinite(values)]
+    top = float(values.max()) if values.size else optimum
+    top = max(top * 1.5, optimum * 3)
+    return [math.log10(optimum) - 0.1, math.log10(top)]
+
+
+def log_ticks(lo: float, hi: float, most: int = 7) -> list[float]:
+    """Readable ticks of a log axis from ``10**lo`` to ``10**hi``: 1-2-5 steps, or only the
+    powers of ten when those would be too many (Plotly's own labels read "2, 5" there).
+
+    >>> log_ticks(-1.8, 0.1)
+    [0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    """
+    for mantissas in ((1, 2, 5), (1,), (1,)):
+        ticks = [
+            float(f"{m}e{k}")
+            for k in range(math.floor(lo) - 1, math.ceil(hi) + 1)
+            for m in mantissas
+            if lo <= math.log10(m) + k <= hi
+        ]
+        if len(ticks) <= most:
+            return ticks
+    return ticks[:: max(1, len(ticks) // most)]
 
 
 def below_tolerance(optimum: float, certificate_gap: float) -> float:
