@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from convexviz.ui import training_run
+from convexviz.ui import training_panel, training_run
 
 TIMEOUT = 120
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -126,3 +127,97 @@ def test_busy_server_says_try_again(monkeypatch):
     at.button(key="adam_train").click().run()
     assert not at.exception
     assert any("try again" in t for t in texts(at.warning))
+
+
+# ---------------------------------------------------------------- the panel's pure helpers
+
+
+def snapshot_with(objective: list[float], steps: int = 10):
+    """A finished snapshot of len(objective) runs with the given final objectives."""
+    from convexviz.training import TrainingSetup, TrainingSnapshot
+
+    k = len(objective)
+    setup = TrainingSetup("relu", 2, beta=0.01, width=3, steps=steps, seeds=tuple(range(k)))
+    final = np.array(objective, dtype=float)
+    history = np.linspace(10.0, 1.0, steps)[None, :] * final[:, None] * 3
+    return TrainingSnapshot(setup, steps, history, final, final.copy(), (), ())
+
+
+def test_verdict_reports_a_run_below_the_optimum_as_a_bug():
+    said = training_panel.verdict(snapshot_with([1.0, 0.98]), optimum=1.0)
+    assert said.kind == "error" and "BELOW" in said.text and "bug" in said.text
+    # rounding (the certificate's gap) is not a bug
+    ok = training_panel.verdict(snapshot_with([1.0 - 1e-12, 1.1]), optimum=1.0)
+    assert ok.kind == "success" and "none below" in ok.text
+    assert "1 of 2 runs got stuck" in ok.text
+    nan = training_panel.verdict(snapshot_with([float("nan"), 1.1]), optimum=1.0)
+    assert nan.kind == "error"
+
+
+def test_verdict_when_every_run_is_stuck():
+    said = training_panel.verdict(snapshot_with([1.5, 2.0]), optimum=1.0)
+    assert said.kind == "info"
+    assert "Every run got stuck" in said.text and "best 50 %" in said.text
+
+
+def test_gap_rows_and_gap_words():
+    rows = training_panel.gap_rows(snapshot_with([1.002, 1.3]), optimum=1.0)
+    assert [r["above the optimum"] for r in rows] == ["0.2 %", "30 %"]
+    assert [r["seed"] for r in rows] == [0, 1]
+    assert training_panel.format_gap(float("inf")) == "∞ %"
+
+
+def test_loss_figure_is_valid_plotly_with_the_optimum_line():
+    import plotly.graph_objects as go
+
+    snap = snapshot_with([1.2, 1.05], steps=2000)
+    fig = training_panel.loss_figure(snap, optimum=1.0)
+    go.Figure(fig.to_dict())  # validates every property
+    names = [t.name for t in fig.data]
+    assert names == ["run 1 (seed 0)", "run 2 (seed 1)", "certified optimum"]
+    assert list(fig.data[-1].y) == [1.0, 1.0]
+    assert all(len(t.x) <= training_panel.LOSS_POINTS + 1 for t in fig.data)
+    assert fig.layout.yaxis.type == "log"
+    lo, hi = fig.layout.yaxis.range
+    assert 10**lo < 1.0 < 1.2 < 10**hi  # the optimum and the final values are in view
+    # an optimum of zero (data fitted with no weights) cannot go on a log axis
+    zero = training_panel.loss_figure(snapshot_with([0.0, 0.1]), optimum=0.0)
+    assert zero.layout.yaxis.type != "log"
+
+
+def test_stale_reason_names_what_changed():
+    from dataclasses import replace
+
+    from convexviz.ui.state import DEFAULT_STATE
+
+    ranges = {"x": [-1.0, 1.0], "y": [-1.0, 1.0]}
+    request = training_panel.make_request(DEFAULT_STATE, ranges, width=5, seed=7, starts=3)
+    assert request.seeds == (7, 8, 9) and len(request.grid) == training_panel.GRID_POINTS
+    assert training_panel.stale_reason(request, DEFAULT_STATE) == ""
+    moved = replace(DEFAULT_STATE, points=DEFAULT_STATE.points[:-1])
+    assert training_panel.stale_reason(request, moved) == "the points changed"
+    for change in ({"beta": 0.5}, {"depth": 2}, {"activation": "abs"}):
+        other = replace(DEFAULT_STATE, **change)
+        assert training_panel.stale_reason(request, other) == "the network settings changed"
+
+
+def test_steps_stay_within_the_trainers_work_cap():
+    from convexviz.training import DEFAULT_STEPS, MAX_WORK
+
+    assert training_panel.steps_for(6, 2, 10, 4) == DEFAULT_STEPS
+    steps = training_panel.steps_for(50, 4, 200, 8)
+    assert steps < DEFAULT_STEPS and 8 * 200 * 50 * 3 * steps <= MAX_WORK
+
+
+def test_trained_curves_for_the_canvas():
+    from convexviz.ui.canvas.protocol import trained_curves
+
+    out = trained_curves(
+        ((0.0, 1.0),), {"act": "relu"}, np.array([0.0, 0.5]), np.array([[1.0, 2.0 / 3]])
+    )
+    assert out == {
+        "points": [[0.0, 1.0]],
+        "settings": {"act": "relu"},
+        "x": [0.0, 0.5],
+        "y": [[1.0, 0.666667]],
+    }
