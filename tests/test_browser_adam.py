@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.browser import WAIT_MS, Plot, assert_no_errors, open_app, wait_for_count
@@ -137,11 +135,11 @@ def test_an_edit_on_the_canvas_cancels_the_run_and_clears_its_curves(server, pag
     assert_no_errors(page)
 
 
-def click_latencies(page, plot, xs) -> list[float]:
-    """Click at each ``x`` (empty space) and return click -> new fit painted, in ms."""
+def click_latencies(page, plot, xs, y: float = 0.5) -> list[float]:
+    """Click at each ``(x, y)`` (empty space) and return click -> new fit painted, in ms."""
     before = len(page.evaluate("() => window.convexviz.stats.fitLatencies"))
     for k, x in enumerate(xs):
-        plot.click(x, -0.5)
+        plot.click(x, y)
         page.wait_for_function(
             "n => window.convexviz.stats.fitLatencies.length >= n",
             arg=before + k + 1,
@@ -150,16 +148,24 @@ def click_latencies(page, plot, xs) -> list[float]:
     return [e["ms"] for e in page.evaluate("() => window.convexviz.stats.fitLatencies")][before:]
 
 
-def test_clicks_stay_fast_while_a_run_trains(server, page):
-    """Click -> new fit painted, idle and while 8 wide runs train (numbers reported)."""
-    open_app(page, server, **OPT)
-    page.locator(CANVAS).scroll_into_view_if_needed()
-    idle = click_latencies(page, Plot(page), [1.0, 2.0, 3.0])
-    page.wait_for_timeout(1500)  # let the panels settle after the clicks
-    start_long_run(page)
-    page.locator(CANVAS).scroll_into_view_if_needed()
-    busy = click_latencies(page, Plot(page), [1.5, 2.5, 3.5])
-    assert page.locator(".st-key-adam").get_by_text("Training").count() >= 0
-    print(f"click -> fit painted (ms): idle {json.dumps(idle)}; while training {json.dumps(busy)}")
-    assert max(busy) < 2000  # a loose ceiling; the measured numbers are reported
-    assert_no_errors(page)
+def test_clicks_stay_fast_while_another_session_trains(server, page, context):
+    """A second student's clicks (click -> new fit painted), idle and while the first
+    student's 8 wide runs train on the same server (the numbers are printed)."""
+    other = context.new_page()
+    try:
+        other.add_init_script(DEBUG_SCRIPT)
+        other.bring_to_front()  # a page in the background gets no animation frames
+        plot = open_app(other, server, pts="0:0,1:1,2:0", act="relu", depth="3", beta="0.01")
+        idle = click_latencies(other, plot, [0.4, 1.6, 2.1], y=0.1)
+        open_app(page, server, **OPT)
+        start_long_run(page)
+        other.bring_to_front()
+        busy = click_latencies(other, plot, [0.25, 0.75, 1.25, 1.75, 2.25], y=0.9)
+        page.bring_to_front()
+        # the clicks overlapped the training: it was still going on after the last one
+        assert page.locator(".st-key-adam").get_by_text("Training: step").count() == 1
+        print(f"click -> fit painted (ms): idle {idle}; while another session trains {busy}")
+        assert max(busy) < 2000  # a loose ceiling; the measured numbers are reported
+        assert_no_errors(other)
+    finally:
+        other.close()
