@@ -390,7 +390,7 @@ def show_adam_run(components: Components, adam: dict) -> None:
     trained(key="adam_trained", data={"trained": curves}, height=0)
     elapsed = (run.finished or time.monotonic()) - run.started
     if run.active:
-        st.markdown(training_panel.progress_text(snapshot, elapsed))
+        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum))
     elif run.status == training_run.FAILED:
         st.error(f"Training failed: {run.error}")
         return

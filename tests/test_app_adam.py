@@ -221,3 +221,9 @@ def test_trained_curves_for_the_canvas():
         "x": [0.0, 0.5],
         "y": [[1.0, 0.666667]],
     }
+
+
+def test_progress_text_names_the_step_and_the_best_gap_so_far():
+    assert training_panel.progress_text(None, 0.0, 1.0) == "Training: starting…"
+    text = training_panel.progress_text(snapshot_with([1.5, 1.031]), 1.23, optimum=1.0)
+    assert text == ("Training: step 10 of 10 (1.2 s); best run so far 3.1 % above the optimum")

@@ -129,6 +129,11 @@ def run_color(k: int) -> str:
     return palette[(k + 4) % len(palette)]  # blue, vermillion, pink, orange, ...
 
 
+def run_dash(k: int) -> str:
+    """Solid for the first runs, dotted once the colours repeat."""
+    return "solid" if k < len(OKABE_ITO) - 1 else "dot"
+
+
 def thinned(history: np.ndarray, limit: int = LOSS_POINTS) -> np.ndarray:
     """Indices ``0 .. len - 1`` thinned evenly to at most ``limit``, the last one kept."""
     n = int(history.shape[-1])
@@ -151,7 +156,7 @@ def loss_figure(snapshot: TrainingSnapshot, optimum: float):
                 y=values.tolist(),
                 mode="lines",
                 name=f"run {k + 1} (seed {seed})",
-                line={"color": run_color(k), "width": 2.5},
+                line={"color": run_color(k), "width": 2.5, "dash": run_dash(k)},
                 hovertemplate="step %{x:.0f}<br>objective %{y:.5g}<extra></extra>",
             )
         )
@@ -284,12 +289,16 @@ def gap_rows(snapshot: TrainingSnapshot, optimum: float) -> list[dict[str, objec
     ]
 
 
-def progress_text(snapshot: TrainingSnapshot | None, elapsed_s: float) -> str:
-    """``Training: step 2,300 of 10,000 (1.2 s)``."""
+def progress_text(snapshot: TrainingSnapshot | None, elapsed_s: float, optimum: float) -> str:
+    """``Training: step 2,300 of 10,000 (1.2 s); best run so far 3.1 % above the optimum``."""
     if snapshot is None:
         return "Training: starting…"
     total = snapshot.setup.steps
-    return f"Training: step {snapshot.step:,} of {total:,} ({elapsed_s:.1f} s)"
+    text = f"Training: step {snapshot.step:,} of {total:,} ({elapsed_s:.1f} s)"
+    gaps = snapshot.gap_percent(optimum)
+    if gaps.size and np.isfinite(gaps).any():
+        text += f"; best run so far {format_gap(float(np.nanmin(gaps)))} above the optimum"
+    return text
 
 
 def canvas_curves(
