@@ -42,8 +42,7 @@ def test_panel_is_present_with_its_inputs():
     assert at.button(key="adam_train").label == "Train with Adam"
     assert at.button(key="adam_stop").disabled  # nothing to stop yet
     # default width max(N + 1, 2 m*) for 6 points: 7 unless the optimum has 4+ neurons
-    (width,) = [n for n in at.number_input if n.key.startswith("adam_width_")]
-    assert width.value >= 7
+    assert width_input(at).value >= 7
     assert at.number_input(key="adam_starts").value == 4
     assert any("Gradient descent" in h.value for h in at.subheader)
 
@@ -90,29 +89,39 @@ def test_train_then_results_after_polling():
     assert not at.error
 
 
+def width_input(at: AppTest):
+    (width,) = [n for n in at.number_input if n.key.startswith("adam_width_")]
+    return width
+
+
 def test_stop_ends_the_run_and_keeps_what_it_reached():
     at = run(OPT)
-    at.number_input(key="adam_starts").set_value(8)
+    width_input(at).set_value(200)
+    at.number_input(key="adam_starts").set_value(8).run()
     at.button(key="adam_train").click().run()
     run_ = at.session_state["adam"]["run"]
-    assert run_.active or run_.status == training_run.DONE  # a fast machine may finish
+    assert run_.active  # 8 runs of 200 units: seconds of training
+    assert not at.button(key="adam_stop").disabled
     at.button(key="adam_stop").click().run()
     assert not at.exception
-    assert not run_.active
-    if run_.status == training_run.STOPPED:
-        assert any("Stopped at step" in t for t in texts(at.caption))
-        assert run_.latest().step < run_.latest().setup.steps
+    assert run_.status == training_run.STOPPED
+    assert any("Stopped at step" in t for t in texts(at.caption))
+    assert 0 < run_.latest().step < run_.latest().setup.steps
+    assert at.button(key="adam_stop").disabled
 
 
 def test_an_edit_of_the_settings_cancels_the_run():
     at = run(OPT)
-    at.number_input(key="adam_starts").set_value(8)
+    width_input(at).set_value(200)
+    at.number_input(key="adam_starts").set_value(8).run()
     at.button(key="adam_train").click().run()
     run_ = at.session_state["adam"]["run"]
+    assert run_.active
     at.select_slider(key="w_beta").set_value(0.1).run()
     assert not at.exception
     assert run_.join(5)
-    assert run_.status in (training_run.CANCELLED, training_run.DONE)
+    assert run_.status == training_run.CANCELLED
+    assert run_.reason == "the network settings changed"
     assert at.session_state["adam"] is None
     assert any("no longer applies" in t for t in texts(at.caption))
 
