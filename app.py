@@ -13,6 +13,8 @@ Streamlit then runs the file as ``__main__`` for every page run, which calls ``m
 from __future__ import annotations
 
 import concurrent.futures
+import time
+import uuid
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,12 +22,12 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, FitResult, export, plots, theory
+from convexviz import ACTIVATIONS, FitResult, export, plots, theory, training
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
 from convexviz.optimal_figure import create_alternatives_figure
-from convexviz.ui import preview, session, teach, wording
+from convexviz.ui import preview, session, teach, training_panel, training_run, wording
 from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
 from convexviz.ui.fitmemo import fit_state
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
@@ -270,6 +272,7 @@ def show_panels(components: Components, s: AppState, result: FitResult) -> None:
     with st.expander("Weights of every neuron"):
         st.dataframe(wording.neuron_rows(result), hide_index=True, width="stretch")
     teaching_panels(components, result)
+    adam_panel(components, s, result)
 
 
 # ---- teaching panels: optima, closed forms, code
@@ -401,6 +404,146 @@ def code_panel(result: FitResult) -> None:
             code.caption("A long script: the first part is shown, the download has it all.")
         code.code(text, language="python")
     st.caption(wording.PNG_TEXT)
+
+
+# ---------------------------------------------------------------- gradient descent panel
+#: Seconds between two looks at a background training run (only while one is active).
+ADAM_POLL_S = 0.5
+
+
+def adam_panel(components: Components, s: AppState, result: FitResult) -> None:
+    """Adam on the same network from random starts, beside the certified optimum."""
+    with st.container(key="adam"):
+        st.subheader("Gradient descent beside the certified optimum")
+        st.caption(training_panel.INTRO_TEXT)
+        if reason := training_panel.unsupported_reason(s.activation, s.depth):
+            st.info(reason)
+            return
+        default = training_panel.suggested_width(result)
+        width_key = f"adam_width_{default}"  # a new default (new data) resets the input
+        c1, c2, c3 = st.columns(3)
+        c1.number_input(
+            "Units m (parallel chains)",
+            *training.WIDTH_RANGE,
+            default,
+            key=width_key,
+            help=f"Default {default} = max(N + 1, 2 × the optimum's neurons). "
+            "Lower it to watch runs get stuck.",
+        )
+        c2.number_input(
+            "Random starts",
+            1,
+            training_panel.MAX_STARTS,
+            training_panel.DEFAULT_STARTS,
+            key="adam_starts",
+        )
+        c3.number_input("Seed", 0, 10**6, 0, key="adam_seed", help="Same seed, same runs.")
+        adam = ss.get("adam")
+        active = adam is not None and adam["run"].active
+        b1, b2 = st.columns(2)
+        b1.button(
+            "Train with Adam",
+            key="adam_train",
+            type="primary",
+            width="stretch",
+            on_click=on_adam_train,
+            args=(width_key,),
+        )
+        b2.button(
+            "Stop", key="adam_stop", width="stretch", disabled=not active, on_click=on_adam_stop
+        )
+        if ss.get("adam_error"):
+            st.warning(ss.adam_error)
+        if adam is None:
+            return
+        if reason := training_panel.stale_reason(adam["run"].request, ss.app):
+            adam["run"].cancel(reason)
+            ss.adam = None
+            st.caption(f"The last run no longer applies ({reason}): press Train again.")
+            return
+        if adam["run"].active:
+            adam_live(components)
+        else:
+            show_adam_run(components, adam)
+
+
+def on_adam_train(width_key: str) -> None:
+    """Start K runs in the background (the panel polls them); say why if it cannot."""
+    ss.adam_error = ""
+    result, _ = fit_state(ss.app)
+    if result is None:
+        return
+    request = training_panel.make_request(
+        ss.app, ss.ranges, int(ss[width_key]), int(ss.adam_seed), int(ss.adam_starts)
+    )
+    owner = ss.setdefault("adam_owner", uuid.uuid4().hex)
+    try:
+        run = training_run.SHARED.start(owner, request)
+    except (training_run.BusyError, ValueError) as err:
+        ss.adam_error = str(err)
+        return
+    ss.adam = {
+        "run": run,
+        "optimum": result.lasso.objective,
+        "certificate_gap": result.certificate_gap,
+        "settings": payload.settings_params(ss.app),
+    }
+
+
+def on_adam_stop() -> None:
+    if (adam := ss.get("adam")) is not None:
+        adam["run"].stop()
+        adam["run"].join(5.0)  # ends after its current chunk of steps (milliseconds)
+
+
+@st.fragment(run_every=ADAM_POLL_S)
+def adam_live(components: Components) -> None:
+    """The run while it trains: redrawn every ADAM_POLL_S seconds (only while active)."""
+    adam = ss.get("adam")
+    if adam is None:
+        return
+    run = adam["run"]
+    if run.active and (reason := training_panel.stale_reason(run.request, ss.app)):
+        run.cancel(reason)
+        run.join(5.0)
+    show_adam_run(components, adam)
+    if not run.active:
+        st.rerun(scope="app")  # the run ended: a full run of the page stops the polling
+
+
+def show_adam_run(components: Components, adam: dict) -> None:
+    """Progress or results of a run: loss figure, trained curves on the canvas, gaps."""
+    run: training_run.TrainingRun = adam["run"]
+    snapshot = run.latest()
+    optimum = adam["optimum"]
+    curves = training_panel.canvas_curves(snapshot, run.request, adam["settings"])
+    trained = st.components.v2.component(
+        "convexviz_trained", js=training_panel.trained_js(), isolate_styles=False
+    )
+    trained(key="adam_trained", data={"trained": curves}, height=0)
+    elapsed = (run.finished or time.monotonic()) - run.started
+    if run.active:
+        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum))
+    elif run.status == training_run.FAILED:
+        st.error(f"Training failed: {run.error}")
+        return
+    elif run.status == training_run.CANCELLED:
+        st.caption(f"Training cancelled: {run.reason}.")
+    elif run.status == training_run.STOPPED:
+        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
+    if snapshot is None:
+        return
+    figure_data = {
+        "figure": plots.figure_json(training_panel.loss_figure(snapshot, optimum)),
+        "plotly_url": components.plotly_url,
+    }
+    components.figure(key="adam_loss", data=figure_data)
+    st.caption(training_panel.LOSS_CAPTION + " " + training_panel.CANVAS_CAPTION)
+    if run.active:
+        return
+    st.dataframe(training_panel.gap_rows(snapshot, optimum), hide_index=True, width="stretch")
+    said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"])
+    {"success": st.success, "info": st.info, "error": st.error}[said.kind](said.text)
 
 
 # ---------------------------------------------------------------- entry points

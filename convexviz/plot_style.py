@@ -128,6 +128,8 @@ def make_figure(traces: list[dict], layout: dict) -> go.Figure:
 CANVAS_MARGIN = {**MARGIN, "t": 14}
 #: Active features on the canvas: thin, dotted and faint, so the fit and the points stand out.
 CANVAS_FEATURE_LINE = {"width": 1.5, "dash": "dot", "opacity": 0.45}
+#: Networks trained by gradient descent (the gradient-descent panel), behind everything else.
+CANVAS_TRAINED_LINE = {"color": FAINT_COLOR, "width": 2.0, "opacity": 0.6}
 
 
 def canvas_style() -> dict:
@@ -147,6 +149,7 @@ def canvas_style() -> dict:
         "other_color": DATA_COLOR,
         "feature_line": dict(CANVAS_FEATURE_LINE),
         "fit_line": {"color": NETWORK_COLOR, "width": LINE_WIDTH},
+        "trained_line": dict(CANVAS_TRAINED_LINE),
         "data_marker": {**DATA_MARKER, "line": dict(DATA_MARKER["line"])},
         "legend": {
             "bgcolor": LEGEND["bgcolor"],

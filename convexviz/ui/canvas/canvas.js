@@ -261,20 +261,25 @@ class Chart {
     parentElement.appendChild(this.root);
     this.ready = false; // Plotly has drawn once
     this.drawn = { key: null, points: NO_POINTS };
+    this.trained = null; // the trained networks drawn ({x, y: [[...]]}) or null
     this.resizer = new ResizeObserver(() => {
       if (this.ready) window.Plotly.Plots.resize(this.plot);
     });
     this.resizer.observe(this.plot);
   }
 
-  /** Draw `fit` ({curves, ranges, key}) and `points`: all anew if the fit changed. */
-  draw(fit, points, style) {
+  /**
+   * Draw `fit` ({curves, ranges, key}) and `points`: all anew if the fit changed. `trained`:
+   * the networks trained by gradient descent to draw faintly behind (or null).
+   */
+  draw(fit, points, style, trained) {
     let drawn = Promise.resolve();
     if (!this.ready || fit.key !== this.drawn.key || !fit.key) {
       this.legend.show(fit.curves, style);
+      this.trained = trained;
       drawn = window.Plotly.react(
         this.plot,
-        traces(fit.curves, points, style),
+        traces(fit.curves, points, style, trained),
         layout(fit.ranges, style),
         PLOTLY_CONFIG
       );
@@ -286,6 +291,13 @@ class Chart {
     return drawn.then(() => {
       this.ready = true;
     });
+  }
+
+  /** Replace the trained networks' curves (the first trace) with `trained` (or none). */
+  drawTrained(trained, style) {
+    this.trained = trained;
+    const t = trainedTrace(trained, style);
+    return window.Plotly.restyle(this.plot, { x: [t.x], y: [t.y] }, [0]);
   }
 
   drawPoints(points, style) {
@@ -443,9 +455,11 @@ function kindColor(kind, style) {
   return style.kind_colors[kind] || style.other_color;
 }
 
-function traces(curves, points, style) {
+function traces(curves, points, style, trained) {
   // One trace per colour (feature kind), curves joined by gaps: Plotly's cost grows with
   // the number of traces, and a click's redraw must stay fast with 30+ features.
+  // The trained networks come first (drawn behind everything), always as one trace, perhaps
+  // empty, so that drawTrained can replace them in place.
   const byColor = new Map();
   curves.features.forEach((f) => {
     const color = kindColor(f.kind, style);
@@ -455,7 +469,8 @@ function traces(curves, points, style) {
     group.y.push(...f.y, null);
   });
   const fl = style.feature_line;
-  const all = [...byColor.entries()].map(([color, g]) => ({
+  const all = [trainedTrace(trained, style)];
+  const featureTraces = [...byColor.entries()].map(([color, g]) => ({
     type: "scatter",
     mode: "lines",
     x: g.x,
@@ -466,6 +481,7 @@ function traces(curves, points, style) {
     opacity: fl.opacity,
     hoverinfo: "skip",
   }));
+  all.push(...featureTraces);
   if (curves.x.length) {
     all.push({
       type: "scatter",
@@ -479,6 +495,30 @@ function traces(curves, points, style) {
   }
   all.push(pointsTrace(points, style));
   return all;
+}
+
+// Every trained network on one trace, joined by gaps (one Plotly trace costs the least).
+function trainedTrace(trained, style) {
+  const x = [];
+  const y = [];
+  if (trained) {
+    trained.y.forEach((row) => {
+      x.push(...trained.x, null);
+      y.push(...row, null);
+    });
+  }
+  const line = style.trained_line;
+  return {
+    type: "scatter",
+    mode: "lines",
+    x,
+    y,
+    name: "trained by gradient descent",
+    connectgaps: false,
+    line: { color: line.color, width: line.width },
+    opacity: line.opacity,
+    hoverinfo: "skip",
+  };
 }
 
 function pointsTrace(points, style) {
@@ -632,6 +672,9 @@ class Canvas {
     this.settledTimer = null;
     this.busy = () => this.editing();
     cvz.canvasBusy = this.busy;
+    this.trainedTimer = null;
+    this.onTrained = () => this.showTrained();
+    window.addEventListener("convexviz:trained", this.onTrained);
   }
 
   // The panels' figures (figure.js) are not drawn while a student edits: from the press
@@ -718,11 +761,43 @@ class Canvas {
   // Redraw the chart if the fit changed since the last drawing, then note what is painted.
   draw() {
     const fit = this.fit;
-    return this.chart.draw(fit, this.points, this.server.style).then(() => this.drawn(fit));
+    return this.chart
+      .draw(fit, this.points, this.server.style, this.trainedShown())
+      .then(() => this.drawn(fit))
+      .then(() => this.showTrained());
+  }
+
+  // The networks trained by gradient descent (trained.js: cvz.trained) if they were trained
+  // on the points and settings shown now, else null: a stale curve never sits behind a fit.
+  trainedShown() {
+    const trained = cvz.trained;
+    if (!trained || !this.route) return null;
+    const same =
+      PointSet.of(trained.points).sameAs(this.points) &&
+      JSON.stringify(trained.settings) === this.route.paramsKey;
+    return same ? trained : null;
+  }
+
+  // New trained curves from the panel: one restyle of their trace, never while a student
+  // edits (the click's fit comes first) and never before Plotly's first drawing.
+  showTrained() {
+    clearTimeout(this.trainedTimer);
+    this.trainedTimer = null;
+    if (!this.chart.ready || !this.server) return;
+    if (this.editing()) {
+      this.trainedTimer = setTimeout(() => this.showTrained(), 100);
+      return;
+    }
+    const trained = this.trainedShown();
+    if (trained === this.chart.trained) return;
+    this.chart.drawTrained(trained, this.server.style).then(() => {
+      this.chart.root.dataset.trained = String(trained ? trained.y.length : 0);
+    });
   }
 
   drawn(fit) {
     const root = this.chart.root;
+    root.dataset.trained = String(this.chart.trained ? this.chart.trained.y.length : 0);
     root.dataset.xrange = fit.ranges.x.join(",");
     root.dataset.yrange = fit.ranges.y.join(",");
     root.dataset.points = this.points.key;
@@ -808,6 +883,8 @@ class Canvas {
   destroy() {
     this.sync.destroy();
     clearTimeout(this.settledTimer);
+    clearTimeout(this.trainedTimer);
+    window.removeEventListener("convexviz:trained", this.onTrained);
     this.pointer.destroy();
     if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
     this.chart.destroy();

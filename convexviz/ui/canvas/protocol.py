@@ -262,3 +262,27 @@ def payload_for_fit(
         name = feature_name(a.feature.kind, a.feature.label)
         features.append((name, a.feature.kind, grid[idx], values[idx, k]))
     return build_payload(state, ranges, grid, fitted, features, message)
+
+
+def trained_curves(
+    points: Points,
+    settings: Mapping[str, str],
+    grid: NDArray[np.float64],
+    predictions: NDArray[np.float64],
+) -> dict[str, Any]:
+    """Networks trained by gradient descent, drawn faintly behind the fit (``trained.js``).
+
+    ``{"points": [[x, y], ...], "settings": {...}, "x": [...], "y": [[...], ...]}``: one
+    row of ``predictions`` (shape (K, G)) per run on ``grid`` (shape (G,)), six significant
+    digits. ``points`` and ``settings`` (:func:`payload.settings_params`) say what the
+    networks were trained on: the canvas draws them only while it shows those points with
+    those settings, so a stale curve never sits behind a new fit.
+    """
+    rows = np.atleast_2d(np.asarray(predictions, dtype=float))
+    rounded = _rounded_many([np.asarray(grid, dtype=float), *rows])
+    return {
+        "points": [[x, y] for x, y in points],
+        "settings": dict(settings),
+        "x": rounded[0],
+        "y": rounded[1:],
+    }
