@@ -1,0 +1,249 @@
+"""The regularization-path panel's logic, without Streamlit (issue 8, item 2).
+
+The path ``beta -> z(beta)`` does not depend on the current ``beta``: it is computed once per
+(points, architecture) and kept in a small LRU (:class:`PathMemo`), so that moving ``beta``
+(the slider, or a click on the path) only redraws its marker. A click on the figure reports
+the ``beta`` under the mouse; :func:`clicked_beta` turns it into the value the app keeps.
+
+>>> memo = PathMemo(max_entries=2)
+>>> from convexviz import Architecture, build_dictionary
+>>> points = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
+>>> d = build_dictionary([x for x, _ in points], Architecture("relu", 2))
+>>> path = memo.path(points, Architecture("relu", 2), d)
+>>> memo.path(points, Architecture("relu", 2), d) is path
+True
+>>> path.number_of_neurons(3.0)
+2
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..architecture import Architecture
+from ..dictionary import Dictionary
+from ..path import DEFAULT_RATIO, RegularizationPath, regularization_path
+from ..path_figure import create_path_figure
+from .session import Session, set_app
+
+Points = Sequence[tuple[float, float]]
+Key = tuple[tuple[tuple[float, float], ...], Architecture]
+
+#: Significant digits kept of a clicked beta: about one pixel on a path figure spanning
+#: four decades, and a short number in the URL.
+CLICK_DIGITS = 2
+
+#: The path goes at most this far below ``beta_max`` (``beta_max * MIN_RATIO``), whatever
+#: ``beta`` a link asks for.
+MIN_RATIO = 1e-8
+
+PATH_TITLE = "The regularization path: how β trades fit for sparsity"
+
+PATH_TEXT = (
+    "Read from right to left. At β_max and above, every coefficient is zero and the network "
+    "is a constant. Lowering β lets the data pull coefficients away from zero, one feature "
+    "at a time: each curve is one feature's coefficient z_i(β), and the step plot below "
+    "counts the nonzero ones, the network's neurons. A knot is a β where a neuron enters "
+    "(its coefficient leaves zero) or leaves (its coefficient returns to zero); between "
+    "knots every coefficient moves along a straight line in β. Small β fits the points "
+    "closely with many neurons, large β keeps few neurons and fits loosely. The dashed line "
+    "is the current β: click anywhere on the figure to move it there."
+)
+
+CONSTANT_TEXT = (
+    "All the targets are equal: the best network is that constant for every β, so there is "
+    "no path to draw."
+)
+
+
+def path_failed_text(reason: str) -> str:
+    """What the panel says when the exact path could not be computed."""
+    return (
+        f"The exact path could not be computed for these points ({reason}). "
+        "The fit above is not affected; moving the β slider still works."
+    )
+
+
+def path_figure(path: RegularizationPath, dictionary: Dictionary, beta: float) -> go.Figure:
+    """:func:`~convexviz.path_figure.create_path_figure`, its legend right of the plot.
+
+    Inside, the legend hid the curves at small ``beta`` and caught the clicks meant for the
+    path; beside it, every spot of the plot area can be clicked.
+    """
+    figure = create_path_figure(path, dictionary, beta)
+    figure.layout.legend.update(x=1.02, y=1.0, xanchor="left", yanchor="top")
+    return figure
+
+
+def below_path_text(beta: float, low: float) -> str:
+    """Said when the current ``beta`` lies left of the drawn path (its marker is off it)."""
+    return (
+        f"The current β = {beta:.3g} is below the path drawn (down to {low:.3g}): "
+        "the network hardly changes there."
+    )
+
+
+def count_note(path: RegularizationPath, beta: float, n_fit: int) -> str:
+    """Said when the path and the fit above count different neurons at ``beta``, or ``""``.
+
+    Where the optimum is not unique (deep dictionaries: reflections, features equal on the
+    data) the path follows one optimal network and the fit shows the sparsest one it finds;
+    both have the same objective.
+    """
+    try:
+        n_path = path.number_of_neurons(beta)
+    except ValueError:  # beta below the path drawn
+        return ""
+    if n_path == n_fit:
+        return ""
+    return (
+        f"At this β the best network is not unique: the path follows one optimal network "
+        f"with {n_path} neuron{'s' * (n_path != 1)}, the fit above shows one with {n_fit}, "
+        "and both reach the same training objective."
+    )
+
+
+def clicked_beta(beta: object, low: float, high: float) -> float | None:
+    """The ``beta`` a click on the path figure sets, or ``None`` if the report is unusable.
+
+    The clicked value is kept to :data:`CLICK_DIGITS` significant digits and held within
+    the drawn path ``[low, high]`` (its last knot and ``beta_max``; a click right of
+    ``beta_max`` means ``beta_max``: there the network is already a constant).
+
+    >>> clicked_beta(0.012345, 1e-4, 2.0), clicked_beta(7.0, 1e-4, 2.0)
+    (0.012, 2.0)
+    >>> clicked_beta(-1, 1e-4, 2.0), clicked_beta("nan", 1e-4, 2.0), clicked_beta(None, 1e-4, 2)
+    (None, None, None)
+    """
+    try:
+        value = float(beta)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(value) and value > 0 and 0 < low <= high):
+        return None
+    value = float(f"{value:.{CLICK_DIGITS}g}")
+    return float(min(max(value, low), high))
+
+
+def apply_click(session: Session, report: object) -> bool:
+    """Set ``beta`` from a click report of the path figure (``{"x": beta, "n": count}``).
+
+    ``session["path_range"]`` is the drawn path's ``(low, high)``. Returns whether ``beta``
+    changed (then the whole page must rerun: the slider, the URL and the canvas follow).
+    """
+    value = report.get("x") if isinstance(report, dict) else None
+    drawn = session.get("path_range")
+    beta = clicked_beta(value, *drawn) if drawn else None
+    if beta is None or beta == session["app"].beta:
+        return False
+    set_app(session, beta=beta)
+    return True
+
+
+class PathMemo:
+    """A thread-safe LRU of regularization paths keyed by (points, architecture).
+
+    A path goes from ``beta_max`` down to ``beta_max / 1e4``, or lower when a ``beta`` below
+    that is asked for (``down_to``: a linked or clicked ``beta`` must lie on the drawn
+    path); it is then recomputed deeper, once, and the deeper path replaces the other.
+
+    A ``ValueError`` (the homotopy could not be continued) is remembered like a path and
+    raised again for the same key: it is a property of the inputs. Two sessions asking for
+    the same new path at once may both compute it (tens of ms; only the panel asks).
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, got {max_entries}")
+        self._max = max_entries
+        self._lock = threading.Lock()
+        self._done: OrderedDict[Key, RegularizationPath | ValueError] = OrderedDict()
+        self.computed = 0
+
+    def path(
+        self,
+        points: Points,
+        architecture: Architecture,
+        dictionary: Dictionary,
+        down_to: float | None = None,
+    ) -> RegularizationPath:
+        """The path of ``points`` over ``dictionary`` (built on their x with ``architecture``).
+
+        ``down_to``: a ``beta`` the path should reach; the path then goes down to
+        ``down_to / 2`` (never below ``beta_max * MIN_RATIO``).
+
+        Raises
+        ------
+        ValueError
+            When the path cannot be computed (the message says why).
+        """
+        key: Key = (tuple((float(x), float(y)) for x, y in points), architecture)
+        y = np.array([y for _, y in key[0]], dtype=float)
+        with self._lock:
+            stored = self._done.get(key)
+            if stored is not None:
+                self._done.move_to_end(key)
+        if stored is None:  # one computation, as deep as asked for
+            stored = self._compute(key, dictionary, y, _beta_min(dictionary.A, y, down_to))
+        path = _unwrap(stored)
+        if down_to is None or not path.beta_max > 0 or path.betas[-1] <= down_to:
+            return path
+        beta_min = max(float(down_to) / 2, path.beta_max * MIN_RATIO)
+        if beta_min >= path.betas[-1]:
+            return path
+        deeper = self._compute(key, dictionary, y, beta_min, keep_on_error=path)
+        return deeper if isinstance(deeper, RegularizationPath) else path
+
+    def _compute(
+        self,
+        key: Key,
+        dictionary: Dictionary,
+        y: np.ndarray,
+        beta_min: float | None,
+        keep_on_error: RegularizationPath | None = None,
+    ) -> RegularizationPath | ValueError:
+        try:
+            outcome: RegularizationPath | ValueError = regularization_path(dictionary, y, beta_min)
+        except ValueError as error:
+            outcome = error
+        with self._lock:
+            self.computed += 1
+            if isinstance(outcome, RegularizationPath) or keep_on_error is None:
+                self._done[key] = outcome
+                self._done.move_to_end(key)
+            while len(self._done) > self._max:
+                self._done.popitem(last=False)
+        return outcome
+
+    def clear(self) -> None:
+        with self._lock:
+            self._done.clear()
+
+
+def _beta_min(A: np.ndarray, y: np.ndarray, down_to: float | None) -> float | None:
+    """``beta_min`` for a new path that reaches ``down_to`` (``None``: the default depth).
+
+    ``beta_max = ||A_c^T y_c||_inf`` (:mod:`convexviz.path`) is cheap to know beforehand.
+    """
+    if down_to is None:
+        return None
+    beta_max = float(np.max(np.abs((A - A.mean(axis=0)).T @ (y - y.mean())), initial=0.0))
+    if not beta_max > 0 or down_to / 2 >= beta_max * DEFAULT_RATIO:
+        return None
+    return max(float(down_to) / 2, beta_max * MIN_RATIO)
+
+
+def _unwrap(outcome: RegularizationPath | ValueError) -> RegularizationPath:
+    if isinstance(outcome, ValueError):
+        raise ValueError(str(outcome))
+    return outcome
+
+
+#: The memo the app uses (one per server process).
+SHARED = PathMemo()
