@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, FitResult, plots, theory
+from convexviz import ACTIVATIONS, Architecture, FitResult, plots, theory
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
-from convexviz.ui import preview, session, wording
+from convexviz.ui import betapath, preview, session, wording
 from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
 from convexviz.ui.fitmemo import fit_state
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
@@ -244,6 +244,8 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
 
 
 def show_panels(components: Components, s: AppState, result: FitResult) -> None:
+    follow_path_click()
+
     def figure(key: str, fig: object) -> None:  # drawn one at a time (figure.js)
         data = {"figure": plots.figure_json(fig), "plotly_url": components.plotly_url}
         components.figure(key=key, data=data)
@@ -268,6 +270,53 @@ def show_panels(components: Components, s: AppState, result: FitResult) -> None:
     st.caption(wording.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
         st.dataframe(wording.neuron_rows(result), hide_index=True, width="stretch")
+    path_panel(components, s, result)
+
+
+# ---------------------------------------------------------------- regularization path panel
+PATH_FIGURE = "path_figure"  # the figure component's key (its clicks: ss.path_figure.click)
+
+
+def path_panel(components: Components, s: AppState, result: FitResult) -> None:
+    """The exact path z(beta) from beta_max down, the current beta marked; a click sets beta.
+
+    The path depends only on the points and the architecture (memoized, ~20-40 ms once).
+    """
+    with st.container(key="beta_path"):
+        st.subheader(betapath.PATH_TITLE)
+        arch = Architecture(s.activation, s.depth, s.leak, s.branching)
+        try:
+            path = betapath.SHARED.path(s.points, arch, result.dictionary, down_to=s.beta)
+        except ValueError as err:
+            st.warning(betapath.path_failed_text(str(err)))
+            return
+        if path.beta_max <= 0:
+            st.info(betapath.CONSTANT_TEXT)
+            return
+        ss.path_range = (float(path.betas[-1]), float(path.beta_max))
+        fig = betapath.path_figure(path, result.dictionary, s.beta)
+        data = {"figure": plots.figure_json(fig), "plotly_url": components.plotly_url}
+        components.figure(
+            key=PATH_FIGURE, data={**data, "click": True}, on_click_change=on_path_click
+        )
+        st.caption(betapath.PATH_TEXT)
+        if note := betapath.count_note(path, s.beta, result.network.n_neurons):
+            st.caption(note)
+        if s.beta < path.betas[-1]:
+            st.caption(betapath.below_path_text(s.beta, float(path.betas[-1])))
+
+
+def on_path_click() -> None:
+    """A click on the path: beta there (the slider, the URL, the canvas follow on a full rerun)."""
+    report = ss[PATH_FIGURE].click
+    if betapath.apply_click(ss, report):
+        ss.path_rerun = True
+
+
+def follow_path_click() -> None:
+    """The click came in a panels-fragment rerun: rerun the whole page for the new beta."""
+    if ss.pop("path_rerun", False):
+        st.rerun()
 
 
 # ---------------------------------------------------------------- entry points
