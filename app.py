@@ -294,11 +294,9 @@ def path_panel(components: Components, s: AppState, result: FitResult) -> None:
             st.info(betapath.CONSTANT_TEXT)
             return
         ss.path_range = (float(path.betas[-1]), float(path.beta_max))
-        fig = betapath.path_figure(path, result.dictionary, s.beta)
-        data = {"figure": plots.figure_json(fig), "plotly_url": components.plotly_url}
-        components.figure(
-            key=PATH_FIGURE, data={**data, "click": True}, on_click_change=on_path_click
-        )
+        figure = betapath.path_figure_json(path, result.dictionary, s.beta)
+        data = {"figure": figure, "plotly_url": components.plotly_url, "click": True}
+        components.figure(key=PATH_FIGURE, data=data, on_click_change=on_path_click)
         st.caption(betapath.PATH_TEXT)
         if note := betapath.count_note(path, s.beta, result.network.n_neurons):
             st.caption(note)

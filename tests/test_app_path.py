@@ -54,6 +54,8 @@ def test_the_default_page_has_the_path_panel_with_its_figure(default_app):
     names = [trace.get("name") for trace in figure["data"]]
     assert "neurons" in names and len(names) >= 3  # features' coefficients + the count
     assert figure["layout"]["xaxis"]["type"] == "log"
+    assert figure["layout"]["legend"]["x"] > 1  # beside the plot, not over the curves
+    assert figure["layout"]["yaxis2"]["dtick"] == 1  # 3 neurons at most: every count labelled
     (marker,) = figure["layout"]["shapes"]
     assert marker["x0"] == pytest.approx(1e-3)  # the current beta, marked
     low, high = at.session_state["path_range"]
@@ -199,3 +201,47 @@ def test_the_neuron_counts_of_path_and_fit_are_explained_when_they_differ():
     assert "not unique" in note and f"{n_path} neurons" in note and f"with {n_fit}" in note
     assert betapath.count_note(path, 0.01, n_path) == ""
     assert betapath.count_note(path, path.betas[-1] / 10, 1) == ""  # below the path
+
+
+def test_the_sent_figure_draws_the_exact_path_and_only_its_marker_moves():
+    from convexviz import Architecture, build_dictionary
+    from convexviz.datasets import random_points
+    from convexviz.path_figure import create_path_figure
+
+    points = tuple(random_points(20, 1))
+    arch = Architecture("relu", 3)
+    d = build_dictionary([x for x, _ in points], arch)
+    path = betapath.PathMemo().path(points, arch, d)
+    full = create_path_figure(path, d, 1e-2)
+    sent = json.loads(betapath.path_figure_json(path, d, 1e-2))
+    again = json.loads(betapath.path_figure_json(path, d, 0.5))
+    assert again["layout"]["shapes"][0]["x0"] == 0.5 == again["layout"]["shapes"][0]["x1"]
+    assert sent["layout"]["shapes"][0]["x0"] == 1e-2
+    assert again["data"] == sent["data"]  # the curves are built once per path
+    assert [t["name"] for t in sent["data"]] == [t.name for t in full.data]
+    x_span = np.log10(path.beta_max / path.betas[-1])
+    curves = [t for t in full.data if t.name != "neurons"]
+    y_span = np.ptp(np.concatenate([np.asarray(t.y) for t in curves]))
+    kept = total = 0
+    for j, original, thin in zip(path.ever_active, curves, sent["data"], strict=False):
+        assert thin["name"] == original.name
+        x, y = np.asarray(thin["x"]), np.asarray(thin["y"])
+        kept, total = kept + x.size, total + len(original.x)
+        # every point sent is a point of the exact path ...
+        exact = np.array([path.at(b)[0][j] for b in x])
+        np.testing.assert_allclose(y, exact, rtol=0, atol=1e-9 * y_span)
+        # ... and the thin line passes within SIMPLIFY_TOL of every sample (in plot units)
+        plot = lambda xs, ys: np.column_stack([np.log10(xs) / x_span, np.asarray(ys) / y_span])  # noqa: E731
+        gap = distance_to_polyline(plot(original.x, original.y), plot(x, y))
+        assert gap.max() <= betapath.SIMPLIFY_TOL * (1 + 1e-9)
+    assert kept < total / 5  # most samples were redundant
+
+
+def distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Distance of each point (rows) to the polyline through the rows of ``line``."""
+    a, b = line[:-1], line[1:]
+    ab = b - a
+    length2 = np.maximum((ab**2).sum(axis=1), 1e-300)
+    t = ((points[:, None, :] - a[None]) * ab[None]).sum(axis=2) / length2[None]
+    nearest = a[None] + np.clip(t, 0, 1)[..., None] * ab[None]
+    return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)

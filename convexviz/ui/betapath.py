@@ -18,8 +18,10 @@ True
 
 from __future__ import annotations
 
+import json
 import math
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -29,7 +31,8 @@ import plotly.graph_objects as go
 from ..architecture import Architecture
 from ..dictionary import Dictionary
 from ..path import DEFAULT_RATIO, RegularizationPath, regularization_path
-from ..path_figure import create_path_figure
+from ..path_figure import NEURONS_NAME, create_path_figure
+from ..plots import figure_json
 from .session import Session, set_app
 
 Points = Sequence[tuple[float, float]]
@@ -42,6 +45,10 @@ CLICK_DIGITS = 2
 #: The path goes at most this far below ``beta_max`` (``beta_max * MIN_RATIO``), whatever
 #: ``beta`` a link asks for.
 MIN_RATIO = 1e-8
+
+#: Points closer than this to the simplified line are dropped, in fractions of the plot's
+#: width and height (1e-3: a fifth of a pixel on a figure 200 px high).
+SIMPLIFY_TOL = 1e-3
 
 PATH_TITLE = "The regularization path: how β trades fit for sparsity"
 
@@ -74,11 +81,83 @@ def path_figure(path: RegularizationPath, dictionary: Dictionary, beta: float) -
     """:func:`~convexviz.path_figure.create_path_figure`, its legend right of the plot.
 
     Inside, the legend hid the curves at small ``beta`` and caught the clicks meant for the
-    path; beside it, every spot of the plot area can be clicked.
+    path; beside it, every spot of the plot area can be clicked. The neuron count is
+    labelled in whole neurons (never 0.5). The curves are sent without the points that do
+    not change their drawing (:func:`simplify_polyline`): a coefficient is zero on most
+    segments, and 12 samples per segment are many for a short one.
     """
     figure = create_path_figure(path, dictionary, beta)
+    curves = [t for t in figure.data if t.name != NEURONS_NAME]
+    if curves and path.beta_max > 0:
+        x_span = math.log10(path.beta_max / path.betas[-1]) or 1.0
+        y_all = np.concatenate([np.asarray(t.y, dtype=float) for t in curves])
+        y_span = float(np.ptp(y_all)) or 1.0
+        for trace in curves:
+            trace.x, trace.y = simplify_polyline(trace.x, trace.y, x_span, y_span)
     figure.layout.legend.update(x=1.02, y=1.0, xanchor="left", yanchor="top")
+    most = int(path.n_active.max(initial=0))
+    figure.layout.yaxis2.update(tick0=0, dtick=max(1, math.ceil(most / 4)))  # whole neurons
     return figure
+
+
+def path_figure_json(path: RegularizationPath, dictionary: Dictionary, beta: float) -> str:
+    """:func:`path_figure` as Plotly JSON text, built once per path; only the marker moves.
+
+    Moving ``beta`` (the slider, a click) changes nothing but the dashed line at the
+    current ``beta``, so the figure without it is kept per path object (weakly: it goes
+    when the path leaves the memo) and each call only writes the marker's position.
+    """
+    with _FIGURES_LOCK:
+        base = _FIGURES.get(path)
+    if base is None:
+        base = json.loads(figure_json(path_figure(path, dictionary, path.beta_max)))
+        with _FIGURES_LOCK:
+            _FIGURES[path] = base
+    layout = base["layout"]
+    marker, *others = layout["shapes"]
+    moved = {**marker, "x0": float(beta), "x1": float(beta)}
+    return json.dumps({**base, "layout": {**layout, "shapes": [moved, *others]}})
+
+
+_FIGURES: weakref.WeakKeyDictionary[RegularizationPath, dict] = weakref.WeakKeyDictionary()
+_FIGURES_LOCK = threading.Lock()
+
+
+def simplify_polyline(
+    x: Sequence[float], y: Sequence[float], x_span: float, y_span: float
+) -> tuple[list[float], list[float]]:
+    """A polyline on a log x axis with the points that do not change its drawing removed.
+
+    Douglas-Peucker in plot units (``log10 x / x_span``, ``y / y_span``): a point is dropped
+    when it lies within :data:`SIMPLIFY_TOL` of the line through the points kept around
+    it, well under a pixel. Runs of equal ``y`` (a coefficient that is zero on many
+    segments) shrink to their two ends; every point kept is an exact point of the path.
+
+    >>> simplify_polyline([5, 4, 3, 2, 1, 0.5], [0, 0, 0, 1, 1, 2], 1.0, 2.0)
+    ([5.0, 3.0, 2.0, 1.0, 0.5], [0.0, 0.0, 1.0, 1.0, 2.0])
+    """
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    n = xs.size
+    if n < 3:
+        return xs.tolist(), ys.tolist()
+    px = np.log10(xs) / max(x_span, 1e-300)
+    py = ys / max(y_span, 1e-300)
+    keep = np.zeros(n, dtype=bool)
+    keep[[0, -1]] = True
+    stack = [(0, n - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        dx, dy = px[b] - px[a], py[b] - py[a]
+        ix, iy = px[a + 1 : b] - px[a], py[a + 1 : b] - py[a]
+        length = math.hypot(dx, dy)
+        dist = np.abs(dx * iy - dy * ix) / length if length > 0 else np.hypot(ix, iy)
+        k = int(np.argmax(dist))
+        if dist[k] > SIMPLIFY_TOL:
+            keep[a + 1 + k] = True
+            stack += [(a, a + 1 + k), (a + 1 + k, b)]
+    return xs[keep].tolist(), ys[keep].tolist()
 
 
 def below_path_text(beta: float, low: float) -> str:
