@@ -284,12 +284,16 @@ def path_panel(components: Components, s: AppState, result: FitResult) -> None:
     """
     with st.container(key="beta_path"):
         st.subheader(betapath.PATH_TITLE)
+        if (size := result.dictionary.size) > betapath.MAX_PATH_FEATURES:
+            st.info(betapath.too_large_text(size))
+            return
         arch = Architecture(s.activation, s.depth, s.leak, s.branching)
         try:
-            path = betapath.SHARED.path(s.points, arch, result.dictionary, down_to=s.beta)
+            drawn = betapath.SHARED.path(s.points, arch, result.dictionary, down_to=s.beta)
         except ValueError as err:
             st.warning(betapath.path_failed_text(str(err)))
             return
+        path = drawn.path
         if path.beta_max <= 0:
             st.info(betapath.CONSTANT_TEXT)
             return
@@ -298,9 +302,11 @@ def path_panel(components: Components, s: AppState, result: FitResult) -> None:
         data = {"figure": figure, "plotly_url": components.plotly_url, "click": True}
         components.figure(key=PATH_FIGURE, data=data, on_click_change=on_path_click)
         st.caption(betapath.PATH_TEXT)
+        if drawn.stopped is not None:
+            st.warning(betapath.stopped_text(drawn.stopped, drawn.reason))
         if note := betapath.count_note(path, s.beta, result.network.n_neurons):
             st.caption(note)
-        if s.beta < path.betas[-1]:
+        if s.beta < path.betas[-1] and drawn.stopped is None:
             st.caption(betapath.below_path_text(s.beta, float(path.betas[-1])))
 
 

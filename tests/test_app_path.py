@@ -78,7 +78,7 @@ def test_a_click_on_the_path_sets_beta_the_slider_and_the_url():
     assert marker["x0"] == 0.12
     # The canvas refits: its status line counts the neurons of the network at beta = 0.12.
     (status,) = [str(e.value) for e in at.success]
-    path = betapath.SHARED.path(at.session_state["app"].points, _arch(at), _dictionary(at))
+    path = betapath.SHARED.path(at.session_state["app"].points, _arch(at), _dictionary(at)).path
     n = path.number_of_neurons(0.12)
     assert f"{n} neuron{'s' * (n != 1)}" in status
     # A click right of beta_max means beta_max; an unusable report changes nothing.
@@ -140,20 +140,21 @@ def test_the_path_is_computed_once_per_points_and_architecture():
     memo = betapath.PathMemo(max_entries=2)
     points, arch, d = opt_problem()
     first = memo.path(points, arch, d)
-    assert first.betas[-1] == pytest.approx(first.beta_max * 1e-4)
+    assert first.stopped is None and first.reason == ""
+    assert first.path.betas[-1] == pytest.approx(first.path.beta_max * 1e-4)
     assert memo.path(points, arch, d) is first and memo.computed == 1
     # any beta on the path is served by it; a beta below it extends it once, then is served
-    assert memo.path(points, arch, d, down_to=first.betas[-1] * 3) is first
+    assert memo.path(points, arch, d, down_to=first.path.betas[-1] * 3) is first
     deeper = memo.path(points, arch, d, down_to=1e-5)
-    assert deeper is not first and deeper.betas[-1] == pytest.approx(5e-6)
+    assert deeper is not first and deeper.path.betas[-1] == pytest.approx(5e-6)
     assert memo.computed == 2 and memo.path(points, arch, d, down_to=1e-3) is deeper
     # a new key asking for a deep beta computes once, as deep as asked
     other = ((0.0, 1.0), *points[1:])
-    assert memo.path(other, arch, d, down_to=1e-6).betas[-1] == pytest.approx(5e-7)
+    assert memo.path(other, arch, d, down_to=1e-6).path.betas[-1] == pytest.approx(5e-7)
     assert memo.computed == 3
     # never farther than beta_max * MIN_RATIO
-    assert memo.path(points, arch, d, down_to=1e-30).betas[-1] == pytest.approx(
-        first.beta_max * betapath.MIN_RATIO
+    assert memo.path(points, arch, d, down_to=1e-30).path.betas[-1] == pytest.approx(
+        first.path.beta_max * betapath.MIN_RATIO
     )
 
 
@@ -171,13 +172,43 @@ def test_a_failed_path_is_remembered_and_a_failed_extension_keeps_the_path(monke
 
     monkeypatch.setattr(betapath, "regularization_path", flaky)
     shallow = memo.path(points, arch, d)
-    assert memo.path(points, arch, d, down_to=1e-5) is shallow  # extension failed: kept
-    assert memo.path(points, arch, d) is shallow and calls == [None, 5e-6]
+    extended = memo.path(points, arch, d, down_to=1e-5)  # fails: the shallow path is kept
+    assert extended.path is shallow.path and extended.stopped == shallow.path.betas[-1]
+    assert "could not be continued" in extended.reason
+    n_calls = len(calls)  # the path, the extension, its retry just above beta=0.001
+    assert n_calls == 3 and calls[:2] == [None, 5e-6]
+    assert memo.path(points, arch, d, down_to=1e-6) is extended and len(calls) == n_calls
     with pytest.raises(ValueError, match="could not be continued"):
         memo.path(((0.0, 1.0), *points[1:]), arch, d, down_to=1e-6)
     with pytest.raises(ValueError, match="could not be continued"):  # remembered
         memo.path(((0.0, 1.0), *points[1:]), arch, d, down_to=1e-6)
-    assert len(calls) == 3
+    assert len(calls) == n_calls + 2
+
+
+def test_a_path_that_stops_early_is_drawn_down_to_where_it_stopped():
+    from convexviz import Architecture, build_dictionary
+    from convexviz.datasets import random_points
+    from convexviz.lasso import certificate_tolerance, dual_gap
+
+    points = tuple(random_points(20, 0))
+    arch = Architecture("abs", 3)  # ties the homotopy cannot resolve below some beta
+    d = build_dictionary([x for x, _ in points], arch)
+    y = np.array([y for _, y in points])
+    with pytest.raises(ValueError, match="could not be continued below"):
+        betapath.regularization_path(d, y, 5e-4)
+    drawn = betapath.PathMemo().path(points, arch, d, down_to=1e-3)  # asks for 5e-4
+    path = drawn.path
+    assert drawn.stopped is not None and "could not be continued" in drawn.reason
+    assert path.betas[-1] == pytest.approx(drawn.stopped, rel=2e-5)
+    assert path.beta_max > 10 * path.betas[-1]  # most of the path is there
+    for z, offset, objective, beta in zip(
+        path.z, path.offsets, path.objectives, path.betas, strict=True
+    ):  # every knot drawn is certified optimal
+        gap = dual_gap(d.A, y, z, offset, beta)
+        assert gap <= certificate_tolerance(d.A, z, objective)
+    assert path.betas[-1] < 1e-3  # the current beta 1e-3 lies on the path drawn
+    text = betapath.stopped_text(drawn.stopped, drawn.reason)
+    assert f"{drawn.stopped:.3g}" in text and "could not be continued" in text
 
 
 def test_the_memo_keeps_at_most_its_entries():
@@ -192,7 +223,7 @@ def test_the_neuron_counts_of_path_and_fit_are_explained_when_they_differ():
     from convexviz import fit
 
     points, arch, d = opt_problem(depth=4)
-    path = betapath.SHARED.path(points, arch, d)
+    path = betapath.SHARED.path(points, arch, d).path
     x, y = zip(*points, strict=True)
     result = fit(x, y, arch, 0.01)
     n_path, n_fit = path.number_of_neurons(0.01), result.network.n_neurons
@@ -211,7 +242,7 @@ def test_the_sent_figure_draws_the_exact_path_and_only_its_marker_moves():
     points = tuple(random_points(20, 1))
     arch = Architecture("relu", 3)
     d = build_dictionary([x for x, _ in points], arch)
-    path = betapath.PathMemo().path(points, arch, d)
+    path = betapath.PathMemo().path(points, arch, d).path
     full = create_path_figure(path, d, 1e-2)
     sent = json.loads(betapath.path_figure_json(path, d, 1e-2))
     again = json.loads(betapath.path_figure_json(path, d, 0.5))
@@ -245,3 +276,29 @@ def distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
     t = ((points[:, None, :] - a[None]) * ab[None]).sum(axis=2) / length2[None]
     nearest = a[None] + np.clip(t, 0, 1)[..., None] * ab[None]
     return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
+
+
+def test_the_page_draws_a_path_that_stops_early_and_says_where():
+    from convexviz.datasets import random_points
+    from convexviz.ui.state import format_points
+
+    points = format_points(tuple(random_points(20, 0)))
+    betapath.SHARED.clear()
+    at = run({"pts": points, "act": "abs", "depth": "3", "beta": "0.001"})
+    assert not at.exception and not at.error
+    (warning,) = [str(w.value) for w in at.warning]
+    assert "drawn from β_max down to β = 0.000857" in warning
+    figure = path_figure(at)  # most of the path is still drawn, its marker on it
+    assert figure["layout"]["shapes"][0]["x0"] == 0.001
+    low, high = at.session_state["path_range"]
+    assert low < 0.001 < high
+
+
+def test_no_path_for_a_dictionary_over_the_limit(monkeypatch):
+    monkeypatch.setattr(betapath, "MAX_PATH_FEATURES", 5)
+    at = run(OPT)  # relu depth 2 on 6 points: 9 distinct features
+    assert not at.exception
+    size = _dictionary(at).size
+    assert size > 5 and betapath.too_large_text(size) in [str(e.value) for e in at.info]
+    assert not [e for e in at.get("bidi_component") if e.proto.id.endswith("path_figure")]
+    assert [str(e.value) for e in at.success]  # the fit is there

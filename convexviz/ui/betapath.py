@@ -9,10 +9,10 @@ the ``beta`` under the mouse; :func:`clicked_beta` turns it into the value the a
 >>> from convexviz import Architecture, build_dictionary
 >>> points = ((0.0, 0.0), (4.0, 0.0), (5.0, 0.0), (7.0, 2.0), (10.0, 3.0), (11.0, 3.0))
 >>> d = build_dictionary([x for x, _ in points], Architecture("relu", 2))
->>> path = memo.path(points, Architecture("relu", 2), d)
->>> memo.path(points, Architecture("relu", 2), d) is path
-True
->>> path.number_of_neurons(3.0)
+>>> drawn = memo.path(points, Architecture("relu", 2), d)
+>>> memo.path(points, Architecture("relu", 2), d) is drawn, drawn.stopped
+(True, None)
+>>> drawn.path.number_of_neurons(3.0)
 2
 """
 
@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -46,6 +48,10 @@ CLICK_DIGITS = 2
 #: ``beta`` a link asks for.
 MIN_RATIO = 1e-8
 
+#: Largest dictionary (distinct features) whose path the panel computes: about a second
+#: or two on the machines this runs on; larger ones would hold the panels for several.
+MAX_PATH_FEATURES = 4000
+
 #: Points closer than this to the simplified line are dropped, in fractions of the plot's
 #: width and height (1e-3: a fifth of a pixel on a figure 200 px high).
 SIMPLIFY_TOL = 1e-3
@@ -67,6 +73,23 @@ CONSTANT_TEXT = (
     "All the targets are equal: the best network is that constant for every β, so there is "
     "no path to draw."
 )
+
+
+def stopped_text(stopped: float, reason: str) -> str:
+    """What the panel says under a path that stops before the smallest ``beta`` wanted."""
+    return (
+        f"The exact path is drawn from β_max down to β = {stopped:.3g} only: below it, "
+        f"features tied in a way the method could not resolve ({reason}). The fit above is "
+        "not affected."
+    )
+
+
+def too_large_text(size: int) -> str:
+    """Why no path is drawn for a large dictionary."""
+    return (
+        f"The path is drawn for at most {MAX_PATH_FEATURES:,} distinct candidate features "
+        f"(here {size:,}): use fewer points or a smaller depth to see it."
+    )
 
 
 def path_failed_text(reason: str) -> str:
@@ -225,6 +248,20 @@ def apply_click(session: Session, report: object) -> bool:
     return True
 
 
+@dataclass(frozen=True, eq=False)
+class DrawnPath:
+    """A path as the panel draws it: ``path``, and where and why it stopped early.
+
+    ``stopped`` is ``None`` when the path reaches the ``beta_min`` asked for; otherwise it is
+    the ``beta`` below which the homotopy could not be continued (``reason``), and ``path``
+    goes from ``beta_max`` down to just above it.
+    """
+
+    path: RegularizationPath
+    stopped: float | None = None
+    reason: str = ""
+
+
 class PathMemo:
     """A thread-safe LRU of regularization paths keyed by (points, architecture).
 
@@ -232,9 +269,12 @@ class PathMemo:
     that is asked for (``down_to``: a linked or clicked ``beta`` must lie on the drawn
     path); it is then recomputed deeper, once, and the deeper path replaces the other.
 
-    A ``ValueError`` (the homotopy could not be continued) is remembered like a path and
-    raised again for the same key: it is a property of the inputs. Two sessions asking for
-    the same new path at once may both compute it (tens of ms; only the panel asks).
+    Where the homotopy cannot be continued below some ``beta`` (ties it cannot resolve,
+    more likely with many points), the path is recomputed down to just above that ``beta``
+    and kept as a :class:`DrawnPath` that says where it stopped: most of the path is still
+    shown. A path that cannot be computed at all raises ``ValueError``, remembered for the
+    same key (a property of the inputs). Two sessions asking for the same new path at once
+    may both compute it (only the panel asks).
     """
 
     def __init__(self, max_entries: int = 64) -> None:
@@ -242,7 +282,7 @@ class PathMemo:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         self._max = max_entries
         self._lock = threading.Lock()
-        self._done: OrderedDict[Key, RegularizationPath | ValueError] = OrderedDict()
+        self._done: OrderedDict[Key, DrawnPath | ValueError] = OrderedDict()
         self.computed = 0
 
     def path(
@@ -251,7 +291,7 @@ class PathMemo:
         architecture: Architecture,
         dictionary: Dictionary,
         down_to: float | None = None,
-    ) -> RegularizationPath:
+    ) -> DrawnPath:
         """The path of ``points`` over ``dictionary`` (built on their x with ``architecture``).
 
         ``down_to``: a ``beta`` the path should reach; the path then goes down to
@@ -260,7 +300,7 @@ class PathMemo:
         Raises
         ------
         ValueError
-            When the path cannot be computed (the message says why).
+            When no part of the path can be computed (the message says why).
         """
         key: Key = (tuple((float(x), float(y)) for x, y in points), architecture)
         y = np.array([y for _, y in key[0]], dtype=float)
@@ -270,14 +310,19 @@ class PathMemo:
                 self._done.move_to_end(key)
         if stored is None:  # one computation, as deep as asked for
             stored = self._compute(key, dictionary, y, _beta_min(dictionary.A, y, down_to))
-        path = _unwrap(stored)
-        if down_to is None or not path.beta_max > 0 or path.betas[-1] <= down_to:
-            return path
+        drawn = _unwrap(stored)
+        path = drawn.path
+        if (
+            down_to is None
+            or drawn.stopped is not None  # deeper would stop at the same place
+            or not path.beta_max > 0
+            or path.betas[-1] <= down_to
+        ):
+            return drawn
         beta_min = max(float(down_to) / 2, path.beta_max * MIN_RATIO)
         if beta_min >= path.betas[-1]:
-            return path
-        deeper = self._compute(key, dictionary, y, beta_min, keep_on_error=path)
-        return deeper if isinstance(deeper, RegularizationPath) else path
+            return drawn
+        return _unwrap(self._compute(key, dictionary, y, beta_min, shallower=path))
 
     def _compute(
         self,
@@ -285,17 +330,22 @@ class PathMemo:
         dictionary: Dictionary,
         y: np.ndarray,
         beta_min: float | None,
-        keep_on_error: RegularizationPath | None = None,
-    ) -> RegularizationPath | ValueError:
-        try:
-            outcome: RegularizationPath | ValueError = regularization_path(dictionary, y, beta_min)
-        except ValueError as error:
-            outcome = error
+        shallower: RegularizationPath | None = None,
+    ) -> DrawnPath | ValueError:
+        outcome = _follow(dictionary, y, beta_min)
+        if isinstance(outcome, ValueError) and shallower is not None:
+            # the deeper path failed from the start: keep the one drawn, and say so
+            outcome = DrawnPath(shallower, float(shallower.betas[-1]), str(outcome))
+        elif (
+            shallower is not None
+            and isinstance(outcome, DrawnPath)
+            and outcome.path.betas[-1] > shallower.betas[-1]
+        ):
+            outcome = DrawnPath(shallower, float(shallower.betas[-1]), outcome.reason)
         with self._lock:
             self.computed += 1
-            if isinstance(outcome, RegularizationPath) or keep_on_error is None:
-                self._done[key] = outcome
-                self._done.move_to_end(key)
+            self._done[key] = outcome
+            self._done.move_to_end(key)
             while len(self._done) > self._max:
                 self._done.popitem(last=False)
         return outcome
@@ -303,6 +353,32 @@ class PathMemo:
     def clear(self) -> None:
         with self._lock:
             self._done.clear()
+
+
+#: How the engine says where it stopped (:func:`convexviz.path.lasso_path`).
+_STOPPED = re.compile(r"could not be continued below beta=([0-9.eE+-]+)")
+
+
+def _follow(
+    dictionary: Dictionary, y: np.ndarray, beta_min: float | None
+) -> DrawnPath | ValueError:
+    """The path down to ``beta_min``, else down to where it stopped, else the error."""
+    try:
+        return DrawnPath(regularization_path(dictionary, y, beta_min))
+    except ValueError as error:
+        found = _STOPPED.search(str(error))
+        if found is None:
+            return error
+        stopped = float(found.group(1))
+        # the message rounds to 6 digits: a floor a little above it ends the path before
+        floor = stopped * (1 + 1e-5)
+        try:
+            path = regularization_path(dictionary, y, floor)
+        except ValueError:
+            return error
+        if path.n_knots < 2:  # nothing but beta_max itself
+            return error
+        return DrawnPath(path, stopped, str(error))
 
 
 def _beta_min(A: np.ndarray, y: np.ndarray, down_to: float | None) -> float | None:
@@ -318,7 +394,7 @@ def _beta_min(A: np.ndarray, y: np.ndarray, down_to: float | None) -> float | No
     return max(float(down_to) / 2, beta_max * MIN_RATIO)
 
 
-def _unwrap(outcome: RegularizationPath | ValueError) -> RegularizationPath:
+def _unwrap(outcome: DrawnPath | ValueError) -> DrawnPath:
     if isinstance(outcome, ValueError):
         raise ValueError(str(outcome))
     return outcome
