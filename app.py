@@ -302,6 +302,8 @@ def path_panel(components: Components, s: AppState, result: FitResult) -> None:
         data = {"figure": figure, "plotly_url": components.plotly_url, "click": True}
         components.figure(key=PATH_FIGURE, data=data, on_click_change=on_path_click)
         st.caption(betapath.PATH_TEXT)
+        if path.ever_active.size > betapath.LEGEND_MAX:
+            st.caption(betapath.MANY_FEATURES_TEXT)
         if drawn.stopped is not None:
             st.warning(betapath.stopped_text(drawn.stopped, drawn.reason))
         if note := betapath.count_note(path, s.beta, result.network.n_neurons):

@@ -55,6 +55,8 @@ def test_the_default_page_has_the_path_panel_with_its_figure(default_app):
     assert "neurons" in names and len(names) >= 3  # features' coefficients + the count
     assert figure["layout"]["xaxis"]["type"] == "log"
     assert figure["layout"]["legend"]["x"] > 1  # beside the plot, not over the curves
+    assert figure["layout"].get("showlegend", True) is not False
+    assert betapath.MANY_FEATURES_TEXT not in panel_texts(at)
     assert figure["layout"]["yaxis2"]["dtick"] == 1  # 3 neurons at most: every count labelled
     (marker,) = figure["layout"]["shapes"]
     assert marker["x0"] == pytest.approx(1e-3)  # the current beta, marked
@@ -292,6 +294,12 @@ def test_the_page_draws_a_path_that_stops_early_and_says_where():
     assert figure["layout"]["shapes"][0]["x0"] == 0.001
     low, high = at.session_state["path_range"]
     assert low < 0.001 < high
+    # dozens of features: no legend squeezing the plot, each curve named on hover instead
+    assert figure["layout"]["showlegend"] is False
+    curves = [t for t in figure["data"] if t["name"] != "neurons"]
+    assert len(curves) > betapath.LEGEND_MAX
+    assert all(t["hovertemplate"].startswith(t["name"] + "<br>") for t in curves)
+    assert betapath.MANY_FEATURES_TEXT in [str(c.value) for c in at.caption]
 
 
 def test_no_path_for_a_dictionary_over_the_limit(monkeypatch):

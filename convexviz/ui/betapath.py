@@ -52,6 +52,11 @@ MIN_RATIO = 1e-8
 #: or two on the machines this runs on; larger ones would hold the panels for several.
 MAX_PATH_FEATURES = 4000
 
+#: At most this many features get a legend (beside the plot); more are named on hover.
+LEGEND_MAX = 12
+
+MANY_FEATURES_TEXT = "Many features take part: hover over a curve to see which one it is."
+
 #: Points closer than this to the simplified line are dropped, in fractions of the plot's
 #: width and height (1e-3: a fifth of a pixel on a figure 200 px high).
 SIMPLIFY_TOL = 1e-3
@@ -104,7 +109,9 @@ def path_figure(path: RegularizationPath, dictionary: Dictionary, beta: float) -
     """:func:`~convexviz.path_figure.create_path_figure`, its legend right of the plot.
 
     Inside, the legend hid the curves at small ``beta`` and caught the clicks meant for the
-    path; beside it, every spot of the plot area can be clicked. The neuron count is
+    path; beside it, every spot of the plot area can be clicked. Over :data:`LEGEND_MAX`
+    features there is no legend (it would squeeze the plot): hovering a curve names it. The
+    neuron count is
     labelled in whole neurons (never 0.5). The curves are sent without the points that do
     not change their drawing (:func:`simplify_polyline`): a coefficient is zero on most
     segments, and 12 samples per segment are many for a short one.
@@ -117,7 +124,12 @@ def path_figure(path: RegularizationPath, dictionary: Dictionary, beta: float) -
         y_span = float(np.ptp(y_all)) or 1.0
         for trace in curves:
             trace.x, trace.y = simplify_polyline(trace.x, trace.y, x_span, y_span)
-    figure.layout.legend.update(x=1.02, y=1.0, xanchor="left", yanchor="top")
+    if len(curves) > LEGEND_MAX:  # a legend would squeeze the plot: names on hover instead
+        figure.layout.showlegend = False
+        for trace in curves:
+            trace.hovertemplate = f"{trace.name}<br>{trace.hovertemplate}"
+    else:
+        figure.layout.legend.update(x=1.02, y=1.0, xanchor="left", yanchor="top")
     most = int(path.n_active.max(initial=0))
     figure.layout.yaxis2.update(tick0=0, dtick=max(1, math.ceil(most / 4)))  # whole neurons
     return figure
