@@ -310,3 +310,14 @@ def test_no_path_for_a_dictionary_over_the_limit(monkeypatch):
     assert size > 5 and betapath.too_large_text(size) in [str(e.value) for e in at.info]
     assert not [e for e in at.get("bidi_component") if e.proto.id.endswith("path_figure")]
     assert [str(e.value) for e in at.success]  # the fit is there
+
+
+def test_the_slider_moves_the_marker_and_the_path_is_not_recomputed():
+    at = run(OPT)
+    before = path_figure(at)
+    computed = betapath.SHARED.computed
+    at.select_slider(key="w_beta").set_value(0.1).run()
+    after = path_figure(at)
+    assert after["layout"]["shapes"][0]["x0"] == 0.1 and params(at)["beta"] == "0.1"
+    assert after["data"] == before["data"]  # same curves, same path
+    assert betapath.SHARED.computed == computed  # from the memo
