@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, FitResult, export, plots, theory, training
+from convexviz import ACTIVATIONS, Architecture, FitResult, export, plots, theory, training
 from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
 from convexviz.optimal_figure import create_alternatives_figure
-from convexviz.ui import preview, session, teach, training_panel, training_run, wording
+from convexviz.ui import betapath, preview, session, teach, training_panel, training_run, wording
 from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
 from convexviz.ui.fitmemo import fit_state
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
@@ -248,6 +248,8 @@ def show_summary(s: AppState, result: FitResult | None, problem: str) -> None:
 
 
 def show_panels(components: Components, s: AppState, result: FitResult) -> None:
+    follow_path_click()
+
     def figure(key: str, fig: object) -> None:  # drawn one at a time (figure.js)
         draw_figure(components, key, fig, result)
 
@@ -271,8 +273,10 @@ def show_panels(components: Components, s: AppState, result: FitResult) -> None:
     st.caption(wording.NETWORK_TEXT)
     with st.expander("Weights of every neuron"):
         st.dataframe(wording.neuron_rows(result), hide_index=True, width="stretch")
-    teaching_panels(components, result)
+    every_optimum(components, result)
+    path_panel(components, s, result)
     adam_panel(components, s, result)
+    closed_forms_and_code(result)
 
 
 # ---- teaching panels: optima, closed forms, code
@@ -287,9 +291,8 @@ def draw_figure(components: Components, key: str, fig: object, result: FitResult
     components.figure(key=key, data=data)
 
 
-def teaching_panels(components: Components, result: FitResult) -> None:
-    """Every optimal network; then the closed forms beside the problem as code."""
-    every_optimum(components, result)
+def closed_forms_and_code(result: FitResult) -> None:
+    """The closed forms beside the problem as code."""
     c1, c2 = st.columns(2, gap="large")
     with c1:
         closed_forms_panel(result)
@@ -544,6 +547,58 @@ def show_adam_run(components: Components, adam: dict) -> None:
     st.dataframe(training_panel.gap_rows(snapshot, optimum), hide_index=True, width="stretch")
     said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"])
     {"success": st.success, "info": st.info, "error": st.error}[said.kind](said.text)
+
+
+# ---------------------------------------------------------------- regularization path panel
+PATH_FIGURE = "path_figure"  # the figure component's key (its clicks: ss.path_figure.click)
+
+
+def path_panel(components: Components, s: AppState, result: FitResult) -> None:
+    """The exact path z(beta) from beta_max down, the current beta marked; a click sets beta.
+
+    The path depends only on the points and the architecture (memoized, ~20-40 ms once).
+    """
+    with st.container(key="beta_path"):
+        st.subheader(betapath.PATH_TITLE)
+        if (size := result.dictionary.size) > betapath.MAX_PATH_FEATURES:
+            st.info(betapath.too_large_text(size))
+            return
+        arch = Architecture(s.activation, s.depth, s.leak, s.branching)
+        try:
+            drawn = betapath.SHARED.path(s.points, arch, result.dictionary, down_to=s.beta)
+        except ValueError as err:
+            st.warning(betapath.path_failed_text(str(err)))
+            return
+        path = drawn.path
+        if path.beta_max <= 0:
+            st.info(betapath.CONSTANT_TEXT)
+            return
+        ss.path_range = (float(path.betas[-1]), float(path.beta_max))
+        figure = betapath.path_figure_json(path, result.dictionary, s.beta)
+        data = {"figure": figure, "plotly_url": components.plotly_url, "click": True}
+        components.figure(key=PATH_FIGURE, data=data, on_click_change=on_path_click)
+        st.caption(betapath.PATH_TEXT)
+        if path.ever_active.size > betapath.LEGEND_MAX:
+            st.caption(betapath.MANY_FEATURES_TEXT)
+        if drawn.stopped is not None:
+            st.warning(betapath.stopped_text(drawn.stopped, drawn.reason))
+        if note := betapath.count_note(path, s.beta, result.network.n_neurons):
+            st.caption(note)
+        if s.beta < path.betas[-1] and drawn.stopped is None:
+            st.caption(betapath.below_path_text(s.beta, float(path.betas[-1])))
+
+
+def on_path_click() -> None:
+    """A click on the path: beta there (the slider, the URL, the canvas follow on a full rerun)."""
+    report = ss[PATH_FIGURE].click
+    if betapath.apply_click(ss, report):
+        ss.path_rerun = True
+
+
+def follow_path_click() -> None:
+    """The click came in a panels-fragment rerun: rerun the whole page for the new beta."""
+    if ss.pop("path_rerun", False):
+        st.rerun()
 
 
 # ---------------------------------------------------------------- entry points
