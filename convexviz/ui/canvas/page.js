@@ -8,6 +8,9 @@
 //   plotlyLoading  the promise of Plotly.js being loaded (loadPlotly below)
 //   figures        the draw queue of the panels' figures (figure.js)
 //   canvasBusy     () => true while a student edits on the canvas (canvas.js)
+//   trained        the gradient-descent runs' curves for the canvas (trained.js -> canvas.js)
+//   trainedKey     what those curves were trained on (points and settings), to hide stale ones
+//   trainedOwner   the trained.js instance that wrote them last
 
 const cvz = (window.convexviz ??= {});
 
