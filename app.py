@@ -442,7 +442,8 @@ def adam_panel(components: Components, s: AppState, result: FitResult) -> None:
         )
         c3.number_input("Seed", 0, 10**6, 0, key="adam_seed", help="Same seed, same runs.")
         adam = ss.get("adam")
-        active = adam is not None and adam["run"].active
+        run = adam_run(adam)
+        active = run is not None and run.active
         b1, b2 = st.columns(2)
         b1.button(
             "Train with Adam",
@@ -457,14 +458,14 @@ def adam_panel(components: Components, s: AppState, result: FitResult) -> None:
         )
         if ss.get("adam_error"):
             st.warning(ss.adam_error)
-        if adam is None:
+        if run is None:
             return
-        if reason := training_panel.stale_reason(adam["run"].request, ss.app):
-            adam["run"].cancel(reason)
+        if reason := training_panel.stale_reason(run.request, ss.app):
+            run.cancel(reason)
             ss.adam = None
             st.caption(f"The last run no longer applies ({reason}): press Train again.")
             return
-        if adam["run"].active:
+        if run.active:
             adam_live(components)
         else:
             show_adam_run(components, adam)
@@ -481,31 +482,36 @@ def on_adam_train(width_key: str) -> None:
     )
     owner = ss.setdefault("adam_owner", uuid.uuid4().hex)
     try:
-        run = training_run.SHARED.start(owner, request)
+        training_run.SHARED.start(owner, request)
     except (training_run.BusyError, ValueError) as err:
         ss.adam_error = str(err)
         return
-    ss.adam = {
-        "run": run,
+    ss.adam = {  # plain values only (session state must pickle): the run stays in SHARED
+        "owner": owner,
         "optimum": result.lasso.objective,
         "certificate_gap": result.certificate_gap,
         "settings": payload.settings_params(ss.app),
     }
 
 
+def adam_run(adam: dict | None) -> training_run.TrainingRun | None:
+    """The session's latest training run, kept by the server's run manager."""
+    return None if adam is None else training_run.SHARED.latest(adam["owner"])
+
+
 def on_adam_stop() -> None:
-    if (adam := ss.get("adam")) is not None:
-        adam["run"].stop()
-        adam["run"].join(5.0)  # ends after its current chunk of steps (milliseconds)
+    if (run := adam_run(ss.get("adam"))) is not None:
+        run.stop()
+        run.join(5.0)  # ends after its current chunk of steps (milliseconds)
 
 
 @st.fragment(run_every=ADAM_POLL_S)
 def adam_live(components: Components) -> None:
     """The run while it trains: redrawn every ADAM_POLL_S seconds (only while active)."""
     adam = ss.get("adam")
-    if adam is None:
+    run = adam_run(adam)
+    if run is None:
         return
-    run = adam["run"]
     if run.active and (reason := training_panel.stale_reason(run.request, ss.app)):
         run.cancel(reason)
         run.join(5.0)
@@ -516,7 +522,7 @@ def adam_live(components: Components) -> None:
 
 def show_adam_run(components: Components, adam: dict) -> None:
     """Progress or results of a run: loss figure, trained curves on the canvas, gaps."""
-    run: training_run.TrainingRun = adam["run"]
+    run = adam_run(adam)
     snapshot = run.latest()
     optimum = adam["optimum"]
     curves = training_panel.canvas_curves(snapshot, run.request, adam["settings"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +32,7 @@ def panel_texts(at: AppTest) -> str:
 
 
 def wait_for_end(at: AppTest) -> training_run.TrainingRun:
-    run = at.session_state["adam"]["run"]
+    run = training_run.SHARED.latest(at.session_state["adam"]["owner"])
     assert run.join(60), "the run did not end"
     return run
 
@@ -73,7 +74,7 @@ def test_train_then_results_after_polling():
     at.button(key="adam_train").click().run()
     assert not at.exception and not at.warning
     adam = at.session_state["adam"]
-    assert adam["run"].request.seeds == (3, 4, 5, 6)
+    assert training_run.SHARED.latest(adam["owner"]).request.seeds == (3, 4, 5, 6)
     run_ = wait_for_end(at)
     assert run_.status == training_run.DONE
     at.run()  # the poll after the end (a full run here)
@@ -87,6 +88,9 @@ def test_train_then_results_after_polling():
     said = texts(at.success) + texts(at.info)
     assert any("above the certified optimum" in t and "none below" in t for t in said), said
     assert not at.error
+    # The session keeps plain values only (the run itself stays with the server's manager).
+    for key in ("adam", "adam_owner"):
+        pickle.dumps(at.session_state[key])
 
 
 def width_input(at: AppTest):
@@ -99,7 +103,7 @@ def test_stop_ends_the_run_and_keeps_what_it_reached():
     width_input(at).set_value(200)
     at.number_input(key="adam_starts").set_value(8).run()
     at.button(key="adam_train").click().run()
-    run_ = at.session_state["adam"]["run"]
+    run_ = training_run.SHARED.latest(at.session_state["adam"]["owner"])
     assert run_.active  # 8 runs of 200 units: seconds of training
     assert not at.button(key="adam_stop").disabled
     at.button(key="adam_stop").click().run()
@@ -115,7 +119,7 @@ def test_an_edit_of_the_settings_cancels_the_run():
     width_input(at).set_value(200)
     at.number_input(key="adam_starts").set_value(8).run()
     at.button(key="adam_train").click().run()
-    run_ = at.session_state["adam"]["run"]
+    run_ = training_run.SHARED.latest(at.session_state["adam"]["owner"])
     assert run_.active
     at.select_slider(key="w_beta").set_value(0.1).run()
     assert not at.exception

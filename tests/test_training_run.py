@@ -9,7 +9,7 @@ import pytest
 
 from convexviz import Architecture, fit
 from convexviz.training import train, train_live
-from convexviz.ui import training_panel
+from convexviz.ui import training_panel, training_run
 from convexviz.ui.training_run import (
     CANCELLED,
     DONE,
@@ -173,3 +173,19 @@ def test_a_failing_trainer_is_reported_not_lost():
     assert run.join(10)
     assert run.status == FAILED and "overflow in the gradient" in run.error
     assert manager.active_count() == 0
+
+
+def test_the_latest_run_of_an_owner_is_remembered_after_it_ends(monkeypatch):
+    """A session stores only its owner id; the manager keeps each owner's latest run,
+    finished ones too, and forgets the oldest owners beyond MAX_REMEMBERED."""
+    monkeypatch.setattr(training_run, "MAX_REMEMBERED", 2)
+    manager = RunManager()
+    first = manager.start("a", request())
+    assert first.join(30) and not first.active
+    assert manager.latest("a") is first and manager.active_count() == 0
+    second = manager.start("a", request())
+    assert manager.latest("a") is second
+    for owner in ("b", "c"):
+        assert manager.start(owner, request()).join(30)
+    assert manager.latest("a") is None and manager.latest("c") is not None
+    assert manager.latest("nobody") is None

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -169,6 +170,10 @@ class TrainingRun:
             on_exit(self)
 
 
+#: Owners whose latest run the manager remembers (a finished run holds a few curves).
+MAX_REMEMBERED = 500
+
+
 class RunManager:
     """Starts runs in background threads: one per owner (session), ``max_active`` in all.
 
@@ -188,6 +193,9 @@ class RunManager:
         self._trainer = trainer
         self._lock = threading.Lock()
         self._active: dict[str, TrainingRun] = {}
+        # Each owner's latest run, finished or not, so that a session keeps only its owner
+        # id (session state must pickle); the oldest owners are forgotten first.
+        self._latest: OrderedDict[str, TrainingRun] = OrderedDict()
 
     def start(self, owner: str, request: RunRequest) -> TrainingRun:
         """Start ``request`` for ``owner``, cancelling the owner's active run first.
@@ -220,6 +228,10 @@ class RunManager:
                 )
             run = TrainingRun(request)
             self._active[owner] = run
+            self._latest[owner] = run
+            self._latest.move_to_end(owner)
+            while len(self._latest) > MAX_REMEMBERED:
+                self._latest.popitem(last=False)
         thread = threading.Thread(
             target=run._run,
             args=(self._trainer, lambda r: self._release(owner, r)),
@@ -234,6 +246,12 @@ class RunManager:
         with self._lock:
             if self._active.get(owner) is run:
                 del self._active[owner]
+
+    def latest(self, owner: str) -> TrainingRun | None:
+        """The owner's latest run (active or ended), or ``None`` if there is none (or it was
+        forgotten: at most ``MAX_REMEMBERED`` owners are remembered)."""
+        with self._lock:
+            return self._latest.get(owner)
 
     def active_count(self) -> int:
         """Runs still training (a cancelled run counts until its thread notices)."""
