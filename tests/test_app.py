@@ -11,24 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from convexviz.datasets import PRESETS
 from convexviz.ui.state import DEFAULT_STATE, encode, format_points
-
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def run(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def params(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
-
-
-def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
+from tests.apptest import APP, params, run, texts
 
 
 def typed_box(at: AppTest):

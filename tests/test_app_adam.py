@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from convexviz.ui import training_panel, training_run
+from tests.apptest import run, texts
 
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 OPT = {"pts": "0:0,4:0,5:0,7:2,10:3,11:3", "act": "relu", "depth": "2", "beta": "0.01"}
-
-
-def run(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
 
 
 def panel_texts(at: AppTest) -> str:

@@ -4,28 +4,15 @@ and saying so in words when the path cannot be computed."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from convexviz.ui import betapath
+from tests.apptest import params, run
 
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 OPT = {"pts": "0:0,4:0,5:0,7:2,10:3,11:3", "act": "relu", "depth": "2", "beta": "0.001"}
-
-
-def run(params: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def params(at: AppTest) -> dict[str, str]:
-    return {k: (v[-1] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
 def path_figure(at: AppTest) -> dict:

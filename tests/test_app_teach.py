@@ -8,7 +8,6 @@ import ast
 import json
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,22 +20,10 @@ from convexviz.export import DOWNLOADS, file_name
 from convexviz.features import fmt
 from convexviz.theory import notes
 from convexviz.ui import teach, wording
+from tests.apptest import run, texts
 
-TIMEOUT = 120
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 OPT = {"pts": "0:0,4:0,5:0,7:2,10:3,11:3", "act": "relu", "depth": "4", "beta": "0.001"}
 OPT_X, OPT_Y = [0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3]
-
-
-def run(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    for key, value in params.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def texts(elements) -> list[str]:
-    return [str(e.value) for e in elements]
 
 
 def elements(at: AppTest, kind: str) -> list:

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convexviz.cli import main
+from tests.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 OPT = "0,0 4,0 5,0 7,2 10,3 11,3"
@@ -29,15 +29,6 @@ CONTRACT_KEYS = {
     "features",
     "timings_ms",
 }
-
-
-def run_main(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def run_module(*args: str) -> subprocess.CompletedProcess:

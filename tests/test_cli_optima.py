@@ -11,20 +11,12 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.cli import OPTIMA_LIMIT_RANGE, main
+from convexviz.cli import OPTIMA_LIMIT_RANGE
+from tests.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 OPT = "0,0 4,0 5,0 7,2 10,3 11,3"
 OPT_ARGS = ("optima", "--points", OPT, "--activation", "relu", "--depth", "4", "--beta", "0.001")
-
-
-def run_main(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_json_in_a_real_process():

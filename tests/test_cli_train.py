@@ -11,22 +11,13 @@ from pathlib import Path
 import pytest
 
 from convexviz import Architecture, fit
-from convexviz.cli import main
 from convexviz.training import DEFAULT_SEEDS, DEFAULT_STEPS, default_width
+from tests.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 OPT = "0,0 4,0 5,0 7,2 10,3 11,3"
 OPT_X, OPT_Y = [0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3]
 BASE = ["train", "--points", OPT, "--activation", "relu", "--depth", "2", "--beta", "0.01"]
-
-
-def run_main(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_default_call_in_a_real_process_meets_the_contract_quickly():

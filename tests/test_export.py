@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from convexviz import Architecture, fit
 from convexviz.architecture import MAX_DEPTH
-from convexviz.cli import main
 from convexviz.datasets import parse_csv
 from convexviz.export import (
     DOWNLOADS,
@@ -44,6 +43,7 @@ from convexviz.export import (
 from convexviz.features import ChainFeature, PatternFeature
 from convexviz.lasso import LassoUnsolvedError
 from convexviz.limits import MAX_POINTS
+from tests.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 OPT_X = [0.0, 4.0, 5.0, 7.0, 10.0, 11.0]
@@ -498,15 +498,6 @@ def test_file_names_for_download_buttons():
     assert set(FORMATS) | {"png"} == set(DOWNLOADS)
     with pytest.raises(KeyError):
         file_name(result, "xml")
-
-
-def run_main(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_cvxpy_script_runs_in_a_clean_interpreter(tmp_path):

@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convexviz import Architecture
-from convexviz.cli import main
 from convexviz.dictionary import build_dictionary
 from convexviz.lasso import beta_max, lasso_objective, solve_lasso
 from convexviz.path import lasso_path, regularization_path
+from tests.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
 OPT_X = [0.0, 4.0, 5.0, 7.0, 10.0, 11.0]
@@ -161,15 +161,6 @@ def test_random_matrices_against_solves(seed, n, m, t):
 
 
 # ---------------------------------------------------------------- command line
-
-
-def run_main(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(args))
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_contract_in_a_real_process():
