@@ -26,6 +26,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from timing import median_ms  # noqa: E402
 
 from convexviz import Architecture, fit  # noqa: E402
 from convexviz.dictionary import build_dictionary  # noqa: E402
@@ -43,16 +46,6 @@ def data(n: int) -> tuple[np.ndarray, np.ndarray]:
     return x, np.sin(x) + 0.3 * rng.normal(size=n)
 
 
-def timed(fn, repeat: int) -> float:
-    """Median wall time of ``fn()`` in milliseconds."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(1e3 * (time.perf_counter() - t0))
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=11)
@@ -68,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         arch = Architecture(act, depth)
         d = build_dictionary(x, arch)
         path = regularization_path(d, y)  # warm-up (imports, caches)
-        path_ms = timed(lambda d=d, y=y: regularization_path(d, y), args.repeat)
+        path_ms = median_ms(lambda d=d, y=y: regularization_path(d, y), args.repeat)
         rng = np.random.default_rng(SEED)
         betas = path.betas[-1] * (path.beta_max / path.betas[-1]) ** rng.uniform(size=1000)
         at_times = []
@@ -77,14 +70,14 @@ def main(argv: list[str] | None = None) -> None:
             path.at(beta)
             at_times.append(1e3 * (time.perf_counter() - t0))
         beta_fit = path.beta_max * 1e-2
-        fit_ms = timed(lambda x=x, y=y, a=arch, b=beta_fit: fit(x, y, a, b, reuse=False), 5)
+        fit_ms = median_ms(lambda x=x, y=y, a=arch, b=beta_fit: fit(x, y, a, b, reuse=False), 5)
         grid = np.geomspace(path.beta_max, path.betas[-1], 50)
 
         def sweep(d=d, y=y, grid=grid) -> None:
             for beta in grid:
                 solve_lasso(d.A, y, float(beta))
 
-        sweep_ms = timed(sweep, 3)
+        sweep_ms = median_ms(sweep, 3)
         print(
             f"| {act} depth {depth} | {n} | {d.size} | {path.n_knots} | {path.n_fallbacks} "
             f"| {path_ms:.1f} (<= {target:g}) | {statistics.median(at_times):.4f} "

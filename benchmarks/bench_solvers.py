@@ -21,9 +21,7 @@ The measurements behind the solver decision in BENCHMARKS.md. For each case (sam
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -37,6 +35,7 @@ import clarabel  # noqa: E402
 import cvxpy as cp  # noqa: E402
 import scipy.sparse as sp  # noqa: E402
 from bench_fit import data, environment  # noqa: E402
+from timing import median_ms  # noqa: E402
 
 from convexviz import Architecture, build_dictionary  # noqa: E402
 from convexviz.lasso import (  # noqa: E402
@@ -47,15 +46,6 @@ from convexviz.lasso import (  # noqa: E402
 
 CASES = [("relu", 2, 40), ("relu", 3, 20), ("abs", 3, 20), ("relu", 4, 12), ("abs", 3, 40)]
 BETA = 1e-2
-
-
-def median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(1e3 * (time.perf_counter() - t0))
-    return statistics.median(times)
 
 
 def cvxpy_problem(A, y, beta_param):
