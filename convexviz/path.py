@@ -75,8 +75,19 @@ TIE_RTOL = 1e-11
 #: Optimality conditions must hold to this relative tolerance at both ends of a segment.
 KKT_RTOL = 1e-9
 
+#: Correlations ``c_j = A_j^T (y_c - A_S z_S)`` computed from ``z`` stored in double are
+#: off by up to about ``n eps |A_j|^T (|y_c| + |A_S| |z_S|)``; the optimality conditions
+#: allow this many ulps of that magnitude (the duality-gap certificate is not loosened).
+CORRELATION_ROUNDING = 16 * np.finfo(float).eps
+
 #: Denominators ``1 -+ d_j`` below this: the correlation moves with ``beta`` (no event).
 SLOPE_TOL = 1e-9
+
+#: Steps of iterative refinement of each line's solve. The residuals are computed from the
+#: columns (``A_S^T (A_S p - y)``, ``A_S^T A_S q - sigma``), not from the rounded Gram matrix:
+#: the correlations on the support then hold to rounding in ``A`` rather than in
+#: ``cond(G) eps``, which the duality-gap certificate needs with large coefficients.
+REFINEMENT_STEPS = 2
 
 #: Solves tried below one knot before giving up (each one reveals a segment).
 MAX_FALLBACK_SOLVES = 12
@@ -264,6 +275,7 @@ class _Line:
     q: NDArray[np.float64]
     c0: NDArray[np.float64]
     d: NDArray[np.float64]
+    chol: NDArray[np.float64] | None = None  # Cholesky factor of G (None: empty support)
 
     def z(self, beta: float) -> NDArray[np.float64]:
         return self.p - beta * self.q
@@ -280,6 +292,7 @@ class _Homotopy:
         self.corr_y = self.Ac.T @ self.yc
         self.beta_max = float(np.max(np.abs(self.corr_y), initial=0.0))
         self.rounding = 1e-13 * float(np.abs(self.Ac).max(initial=0.0) * np.abs(self.yc).sum())
+        self.abs_Ac, self.abs_yc = np.abs(self.Ac), np.abs(self.yc)
         self.n_fallbacks = 0
 
     # -- the pieces
@@ -300,11 +313,31 @@ class _Homotopy:
         if not diag.size or diag.min() < 1e-7 * diag.max():
             return None
         sol = _cho_solve(chol, rhs)
-        sol += _cho_solve(chol, rhs - gram @ sol)  # one step of iterative refinement
+        target = np.column_stack([np.zeros_like(signs), signs])
+        for _ in range(REFINEMENT_STEPS):  # residuals from the columns, not from `gram`
+            fitted = cols @ sol
+            fitted[:, 0] -= self.yc
+            sol -= _cho_solve(chol, cols.T @ fitted - target)
         p, q = sol[:, 0], sol[:, 1]
         c0 = self.corr_y - self.Ac.T @ (cols @ p)
         d = self.Ac.T @ (cols @ q)
-        return _Line(support, signs, p, q, c0, d)
+        return _Line(support, signs, p, q, c0, d, chol)
+
+    def z_at(self, line: _Line, beta: float) -> NDArray:
+        """``z_S(beta)`` on ``line``, solved at ``beta`` itself to rounding.
+
+        ``p - beta q`` loses digits to cancellation where ``p`` and ``beta q`` are large
+        (near interpolation); the duality gap is sensitive to the largest correlation
+        (it scales the dual point), so knots are polished by refinement steps on
+        ``G z = A_S^T y_c - beta sigma`` with residuals from the columns.
+        """
+        z = line.z(beta)
+        if line.chol is None:
+            return z
+        cols = self.Ac[:, line.support]
+        for _ in range(REFINEMENT_STEPS):
+            z -= _cho_solve(line.chol, cols.T @ (cols @ z - self.yc) + beta * line.signs)
+        return z
 
     def next_event(
         self,
@@ -362,13 +395,18 @@ class _Homotopy:
         rounding = 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))
         if np.any(line.signs * z_s < -rounding):
             return False
-        c = self.Ac.T @ (self.yc - self.Ac[:, line.support] @ z_s)  # from z, not c0 + beta d
-        slack = KKT_RTOL * beta + self.rounding
+        cols = self.Ac[:, line.support]
+        c = self.Ac.T @ (self.yc - cols @ z_s)  # from z, not c0 + beta d
+        # rounding of c itself: z_s is stored in double, so each residual carries about
+        # eps (|y_c| + |A_S| |z_S|), and each correlation that summed against |A_j|
+        magnitude = self.abs_Ac.T @ (self.abs_yc + np.abs(cols) @ np.abs(z_s))
+        slack = KKT_RTOL * beta + self.rounding + CORRELATION_ROUNDING * magnitude
         off = np.ones(c.size, dtype=bool)
         off[line.support] = False
-        if np.any(np.abs(c[off]) > beta + slack):
+        if np.any(np.abs(c[off]) > beta + slack[off]):
             return False
-        return bool(np.all(np.abs(c[line.support] - beta * line.signs) <= slack))
+        on = slack[line.support]
+        return bool(np.all(np.abs(c[line.support] - beta * line.signs) <= on))
 
     def knot(self, beta: float, support: NDArray, z_s: NDArray) -> tuple[NDArray, float]:
         z = np.zeros(self.Ac.shape[1])
@@ -432,8 +470,8 @@ class _Homotopy:
             line = self.line(support, np.sign(fit.z[support]))
             if (
                 line is not None
-                and self.optimal(line, beta, line.z(beta))
-                and self.optimal(line, trial, line.z(trial))
+                and self.optimal(line, beta, self.z_at(line, beta))
+                and self.optimal(line, trial, self.z_at(line, trial))
             ):
                 return line, trial
             trial = beta - 0.01 * (beta - trial)  # a knot in between: closer to beta
@@ -445,13 +483,13 @@ class _Homotopy:
         ``line`` comes from the homotopy (``None`` if it broke down); where it fails a check,
         the line comes from solves instead.
         """
-        if line is not None and self.optimal(line, beta, line.z(beta)):
+        if line is not None and self.optimal(line, beta, self.z_at(line, beta)):
             beta_next = max(self.next_event(line, beta, strict=True)[0], floor)
-            if self.optimal(line, beta_next, line.z(beta_next)):
+            if self.optimal(line, beta_next, self.z_at(line, beta_next)):
                 return line, beta_next
         line, start = self.line_from_solve(beta, floor)  # valid on [start, beta]
         beta_next = max(self.next_event(line, start, below=start)[0], floor)
-        if not self.optimal(line, beta_next, line.z(beta_next)):
+        if not self.optimal(line, beta_next, self.z_at(line, beta_next)):
             raise ValueError(f"the path could not be continued below beta={beta:.6g}")
         return line, beta_next
 
@@ -475,7 +513,7 @@ class _Homotopy:
         refined = float(np.min(below.p[wrong] / below.q[wrong]))
         if not (max(beta * (1 - 1e-6), floor) < refined < beta):
             return beta
-        if not self.optimal(above, refined, above.z(refined)):
+        if not self.optimal(above, refined, self.z_at(above, refined)):
             return beta
         return refined
 
@@ -500,7 +538,7 @@ class _Homotopy:
             refined = self.refined_knot(beta, below, previous, floor)
             if refined != beta:  # move the knot (and the end of the segment above) there
                 above = segments[-1]
-                z_end = previous.z(refined)
+                z_end = self.z_at(previous, refined)
                 end, off_end = self.knot(refined, previous.support, z_end)
                 segments[-1] = PathSegment(
                     above.beta_hi, refined, above.support, above.z_hi, z_end, above.offset_hi,
@@ -510,7 +548,7 @@ class _Homotopy:
                 beta = refined
             line, beta_next = self.segment_below(beta, floor, below)
             previous = line
-            z_hi, z_lo = line.z(beta), line.z(beta_next)
+            z_hi, z_lo = self.z_at(line, beta), self.z_at(line, beta_next)
             hi_full, off_hi = self.knot(beta, line.support, z_hi)
             lo_full, off_lo = self.knot(beta_next, line.support, z_lo)
             zs[-1], offsets[-1] = hi_full, off_hi  # the knot's value: start of the segment below
