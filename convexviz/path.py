@@ -38,7 +38,17 @@ certified by the duality gap of :func:`convexviz.lasso.dual_gap`.
 ``G``, columns that stay at ``|c_j| = beta`` because they are combinations of active ones)
 can break the homotopy. There we *fall back to solves*: :func:`~convexviz.lasso.solve_lasso`
 just below the knot gives an exact solution whose support and signs define the next
-segment, and the homotopy restarts from it.
+segment, and the homotopy restarts from it. If no solve within
+:data:`MAX_FALLBACK_SOLVES` gives a segment certified at both ends, the path *stops* at
+that knot: it is returned down to there (every knot certified) with ``stopped_at`` and
+``stop_reason`` saying where and why, never extended by an uncertified piece.
+
+**Rounding.** Near interpolation the active columns are nearly dependent (``cond(G)``
+up to ``1e10``) and the coefficients large, while the duality gap is sensitive to the
+largest correlation (it scales the dual point). So each solve on a support is refined
+with residuals computed from the columns (not the rounded ``G``), each knot's ``z`` is
+solved at its own ``beta`` (``p - beta q`` cancels digits there), and the optimality
+conditions allow the rounding of correlations computed from ``z`` stored in double.
 
 **Which solution.** Where the optimum is not unique (deep dictionaries) the path gives one
 optimal solution per ``beta``: a vertex of the optimal face (independent support) reached
@@ -136,7 +146,8 @@ class RegularizationPath:
         ``||A_c^T y_c||_inf``: ``z = 0`` is optimal for every ``beta >= beta_max``.
     betas : ndarray of shape (K,)
         Knots, strictly decreasing: ``betas[0] = beta_max``, ``betas[-1] <= beta_min``
-        (``betas[-1]`` is ``beta_min`` itself unless the path has no knot below it).
+        (``betas[-1]`` is ``beta_min`` itself unless the path has no knot below it), or
+        ``betas[-1] = stopped_at`` when the path stopped early.
     z : ndarray of shape (K, M)
         The solution at each knot (at an interior knot: the start of the segment below).
     offsets : ndarray of shape (K,)
@@ -149,6 +160,12 @@ class RegularizationPath:
         ``segments[k]`` covers ``[betas[k+1], betas[k]]`` (``K - 1`` of them).
     n_fallbacks : int
         Knots where the homotopy was restarted from a solve (ties, degenerate steps).
+    stopped_at : float or None
+        ``None`` when the path reaches the ``beta_min`` asked for. Otherwise the path could
+        not be continued below this ``beta`` (its last knot, certified like every other):
+        the path is exact from ``beta_max`` down to it and unknown below.
+    stop_reason : str
+        Why the path stopped early (``""`` when it did not).
     """
 
     beta_max: float
@@ -159,6 +176,8 @@ class RegularizationPath:
     gaps: NDArray[np.float64]
     segments: tuple[PathSegment, ...]
     n_fallbacks: int = 0
+    stopped_at: float | None = None
+    stop_reason: str = ""
 
     @property
     def n_knots(self) -> int:
@@ -188,9 +207,13 @@ class RegularizationPath:
                 raise ValueError(f"beta={beta:g} is below the path's last knot")
             return self.z[0].copy(), float(self.offsets[0])
         if beta < self.betas[-1]:
+            hint = (
+                f"the path stopped there: {self.stop_reason}"
+                if self.stopped_at is not None
+                else "compute the path with a smaller beta_min"
+            )
             raise ValueError(
-                f"beta={beta:g} is below the path's last knot {self.betas[-1]:g}; "
-                "compute the path with a smaller beta_min"
+                f"beta={beta:g} is below the path's last knot {self.betas[-1]:g}; {hint}"
             )
         # betas decreasing: segment k holds betas[k+1] <= beta <= betas[k] (binary search)
         k = int(np.searchsorted(-self.betas, -beta, side="right")) - 1
@@ -248,7 +271,10 @@ def lasso_path(A: object, y: object, beta_min: float | None = None) -> Regulariz
     """The exact path of ``min 0.5 ||A z + xi 1 - y||^2 + beta ||z||_1`` for any matrix ``A``.
 
     See the module docstring for the method. Raises ``ValueError`` on bad input (shapes,
-    non-finite values, ``beta_min <= 0``) and when the homotopy cannot be completed.
+    non-finite values, ``beta_min <= 0``). Where the path cannot be continued below some
+    knot (ties that neither the homotopy nor solves just below it resolve in double
+    precision), the path down to that knot is returned with ``stopped_at`` and
+    ``stop_reason`` saying where and why.
     """
     A_arr = np.ascontiguousarray(A, dtype=float)
     y_arr = np.ascontiguousarray(y, dtype=float).ravel()
@@ -279,6 +305,10 @@ class _Line:
 
     def z(self, beta: float) -> NDArray[np.float64]:
         return self.p - beta * self.q
+
+
+class _PathStoppedError(Exception):
+    """The path cannot be continued below the current knot (the message says why)."""
 
 
 class _Homotopy:
@@ -334,9 +364,33 @@ class _Homotopy:
         z = line.z(beta)
         if line.chol is None:
             return z
-        cols = self.Ac[:, line.support]
+        z = self._refined(line.support, line.signs, line.chol, z, beta)
+        # at a leave knot the leaving coefficient is zero; rounding in a steep line (large
+        # p_j, q_j) can leave it a hair past zero, with the wrong sign, which the gap
+        # would see: set it to zero and solve the others at beta without it
+        wrong = line.signs * z < 0
+        if wrong.any() and np.all(
+            np.abs(z[wrong]) <= 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))[wrong]
+        ):
+            keep = ~wrong
+            z[wrong] = 0.0
+            if keep.any():
+                cols = self.Ac[:, line.support[keep]]
+                try:
+                    chol = np.linalg.cholesky(cols.T @ cols)
+                except np.linalg.LinAlgError:
+                    return z
+                z[keep] = self._refined(line.support[keep], line.signs[keep], chol, z[keep], beta)
+        return z
+
+    def _refined(
+        self, support: NDArray, signs: NDArray, chol: NDArray, z: NDArray, beta: float
+    ) -> NDArray:
+        """``z`` after refinement steps on ``G z = A_S^T y_c - beta sigma``."""
+        cols = self.Ac[:, support]
+        z = z.copy()
         for _ in range(REFINEMENT_STEPS):
-            z -= _cho_solve(line.chol, cols.T @ (cols @ z - self.yc) + beta * line.signs)
+            z -= _cho_solve(chol, cols.T @ (cols @ z - self.yc) + beta * signs)
         return z
 
     def next_event(
@@ -360,6 +414,10 @@ class _Homotopy:
         shrinking = line.signs * line.q < 0
         with np.errstate(divide="ignore", invalid="ignore"):
             leave = np.where(shrinking, line.p / line.q, -np.inf)
+        # a coefficient already zero at beta to rounding leaves here, even if its computed
+        # zero lies a hair above beta (a steep line amplifies rounding in p_j / q_j)
+        at_zero = np.abs(line.z(beta)) <= 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))
+        leave = np.where(shrinking & at_zero & (leave >= beta), beta, leave)
         for idx in np.flatnonzero((leave > 0) & (leave < beta * (1 + TIE_RTOL))):
             events.append((float(leave[idx]), "leave", int(line.support[idx]), 0.0))
         inactive = np.ones(self.Ac.shape[1], dtype=bool)
@@ -369,6 +427,11 @@ class _Homotopy:
             slope = 1.0 - sign * line.d  # sign * c_j(beta) - beta = sign c0 - beta slope
             with np.errstate(divide="ignore", invalid="ignore"):
                 root = np.where(slope > SLOPE_TOL, sign * line.c0 / slope, -np.inf)
+            # a correlation at +-beta to rounding joins here, even if its computed root lies
+            # a hair above beta (a small slope amplifies rounding in c0_j / slope)
+            excess = sign * (line.c0 + beta * line.d) - beta
+            at_bound = (slope > SLOPE_TOL) & (excess <= KKT_RTOL * beta + self.rounding)
+            root = np.where(at_bound & (root >= beta), beta, root)
             ok = inactive & (root > 0) & (root < beta * (1 + TIE_RTOL))
             for j in np.flatnonzero(ok):
                 events.append((float(root[j]), "join", int(j), sign))
@@ -459,7 +522,7 @@ class _Homotopy:
         :func:`~convexviz.lasso.solve_lasso` at ``trial < beta`` gives an exact solution;
         its support and signs define a line, kept when it is optimal at both ``trial`` and
         ``beta`` (hence on the whole interval). Otherwise a knot lies in between and the
-        next trial is closer to ``beta``. Raises ``ValueError`` after
+        next trial is closer to ``beta``. Raises :class:`_PathStoppedError` after
         :data:`MAX_FALLBACK_SOLVES` trials.
         """
         self.n_fallbacks += 1
@@ -475,7 +538,10 @@ class _Homotopy:
             ):
                 return line, trial
             trial = beta - 0.01 * (beta - trial)  # a knot in between: closer to beta
-        raise ValueError(f"the path could not be continued below beta={beta:.6g}")
+        raise _PathStoppedError(
+            f"no solve just below it gave a segment certified at both ends "
+            f"({MAX_FALLBACK_SOLVES} tried): features tied beyond double precision"
+        )
 
     def segment_below(self, beta: float, floor: float, line: _Line | None) -> tuple[_Line, float]:
         """The line below the knot ``beta`` and the next knot (``>= floor``), both checked.
@@ -490,7 +556,7 @@ class _Homotopy:
         line, start = self.line_from_solve(beta, floor)  # valid on [start, beta]
         beta_next = max(self.next_event(line, start, below=start)[0], floor)
         if not self.optimal(line, beta_next, self.z_at(line, beta_next)):
-            raise ValueError(f"the path could not be continued below beta={beta:.6g}")
+            raise _PathStoppedError("the segment found by a solve below it could not be certified")
         return line, beta_next
 
     def refined_knot(
@@ -533,6 +599,7 @@ class _Homotopy:
         signs: list[float] = []
         beta = beta_max
         previous: _Line | None = None
+        stopped_at, stop_reason = None, ""
         for _ in range(MAX_STEPS):
             below = self.line_below(beta, support, signs)
             refined = self.refined_knot(beta, below, previous, floor)
@@ -546,7 +613,11 @@ class _Homotopy:
                 )  # fmt: skip
                 betas[-1], zs[-1], offsets[-1] = refined, end, off_end
                 beta = refined
-            line, beta_next = self.segment_below(beta, floor, below)
+            try:
+                line, beta_next = self.segment_below(beta, floor, below)
+            except _PathStoppedError as stop:  # the path so far is certified: return it, say where
+                stopped_at, stop_reason = beta, str(stop)
+                break
             previous = line
             z_hi, z_lo = self.z_at(line, beta), self.z_at(line, beta_next)
             hi_full, off_hi = self.knot(beta, line.support, z_hi)
@@ -562,12 +633,14 @@ class _Homotopy:
             signs = [float(s) for s in line.signs]
             beta = beta_next
         else:
-            raise ValueError(f"the path needs more than {MAX_STEPS} steps")
+            stopped_at, stop_reason = beta, f"the path needs more than {MAX_STEPS} steps"
         zs[0] = z0  # at beta_max itself z = 0 (the first segment starts from it)
         offsets[0] = offset0
-        return self.finish(betas, zs, offsets, segments)
+        return self.finish(betas, zs, offsets, segments, stopped_at, stop_reason)
 
-    def finish(self, betas, zs, offsets, segments) -> RegularizationPath:
+    def finish(
+        self, betas, zs, offsets, segments, stopped_at=None, stop_reason=""
+    ) -> RegularizationPath:
         objectives, gaps = [], []
         for beta, z, offset in zip(betas, zs, offsets, strict=True):
             objective, gap, _ = self.certified(z, offset, beta)  # checked in `optimal`
@@ -582,6 +655,8 @@ class _Homotopy:
             gaps=np.array(gaps),
             segments=tuple(segments),
             n_fallbacks=self.n_fallbacks,
+            stopped_at=stopped_at,
+            stop_reason=stop_reason,
         )
 
 
