@@ -409,7 +409,6 @@ class _Homotopy:
         were applied), ``below`` only those below a point where the line is known valid.
         Columns in ``skipped`` (combinations of active ones) are left out.
         """
-        events: list[tuple[float, str, int, float]] = []
         # sigma_j z_j(beta') shrinks as beta' decreases iff sigma_j q_j < 0
         shrinking = line.signs * line.q < 0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -418,11 +417,10 @@ class _Homotopy:
         # zero lies a hair above beta (a steep line amplifies rounding in p_j / q_j)
         at_zero = np.abs(line.z(beta)) <= 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))
         leave = np.where(shrinking & at_zero & (leave >= beta), beta, leave)
-        for idx in np.flatnonzero((leave > 0) & (leave < beta * (1 + TIE_RTOL))):
-            events.append((float(leave[idx]), "leave", int(line.support[idx]), 0.0))
         inactive = np.ones(self.Ac.shape[1], dtype=bool)
         inactive[line.support] = False
         inactive[list(skipped)] = False
+        roots = [leave]
         for sign in (1.0, -1.0):
             slope = 1.0 - sign * line.d  # sign * c_j(beta) - beta = sign c0 - beta slope
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -431,18 +429,25 @@ class _Homotopy:
             # a hair above beta (a small slope amplifies rounding in c0_j / slope)
             excess = sign * (line.c0 + beta * line.d) - beta
             at_bound = (slope > SLOPE_TOL) & (excess <= KKT_RTOL * beta + self.rounding)
-            root = np.where(at_bound & (root >= beta), beta, root)
-            ok = inactive & (root > 0) & (root < beta * (1 + TIE_RTOL))
-            for j in np.flatnonzero(ok):
-                events.append((float(root[j]), "join", int(j), sign))
+            roots.append(np.where(inactive, np.where(at_bound & (root >= beta), beta, root), -1))
+        # every candidate event: leaves (in support order), joins with +1, joins with -1
+        where = np.concatenate(roots)
+        ok = (where > 0) & (where < beta * (1 + TIE_RTOL))
         if strict:  # only events strictly below beta (simultaneous ones were applied)
-            events = [e for e in events if e[0] < beta * (1 - TIE_RTOL)]
+            ok &= where < beta * (1 - TIE_RTOL)
         if below is not None:  # only events below a point where the line is known valid
-            events = [e for e in events if e[0] < below]
-        if not events:
+            ok &= where < below
+        if not ok.any():
             return 0.0, []
-        top = max(e[0] for e in events)
-        ties = [(kind, j, s) for b, kind, j, s in events if b >= top - TIE_RTOL * beta]
+        top = float(where[ok].max())
+        n_support = line.support.size
+        ties: list[tuple[str, int, float]] = []
+        for k in np.flatnonzero(ok & (where >= top - TIE_RTOL * beta)):
+            if k < n_support:
+                ties.append(("leave", int(line.support[k]), 0.0))
+            else:
+                side, j = divmod(int(k) - n_support, self.Ac.shape[1])
+                ties.append(("join", j, 1.0 if side == 0 else -1.0))
         return min(top, beta), ties
 
     def optimal(self, line: _Line, beta: float, z_s: NDArray) -> bool:
@@ -660,10 +665,15 @@ class _Homotopy:
         )
 
 
+_potrs = scipy.linalg.lapack.get_lapack_funcs("potrs", (np.zeros(1),))
+
+
 def _cho_solve(chol: NDArray, rhs: NDArray) -> NDArray:
     """Solve ``L L^T x = rhs`` with the lower Cholesky factor ``L``."""
-    w = scipy.linalg.solve_triangular(chol, rhs, lower=True, check_finite=False)
-    return scipy.linalg.solve_triangular(chol.T, w, lower=False, check_finite=False)
+    x, info = _potrs(chol, rhs, lower=True)
+    if info != 0:  # pragma: no cover - only on invalid arguments
+        raise np.linalg.LinAlgError(f"potrs failed ({info})")
+    return x
 
 
 def _single_knot(A: NDArray, y: NDArray, beta_max: float, beta: float) -> RegularizationPath:
