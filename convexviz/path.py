@@ -466,7 +466,7 @@ class _Homotopy:
         cols = self.Ac[:, line.support]
         c = self.Ac.T @ (self.yc - cols @ z_s)  # from z, not c0 + beta d
         # rounding of c itself: z_s is stored in double, so each residual carries about
-        # eps (|y_c| + |A_S| |z_S|), and each correlation that summed against |A_j|
+        # eps (|y_c| + |A_S| |z_S|), and each correlation sums those weighted by |A_j|
         magnitude = self.abs_Ac.T @ (self.abs_yc + np.abs(cols) @ np.abs(z_s))
         slack = KKT_RTOL * beta + self.rounding + CORRELATION_ROUNDING * magnitude
         off = np.ones(c.size, dtype=bool)
