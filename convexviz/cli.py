@@ -323,6 +323,11 @@ def _run_path(args: argparse.Namespace) -> str:
     if beta_min is not None and not (np.isfinite(beta_min) and 0 < beta_min <= MAX_ABS_VALUE):
         raise ValueError(f"--beta-min must be a positive number up to 1e6, got {beta_min!r}")
     path = regularization_path(build_dictionary(x, arch), y, beta_min)
+    if path.stopped_at is not None:  # the contract: the last knot is at or below beta-min
+        raise ValueError(
+            f"the path could not be continued below beta={path.stopped_at:.6g} "
+            f"({path.stop_reason})"
+        )
     # just below each knot: the segment below it; the first knot is z(beta_max) = 0 (the
     # contract), the last one (at beta_min) keeps the last segment's count
     below = [int(n) for n in path.n_active]

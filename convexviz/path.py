@@ -38,7 +38,17 @@ certified by the duality gap of :func:`convexviz.lasso.dual_gap`.
 ``G``, columns that stay at ``|c_j| = beta`` because they are combinations of active ones)
 can break the homotopy. There we *fall back to solves*: :func:`~convexviz.lasso.solve_lasso`
 just below the knot gives an exact solution whose support and signs define the next
-segment, and the homotopy restarts from it.
+segment, and the homotopy restarts from it. If no solve within
+:data:`MAX_FALLBACK_SOLVES` gives a segment certified at both ends, the path *stops* at
+that knot: it is returned down to there (every knot certified) with ``stopped_at`` and
+``stop_reason`` saying where and why, never extended by an uncertified piece.
+
+**Rounding.** Near interpolation the active columns are nearly dependent (``cond(G)``
+up to ``1e10``) and the coefficients large, while the duality gap is sensitive to the
+largest correlation (it scales the dual point). So each solve on a support is refined
+with residuals computed from the columns (not the rounded ``G``), each knot's ``z`` is
+solved at its own ``beta`` (``p - beta q`` cancels digits there), and the optimality
+conditions allow the rounding of correlations computed from ``z`` stored in double.
 
 **Which solution.** Where the optimum is not unique (deep dictionaries) the path gives one
 optimal solution per ``beta``: a vertex of the optimal face (independent support) reached
@@ -75,8 +85,19 @@ TIE_RTOL = 1e-11
 #: Optimality conditions must hold to this relative tolerance at both ends of a segment.
 KKT_RTOL = 1e-9
 
+#: Correlations ``c_j = A_j^T (y_c - A_S z_S)`` computed from ``z`` stored in double are
+#: off by up to about ``n eps |A_j|^T (|y_c| + |A_S| |z_S|)``; the optimality conditions
+#: allow this many ulps of that magnitude (the duality-gap certificate is not loosened).
+CORRELATION_ROUNDING = 16 * np.finfo(float).eps
+
 #: Denominators ``1 -+ d_j`` below this: the correlation moves with ``beta`` (no event).
 SLOPE_TOL = 1e-9
+
+#: Steps of iterative refinement of each line's solve. The residuals are computed from the
+#: columns (``A_S^T (A_S p - y)``, ``A_S^T A_S q - sigma``), not from the rounded Gram matrix:
+#: the correlations on the support then hold to rounding in ``A`` rather than in
+#: ``cond(G) eps``, which the duality-gap certificate needs with large coefficients.
+REFINEMENT_STEPS = 2
 
 #: Solves tried below one knot before giving up (each one reveals a segment).
 MAX_FALLBACK_SOLVES = 12
@@ -125,7 +146,8 @@ class RegularizationPath:
         ``||A_c^T y_c||_inf``: ``z = 0`` is optimal for every ``beta >= beta_max``.
     betas : ndarray of shape (K,)
         Knots, strictly decreasing: ``betas[0] = beta_max``, ``betas[-1] <= beta_min``
-        (``betas[-1]`` is ``beta_min`` itself unless the path has no knot below it).
+        (``betas[-1]`` is ``beta_min`` itself unless the path has no knot below it), or
+        ``betas[-1] = stopped_at`` when the path stopped early.
     z : ndarray of shape (K, M)
         The solution at each knot (at an interior knot: the start of the segment below).
     offsets : ndarray of shape (K,)
@@ -138,6 +160,12 @@ class RegularizationPath:
         ``segments[k]`` covers ``[betas[k+1], betas[k]]`` (``K - 1`` of them).
     n_fallbacks : int
         Knots where the homotopy was restarted from a solve (ties, degenerate steps).
+    stopped_at : float or None
+        ``None`` when the path reaches the ``beta_min`` asked for. Otherwise the path could
+        not be continued below this ``beta`` (its last knot, certified like every other):
+        the path is exact from ``beta_max`` down to it and unknown below.
+    stop_reason : str
+        Why the path stopped early (``""`` when it did not).
     """
 
     beta_max: float
@@ -148,6 +176,8 @@ class RegularizationPath:
     gaps: NDArray[np.float64]
     segments: tuple[PathSegment, ...]
     n_fallbacks: int = 0
+    stopped_at: float | None = None
+    stop_reason: str = ""
 
     @property
     def n_knots(self) -> int:
@@ -177,9 +207,13 @@ class RegularizationPath:
                 raise ValueError(f"beta={beta:g} is below the path's last knot")
             return self.z[0].copy(), float(self.offsets[0])
         if beta < self.betas[-1]:
+            hint = (
+                f"the path stopped there: {self.stop_reason}"
+                if self.stopped_at is not None
+                else "compute the path with a smaller beta_min"
+            )
             raise ValueError(
-                f"beta={beta:g} is below the path's last knot {self.betas[-1]:g}; "
-                "compute the path with a smaller beta_min"
+                f"beta={beta:g} is below the path's last knot {self.betas[-1]:g}; {hint}"
             )
         # betas decreasing: segment k holds betas[k+1] <= beta <= betas[k] (binary search)
         k = int(np.searchsorted(-self.betas, -beta, side="right")) - 1
@@ -237,7 +271,10 @@ def lasso_path(A: object, y: object, beta_min: float | None = None) -> Regulariz
     """The exact path of ``min 0.5 ||A z + xi 1 - y||^2 + beta ||z||_1`` for any matrix ``A``.
 
     See the module docstring for the method. Raises ``ValueError`` on bad input (shapes,
-    non-finite values, ``beta_min <= 0``) and when the homotopy cannot be completed.
+    non-finite values, ``beta_min <= 0``). Where the path cannot be continued below some
+    knot (ties that neither the homotopy nor solves just below it resolve in double
+    precision), the path down to that knot is returned with ``stopped_at`` and
+    ``stop_reason`` saying where and why.
     """
     A_arr = np.ascontiguousarray(A, dtype=float)
     y_arr = np.ascontiguousarray(y, dtype=float).ravel()
@@ -264,9 +301,14 @@ class _Line:
     q: NDArray[np.float64]
     c0: NDArray[np.float64]
     d: NDArray[np.float64]
+    chol: NDArray[np.float64] | None = None  # Cholesky factor of G (None: empty support)
 
     def z(self, beta: float) -> NDArray[np.float64]:
         return self.p - beta * self.q
+
+
+class _PathStoppedError(Exception):
+    """The path cannot be continued below the current knot (the message says why)."""
 
 
 class _Homotopy:
@@ -280,6 +322,7 @@ class _Homotopy:
         self.corr_y = self.Ac.T @ self.yc
         self.beta_max = float(np.max(np.abs(self.corr_y), initial=0.0))
         self.rounding = 1e-13 * float(np.abs(self.Ac).max(initial=0.0) * np.abs(self.yc).sum())
+        self.abs_Ac, self.abs_yc = np.abs(self.Ac), np.abs(self.yc)
         self.n_fallbacks = 0
 
     # -- the pieces
@@ -300,11 +343,55 @@ class _Homotopy:
         if not diag.size or diag.min() < 1e-7 * diag.max():
             return None
         sol = _cho_solve(chol, rhs)
-        sol += _cho_solve(chol, rhs - gram @ sol)  # one step of iterative refinement
+        target = np.column_stack([np.zeros_like(signs), signs])
+        for _ in range(REFINEMENT_STEPS):  # residuals from the columns, not from `gram`
+            fitted = cols @ sol
+            fitted[:, 0] -= self.yc
+            sol -= _cho_solve(chol, cols.T @ fitted - target)
         p, q = sol[:, 0], sol[:, 1]
         c0 = self.corr_y - self.Ac.T @ (cols @ p)
         d = self.Ac.T @ (cols @ q)
-        return _Line(support, signs, p, q, c0, d)
+        return _Line(support, signs, p, q, c0, d, chol)
+
+    def z_at(self, line: _Line, beta: float) -> NDArray:
+        """``z_S(beta)`` on ``line``, solved at ``beta`` itself to rounding.
+
+        ``p - beta q`` loses digits to cancellation where ``p`` and ``beta q`` are large
+        (near interpolation); the duality gap is sensitive to the largest correlation
+        (it scales the dual point), so knots are polished by refinement steps on
+        ``G z = A_S^T y_c - beta sigma`` with residuals from the columns.
+        """
+        z = line.z(beta)
+        if line.chol is None:
+            return z
+        z = self._refined(line.support, line.signs, line.chol, z, beta)
+        # at a leave knot the leaving coefficient is zero; rounding in a steep line (large
+        # p_j, q_j) can leave it a hair past zero, with the wrong sign, which the gap
+        # would see: set it to zero and solve the others at beta without it
+        wrong = line.signs * z < 0
+        if wrong.any() and np.all(
+            np.abs(z[wrong]) <= 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))[wrong]
+        ):
+            keep = ~wrong
+            z[wrong] = 0.0
+            if keep.any():
+                cols = self.Ac[:, line.support[keep]]
+                try:
+                    chol = np.linalg.cholesky(cols.T @ cols)
+                except np.linalg.LinAlgError:
+                    return z
+                z[keep] = self._refined(line.support[keep], line.signs[keep], chol, z[keep], beta)
+        return z
+
+    def _refined(
+        self, support: NDArray, signs: NDArray, chol: NDArray, z: NDArray, beta: float
+    ) -> NDArray:
+        """``z`` after refinement steps on ``G z = A_S^T y_c - beta sigma``."""
+        cols = self.Ac[:, support]
+        z = z.copy()
+        for _ in range(REFINEMENT_STEPS):
+            z -= _cho_solve(chol, cols.T @ (cols @ z - self.yc) + beta * signs)
+        return z
 
     def next_event(
         self,
@@ -322,31 +409,45 @@ class _Homotopy:
         were applied), ``below`` only those below a point where the line is known valid.
         Columns in ``skipped`` (combinations of active ones) are left out.
         """
-        events: list[tuple[float, str, int, float]] = []
         # sigma_j z_j(beta') shrinks as beta' decreases iff sigma_j q_j < 0
         shrinking = line.signs * line.q < 0
         with np.errstate(divide="ignore", invalid="ignore"):
             leave = np.where(shrinking, line.p / line.q, -np.inf)
-        for idx in np.flatnonzero((leave > 0) & (leave < beta * (1 + TIE_RTOL))):
-            events.append((float(leave[idx]), "leave", int(line.support[idx]), 0.0))
+        # a coefficient already zero at beta to rounding leaves here, even if its computed
+        # zero lies a hair above beta (a steep line amplifies rounding in p_j / q_j)
+        at_zero = np.abs(line.z(beta)) <= 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))
+        leave = np.where(shrinking & at_zero & (leave >= beta), beta, leave)
         inactive = np.ones(self.Ac.shape[1], dtype=bool)
         inactive[line.support] = False
         inactive[list(skipped)] = False
+        roots = [leave]
         for sign in (1.0, -1.0):
             slope = 1.0 - sign * line.d  # sign * c_j(beta) - beta = sign c0 - beta slope
             with np.errstate(divide="ignore", invalid="ignore"):
                 root = np.where(slope > SLOPE_TOL, sign * line.c0 / slope, -np.inf)
-            ok = inactive & (root > 0) & (root < beta * (1 + TIE_RTOL))
-            for j in np.flatnonzero(ok):
-                events.append((float(root[j]), "join", int(j), sign))
+            # a correlation at +-beta to rounding joins here, even if its computed root lies
+            # a hair above beta (a small slope amplifies rounding in c0_j / slope)
+            excess = sign * (line.c0 + beta * line.d) - beta
+            at_bound = (slope > SLOPE_TOL) & (excess <= KKT_RTOL * beta + self.rounding)
+            roots.append(np.where(inactive, np.where(at_bound & (root >= beta), beta, root), -1))
+        # every candidate event: leaves (in support order), joins with +1, joins with -1
+        where = np.concatenate(roots)
+        ok = (where > 0) & (where < beta * (1 + TIE_RTOL))
         if strict:  # only events strictly below beta (simultaneous ones were applied)
-            events = [e for e in events if e[0] < beta * (1 - TIE_RTOL)]
+            ok &= where < beta * (1 - TIE_RTOL)
         if below is not None:  # only events below a point where the line is known valid
-            events = [e for e in events if e[0] < below]
-        if not events:
+            ok &= where < below
+        if not ok.any():
             return 0.0, []
-        top = max(e[0] for e in events)
-        ties = [(kind, j, s) for b, kind, j, s in events if b >= top - TIE_RTOL * beta]
+        top = float(where[ok].max())
+        n_support = line.support.size
+        ties: list[tuple[str, int, float]] = []
+        for k in np.flatnonzero(ok & (where >= top - TIE_RTOL * beta)):
+            if k < n_support:
+                ties.append(("leave", int(line.support[k]), 0.0))
+            else:
+                side, j = divmod(int(k) - n_support, self.Ac.shape[1])
+                ties.append(("join", j, 1.0 if side == 0 else -1.0))
         return min(top, beta), ties
 
     def optimal(self, line: _Line, beta: float, z_s: NDArray) -> bool:
@@ -362,13 +463,18 @@ class _Homotopy:
         rounding = 1e-9 * (np.abs(line.p) + beta * np.abs(line.q))
         if np.any(line.signs * z_s < -rounding):
             return False
-        c = self.Ac.T @ (self.yc - self.Ac[:, line.support] @ z_s)  # from z, not c0 + beta d
-        slack = KKT_RTOL * beta + self.rounding
+        cols = self.Ac[:, line.support]
+        c = self.Ac.T @ (self.yc - cols @ z_s)  # from z, not c0 + beta d
+        # rounding of c itself: z_s is stored in double, so each residual carries about
+        # eps (|y_c| + |A_S| |z_S|), and each correlation sums those weighted by |A_j|
+        magnitude = self.abs_Ac.T @ (self.abs_yc + np.abs(cols) @ np.abs(z_s))
+        slack = KKT_RTOL * beta + self.rounding + CORRELATION_ROUNDING * magnitude
         off = np.ones(c.size, dtype=bool)
         off[line.support] = False
-        if np.any(np.abs(c[off]) > beta + slack):
+        if np.any(np.abs(c[off]) > beta + slack[off]):
             return False
-        return bool(np.all(np.abs(c[line.support] - beta * line.signs) <= slack))
+        on = slack[line.support]
+        return bool(np.all(np.abs(c[line.support] - beta * line.signs) <= on))
 
     def knot(self, beta: float, support: NDArray, z_s: NDArray) -> tuple[NDArray, float]:
         z = np.zeros(self.Ac.shape[1])
@@ -421,7 +527,7 @@ class _Homotopy:
         :func:`~convexviz.lasso.solve_lasso` at ``trial < beta`` gives an exact solution;
         its support and signs define a line, kept when it is optimal at both ``trial`` and
         ``beta`` (hence on the whole interval). Otherwise a knot lies in between and the
-        next trial is closer to ``beta``. Raises ``ValueError`` after
+        next trial is closer to ``beta``. Raises :class:`_PathStoppedError` after
         :data:`MAX_FALLBACK_SOLVES` trials.
         """
         self.n_fallbacks += 1
@@ -432,12 +538,15 @@ class _Homotopy:
             line = self.line(support, np.sign(fit.z[support]))
             if (
                 line is not None
-                and self.optimal(line, beta, line.z(beta))
-                and self.optimal(line, trial, line.z(trial))
+                and self.optimal(line, beta, self.z_at(line, beta))
+                and self.optimal(line, trial, self.z_at(line, trial))
             ):
                 return line, trial
             trial = beta - 0.01 * (beta - trial)  # a knot in between: closer to beta
-        raise ValueError(f"the path could not be continued below beta={beta:.6g}")
+        raise _PathStoppedError(
+            f"no solve just below it gave a segment certified at both ends "
+            f"({MAX_FALLBACK_SOLVES} tried): features tied beyond double precision"
+        )
 
     def segment_below(self, beta: float, floor: float, line: _Line | None) -> tuple[_Line, float]:
         """The line below the knot ``beta`` and the next knot (``>= floor``), both checked.
@@ -445,14 +554,14 @@ class _Homotopy:
         ``line`` comes from the homotopy (``None`` if it broke down); where it fails a check,
         the line comes from solves instead.
         """
-        if line is not None and self.optimal(line, beta, line.z(beta)):
+        if line is not None and self.optimal(line, beta, self.z_at(line, beta)):
             beta_next = max(self.next_event(line, beta, strict=True)[0], floor)
-            if self.optimal(line, beta_next, line.z(beta_next)):
+            if self.optimal(line, beta_next, self.z_at(line, beta_next)):
                 return line, beta_next
         line, start = self.line_from_solve(beta, floor)  # valid on [start, beta]
         beta_next = max(self.next_event(line, start, below=start)[0], floor)
-        if not self.optimal(line, beta_next, line.z(beta_next)):
-            raise ValueError(f"the path could not be continued below beta={beta:.6g}")
+        if not self.optimal(line, beta_next, self.z_at(line, beta_next)):
+            raise _PathStoppedError("the segment found by a solve below it could not be certified")
         return line, beta_next
 
     def refined_knot(
@@ -475,7 +584,7 @@ class _Homotopy:
         refined = float(np.min(below.p[wrong] / below.q[wrong]))
         if not (max(beta * (1 - 1e-6), floor) < refined < beta):
             return beta
-        if not self.optimal(above, refined, above.z(refined)):
+        if not self.optimal(above, refined, self.z_at(above, refined)):
             return beta
         return refined
 
@@ -495,12 +604,13 @@ class _Homotopy:
         signs: list[float] = []
         beta = beta_max
         previous: _Line | None = None
+        stopped_at, stop_reason = None, ""
         for _ in range(MAX_STEPS):
             below = self.line_below(beta, support, signs)
             refined = self.refined_knot(beta, below, previous, floor)
             if refined != beta:  # move the knot (and the end of the segment above) there
                 above = segments[-1]
-                z_end = previous.z(refined)
+                z_end = self.z_at(previous, refined)
                 end, off_end = self.knot(refined, previous.support, z_end)
                 segments[-1] = PathSegment(
                     above.beta_hi, refined, above.support, above.z_hi, z_end, above.offset_hi,
@@ -508,9 +618,13 @@ class _Homotopy:
                 )  # fmt: skip
                 betas[-1], zs[-1], offsets[-1] = refined, end, off_end
                 beta = refined
-            line, beta_next = self.segment_below(beta, floor, below)
+            try:
+                line, beta_next = self.segment_below(beta, floor, below)
+            except _PathStoppedError as stop:  # the path so far is certified: return it, say where
+                stopped_at, stop_reason = beta, str(stop)
+                break
             previous = line
-            z_hi, z_lo = line.z(beta), line.z(beta_next)
+            z_hi, z_lo = self.z_at(line, beta), self.z_at(line, beta_next)
             hi_full, off_hi = self.knot(beta, line.support, z_hi)
             lo_full, off_lo = self.knot(beta_next, line.support, z_lo)
             zs[-1], offsets[-1] = hi_full, off_hi  # the knot's value: start of the segment below
@@ -524,12 +638,14 @@ class _Homotopy:
             signs = [float(s) for s in line.signs]
             beta = beta_next
         else:
-            raise ValueError(f"the path needs more than {MAX_STEPS} steps")
+            stopped_at, stop_reason = beta, f"the path needs more than {MAX_STEPS} steps"
         zs[0] = z0  # at beta_max itself z = 0 (the first segment starts from it)
         offsets[0] = offset0
-        return self.finish(betas, zs, offsets, segments)
+        return self.finish(betas, zs, offsets, segments, stopped_at, stop_reason)
 
-    def finish(self, betas, zs, offsets, segments) -> RegularizationPath:
+    def finish(
+        self, betas, zs, offsets, segments, stopped_at=None, stop_reason=""
+    ) -> RegularizationPath:
         objectives, gaps = [], []
         for beta, z, offset in zip(betas, zs, offsets, strict=True):
             objective, gap, _ = self.certified(z, offset, beta)  # checked in `optimal`
@@ -544,13 +660,20 @@ class _Homotopy:
             gaps=np.array(gaps),
             segments=tuple(segments),
             n_fallbacks=self.n_fallbacks,
+            stopped_at=stopped_at,
+            stop_reason=stop_reason,
         )
+
+
+_potrs = scipy.linalg.lapack.get_lapack_funcs("potrs", (np.zeros(1),))
 
 
 def _cho_solve(chol: NDArray, rhs: NDArray) -> NDArray:
     """Solve ``L L^T x = rhs`` with the lower Cholesky factor ``L``."""
-    w = scipy.linalg.solve_triangular(chol, rhs, lower=True, check_finite=False)
-    return scipy.linalg.solve_triangular(chol.T, w, lower=False, check_finite=False)
+    x, info = _potrs(chol, rhs, lower=True)
+    if info != 0:  # pragma: no cover - only on invalid arguments
+        raise np.linalg.LinAlgError(f"potrs failed ({info})")
+    return x
 
 
 def _single_knot(A: NDArray, y: NDArray, beta_max: float, beta: float) -> RegularizationPath:

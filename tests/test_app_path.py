@@ -92,11 +92,22 @@ def _dictionary(at: AppTest):
     return result.dictionary
 
 
-def test_a_path_that_cannot_be_computed_is_said_in_words(monkeypatch):
-    def fails(dictionary, y, beta_min=None):
-        raise ValueError("the path could not be continued below beta=0.5")
+def break_below(monkeypatch, threshold: float) -> None:
+    """Make the engine unable to continue the path below ``threshold`` (as with ties beyond
+    double precision): the homotopy breaks there and no solve is allowed."""
+    import convexviz.path as path_module
 
-    monkeypatch.setattr(betapath, "regularization_path", fails)
+    homotopy_line = path_module._Homotopy.line_below
+
+    def broken(self, beta, support, signs):
+        return None if beta < threshold else homotopy_line(self, beta, support, signs)
+
+    monkeypatch.setattr(path_module._Homotopy, "line_below", broken)
+    monkeypatch.setattr(path_module, "MAX_FALLBACK_SOLVES", 0)
+
+
+def test_a_path_that_cannot_be_computed_is_said_in_words(monkeypatch):
+    break_below(monkeypatch, 1e9)  # stops at beta_max itself: nothing to draw
     betapath.SHARED.clear()
     try:
         at = run({**OPT, "pts": "0:0,1:2,2:0,3:2.5"})
@@ -104,7 +115,8 @@ def test_a_path_that_cannot_be_computed_is_said_in_words(monkeypatch):
         betapath.SHARED.clear()
     assert not at.exception and not at.error
     (warning,) = [str(w.value) for w in at.warning]
-    assert "could not be computed" in warning and "could not be continued" in warning
+    assert "could not be computed" in warning and "could not be continued below β_max" in warning
+    assert "double precision" in warning
     assert not [e for e in at.get("bidi_component") if e.proto.id.endswith("path_figure")]
     # The rest of the page works: the fit, its status and the other panels are there.
     assert [str(e.value) for e in at.success]
@@ -148,47 +160,57 @@ def test_the_path_is_computed_once_per_points_and_architecture():
 
 
 def test_a_failed_path_is_remembered_and_a_failed_extension_keeps_the_path(monkeypatch):
+    from dataclasses import replace
+
     memo = betapath.PathMemo()
     points, arch, d = opt_problem()
     calls = []
     real = betapath.regularization_path
 
     def flaky(dictionary, y, beta_min=None):
+        """Deeper paths stop at 0.001 (above the default depth), paths of new points at
+        beta_max."""
         calls.append(beta_min)
-        if beta_min is not None:
-            raise ValueError("the path could not be continued below beta=0.001")
-        return real(dictionary, y, beta_min)
+        if beta_min is None:
+            return real(dictionary, y)
+        stop = 0.01 if y[0] == 0 else 1e9  # 0.01: above the default depth (0.0028)
+        path = real(dictionary, y, stop)
+        return replace(path, stopped_at=float(path.betas[-1]), stop_reason="ties")
 
     monkeypatch.setattr(betapath, "regularization_path", flaky)
     shallow = memo.path(points, arch, d)
-    extended = memo.path(points, arch, d, down_to=1e-5)  # fails: the shallow path is kept
+    extended = memo.path(points, arch, d, down_to=1e-5)  # stops: the shallow path is kept
     assert extended.path is shallow.path and extended.stopped == shallow.path.betas[-1]
-    assert "could not be continued" in extended.reason
-    n_calls = len(calls)  # the path, the extension, its retry just above beta=0.001
-    assert n_calls == 3 and calls[:2] == [None, 5e-6]
-    assert memo.path(points, arch, d, down_to=1e-6) is extended and len(calls) == n_calls
-    with pytest.raises(ValueError, match="could not be continued"):
+    assert extended.reason == "ties"
+    assert calls == [None, 5e-6]  # one computation each: a stopped path is not recomputed
+    assert memo.path(points, arch, d, down_to=1e-6) is extended and len(calls) == 2
+    with pytest.raises(ValueError, match="could not be continued below β_max = .*: ties"):
         memo.path(((0.0, 1.0), *points[1:]), arch, d, down_to=1e-6)
     with pytest.raises(ValueError, match="could not be continued"):  # remembered
         memo.path(((0.0, 1.0), *points[1:]), arch, d, down_to=1e-6)
-    assert len(calls) == n_calls + 2
+    assert len(calls) == 3
 
 
-def test_a_path_that_stops_early_is_drawn_down_to_where_it_stopped():
+def test_a_path_that_stops_early_is_drawn_down_to_where_it_stopped(monkeypatch):
     from convexviz import Architecture, build_dictionary
     from convexviz.datasets import random_points
     from convexviz.lasso import certificate_tolerance, dual_gap
 
     points = tuple(random_points(20, 0))
-    arch = Architecture("abs", 3)  # ties the homotopy cannot resolve below some beta
+    arch = Architecture("abs", 3)
     d = build_dictionary([x for x, _ in points], arch)
     y = np.array([y for _, y in points])
-    with pytest.raises(ValueError, match="could not be continued below"):
-        betapath.regularization_path(d, y, 5e-4)
+    break_below(monkeypatch, 0.001)
+    calls = []
+    real = betapath.regularization_path
+    monkeypatch.setattr(
+        betapath, "regularization_path", lambda *args: calls.append(args) or real(*args)
+    )
     drawn = betapath.PathMemo().path(points, arch, d, down_to=1e-3)  # asks for 5e-4
     path = drawn.path
-    assert drawn.stopped is not None and "could not be continued" in drawn.reason
-    assert path.betas[-1] == pytest.approx(drawn.stopped, rel=2e-5)
+    assert len(calls) == 1  # the stopped path is the result: no second computation
+    assert drawn.stopped == path.stopped_at == path.betas[-1] < 0.001
+    assert drawn.reason == path.stop_reason and "double precision" in drawn.reason
     assert path.beta_max > 10 * path.betas[-1]  # most of the path is there
     for z, offset, objective, beta in zip(
         path.z, path.offsets, path.objectives, path.betas, strict=True
@@ -197,7 +219,7 @@ def test_a_path_that_stops_early_is_drawn_down_to_where_it_stopped():
         assert gap <= certificate_tolerance(d.A, z, objective)
     assert path.betas[-1] < 1e-3  # the current beta 1e-3 lies on the path drawn
     text = betapath.stopped_text(drawn.stopped, drawn.reason)
-    assert f"{drawn.stopped:.3g}" in text and "could not be continued" in text
+    assert f"{drawn.stopped:.3g}" in text and "double precision" in text
 
 
 def test_the_memo_keeps_at_most_its_entries():
@@ -212,14 +234,15 @@ def test_the_neuron_counts_of_path_and_fit_are_explained_when_they_differ():
     from convexviz import fit
 
     points, arch, d = opt_problem(depth=4)
+    beta = 1.0  # the path follows an optimum with 2 neurons there, the fit polishes to 1
     path = betapath.SHARED.path(points, arch, d).path
     x, y = zip(*points, strict=True)
-    result = fit(x, y, arch, 0.01)
-    n_path, n_fit = path.number_of_neurons(0.01), result.network.n_neurons
+    result = fit(x, y, arch, beta)
+    n_path, n_fit = path.number_of_neurons(beta), result.network.n_neurons
     assert n_path != n_fit  # 'opt' at depth 4: a reflection network is optimal too
-    note = betapath.count_note(path, 0.01, n_fit)
+    note = betapath.count_note(path, beta, n_fit)
     assert "not unique" in note and f"{n_path} neurons" in note and f"with {n_fit}" in note
-    assert betapath.count_note(path, 0.01, n_path) == ""
+    assert betapath.count_note(path, beta, n_path) == ""
     assert betapath.count_note(path, path.betas[-1] / 10, 1) == ""  # below the path
 
 
@@ -267,20 +290,25 @@ def distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
     return np.sqrt(((points[:, None, :] - nearest) ** 2).sum(axis=2)).min(axis=1)
 
 
-def test_the_page_draws_a_path_that_stops_early_and_says_where():
+def test_the_page_draws_a_path_that_stops_early_and_says_where(monkeypatch):
     from convexviz.datasets import random_points
     from convexviz.ui.state import format_points
 
     points = format_points(tuple(random_points(20, 0)))
+    break_below(monkeypatch, 0.001)
     betapath.SHARED.clear()
-    at = run({"pts": points, "act": "abs", "depth": "3", "beta": "0.001"})
+    try:
+        at = run({"pts": points, "act": "abs", "depth": "3", "beta": "0.001"})
+    finally:
+        betapath.SHARED.clear()
     assert not at.exception and not at.error
-    (warning,) = [str(w.value) for w in at.warning]
-    assert "drawn from β_max down to β = 0.000857" in warning
-    figure = path_figure(at)  # most of the path is still drawn, its marker on it
-    assert figure["layout"]["shapes"][0]["x0"] == 0.001
     low, high = at.session_state["path_range"]
     assert low < 0.001 < high
+    (warning,) = [str(w.value) for w in at.warning]
+    assert f"drawn from β_max down to β = {low:.3g} only" in warning
+    assert "double precision" in warning
+    figure = path_figure(at)  # most of the path is still drawn, its marker on it
+    assert figure["layout"]["shapes"][0]["x0"] == 0.001
     # dozens of features: no legend squeezing the plot, each curve named on hover instead
     assert figure["layout"]["showlegend"] is False
     curves = [t for t in figure["data"] if t["name"] != "neurons"]

@@ -246,3 +246,88 @@ def test_fallback_to_solves_keeps_the_path_exact(monkeypatch):
     assert np.all(np.diff(path.betas) < 0)
     mids = np.sqrt(path.betas[1:] * path.betas[:-1])
     assert_matches_solves(d.A, y, path, [*path.betas[1:], *mids])
+
+
+# ---------------------------------------------------------------- robustness on random data
+
+#: The deepest ``beta / beta_max`` the app asks for (:data:`convexviz.ui.betapath.MIN_RATIO`).
+DEEP = 1e-8
+
+#: Random data (:func:`convexviz.datasets.random_points`) whose path used to stop with
+#: "could not be continued below beta=..." (rounding in ill-conditioned active-set solves,
+#: and joins computed a hair above their knot), most of them between 1e-4 and 1e-6 beta_max.
+ONCE_FAILING = [
+    *[("relu", 2, 60, seed) for seed in range(8)],
+    *[("abs", 3, 20, seed) for seed in (0, 2, 4, 6)],
+    *[("abs", 3, 40, seed) for seed in (0, 1, 5)],
+    ("relu", 3, 40, 2),
+    ("relu", 2, 80, 6),
+]
+
+
+def assert_certified(A, y, path):
+    """Every knot, and the middle of every segment, certified by a duality gap computed here."""
+    from convexviz.lasso import certificate_tolerance, dual_gap
+
+    points = [(b, *path.at(b)) for b in path.betas]
+    points += [(b, *path.at(b)) for b in (path.betas[1:] + path.betas[:-1]) / 2]
+    for beta, z, offset in points:
+        objective = lasso_objective(A, y, z, offset, beta)
+        assert dual_gap(A, y, z, offset, beta) <= certificate_tolerance(A, z, objective), beta
+
+
+@pytest.mark.parametrize(("activation", "depth", "n", "seed"), ONCE_FAILING)
+def test_random_data_paths_go_all_the_way_down_certified(activation, depth, n, seed):
+    from convexviz.datasets import random_points
+
+    points = random_points(n, seed)
+    d = build_dictionary([x for x, _ in points], Architecture(activation, depth))
+    y = np.array([y for _, y in points])
+    floor = beta_max(d.A, y) * DEEP
+    path = regularization_path(d, y, floor)
+    assert path.stopped_at is None and path.stop_reason == ""
+    assert path.betas[-1] == floor
+    assert_certified(d.A, y, path)
+
+
+def break_below(monkeypatch, threshold: float) -> None:
+    """Make the homotopy break at every knot below ``threshold`` and allow no solve there:
+    the path cannot be continued (as with ties beyond double precision)."""
+    import convexviz.path as path_module
+
+    homotopy_line = path_module._Homotopy.line_below
+
+    def broken(self, beta, support, signs):
+        return None if beta < threshold else homotopy_line(self, beta, support, signs)
+
+    monkeypatch.setattr(path_module._Homotopy, "line_below", broken)
+    monkeypatch.setattr(path_module, "MAX_FALLBACK_SOLVES", 0)
+
+
+def test_a_path_that_cannot_be_continued_is_returned_down_to_where_it_stopped(monkeypatch):
+    d = build_dictionary(OPT_X, Architecture("relu", 2))
+    y = np.array(OPT_Y)
+    full = regularization_path(d, y)
+    assert full.stopped_at is None and full.n_knots > 4
+    break_below(monkeypatch, full.betas[2])
+    path = regularization_path(d, y)
+    assert path.stopped_at == path.betas[-1]
+    np.testing.assert_allclose(path.betas, full.betas[:4], rtol=1e-12)
+    assert "double precision" in path.stop_reason
+    assert_certified(d.A, y, path)
+    with pytest.raises(ValueError, match="the path stopped there: no solve"):
+        path.at(path.stopped_at / 2)
+    # stopped at beta_max itself: one knot, no segment
+    break_below(monkeypatch, 2 * full.beta_max)
+    top = regularization_path(d, y)
+    assert top.stopped_at == top.beta_max and top.n_knots == 1 and not top.segments
+
+
+def test_cli_a_path_that_stops_early_exits_2_saying_where(monkeypatch, capsys):
+    d = build_dictionary(OPT_X, Architecture("relu", 2))
+    full = regularization_path(d, OPT_Y)
+    break_below(monkeypatch, full.betas[2])
+    code, out, err = run_main(capsys, "path", "--points", OPT, "--depth", "2")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert f"could not be continued below beta={full.betas[3]:.6g} (no solve" in err

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import threading
 import weakref
 from collections import OrderedDict
@@ -84,8 +83,7 @@ def stopped_text(stopped: float, reason: str) -> str:
     """What the panel says under a path that stops before the smallest ``beta`` wanted."""
     return (
         f"The exact path is drawn from β_max down to β = {stopped:.3g} only: below it, "
-        f"features tied in a way the method could not resolve ({reason}). The fit above is "
-        "not affected."
+        f"the path could not be continued ({reason}). The fit above is not affected."
     )
 
 
@@ -281,12 +279,12 @@ class PathMemo:
     that is asked for (``down_to``: a linked or clicked ``beta`` must lie on the drawn
     path); it is then recomputed deeper, once, and the deeper path replaces the other.
 
-    Where the homotopy cannot be continued below some ``beta`` (ties it cannot resolve,
-    more likely with many points), the path is recomputed down to just above that ``beta``
-    and kept as a :class:`DrawnPath` that says where it stopped: most of the path is still
-    shown. A path that cannot be computed at all raises ``ValueError``, remembered for the
-    same key (a property of the inputs). Two sessions asking for the same new path at once
-    may both compute it (only the panel asks).
+    Where the homotopy cannot be continued below some ``beta`` (ties it cannot resolve in
+    double precision), the path down to that ``beta`` is kept as a :class:`DrawnPath` that
+    says where it stopped: most of the path is still shown. A path that cannot be
+    computed at all raises ``ValueError``, remembered for the same key (a property of the
+    inputs). Two sessions asking for the same new path at once may both compute it (only
+    the panel asks).
     """
 
     def __init__(self, max_entries: int = 64) -> None:
@@ -367,30 +365,26 @@ class PathMemo:
             self._done.clear()
 
 
-#: How the engine says where it stopped (:func:`convexviz.path.lasso_path`).
-_STOPPED = re.compile(r"could not be continued below beta=([0-9.eE+-]+)")
-
-
 def _follow(
     dictionary: Dictionary, y: np.ndarray, beta_min: float | None
 ) -> DrawnPath | ValueError:
-    """The path down to ``beta_min``, else down to where it stopped, else the error."""
+    """The path down to ``beta_min``, or down to where it stopped, or the error.
+
+    One computation: a path that stops early comes back as data
+    (:attr:`~convexviz.path.RegularizationPath.stopped_at`); only a path that stops at
+    ``beta_max`` itself (nothing to draw) is an error.
+    """
     try:
-        return DrawnPath(regularization_path(dictionary, y, beta_min))
+        path = regularization_path(dictionary, y, beta_min)
     except ValueError as error:
-        found = _STOPPED.search(str(error))
-        if found is None:
-            return error
-        stopped = float(found.group(1))
-        # the message rounds to 6 digits: a floor a little above it ends the path before
-        floor = stopped * (1 + 1e-5)
-        try:
-            path = regularization_path(dictionary, y, floor)
-        except ValueError:
-            return error
-        if path.n_knots < 2:  # nothing but beta_max itself
-            return error
-        return DrawnPath(path, stopped, str(error))
+        return error
+    if path.stopped_at is None:
+        return DrawnPath(path)
+    if path.n_knots < 2:  # nothing but beta_max itself
+        return ValueError(
+            f"it could not be continued below β_max = {path.beta_max:.3g}: {path.stop_reason}"
+        )
+    return DrawnPath(path, path.stopped_at, path.stop_reason)
 
 
 def _beta_min(A: np.ndarray, y: np.ndarray, down_to: float | None) -> float | None:
