@@ -1,0 +1,216 @@
+"""Fit the globally optimal two-layer ReLU network to points in the plane, certified.
+
+``fit_plane(points, y, beta)`` solves the convex program of THEORY_2D §3 and returns the
+rebuilt network (at most ``N + 1`` neurons) with its certificate (§4), valid against networks
+of any width.
+
+Two methods:
+
+``"columns"`` (default): column generation. Solve the program on a small working set of
+patterns, compute the exact worst line ``M(r)`` of the centred residual, and while
+``M > beta (1 + CERTIFICATE_RTOL)`` add the patterns of the best lines (the worst line and
+its runners-up, both with and without the points on the line) and solve again. When it
+stops, no pattern outside the working set can lower the objective: the restricted optimum
+is the optimum of the program over *all* patterns, and the duality gap says by how little it
+can be off. A ``working_set`` from an earlier fit (e.g. before a point was added) warms it.
+
+``"all"``: every pattern of the exact enumeration in one program (the plain approach).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .patterns2d import enumerate_patterns, pattern_keys
+from .plane_network import PlaneNetwork, rebuild_network
+from .plane_program import solve_program
+from .worst_line import Certificate, best_lines, certificate, line_patterns
+
+#: Column generation stops when ``M(r) <= beta (1 + CERTIFICATE_RTOL)``.
+CERTIFICATE_RTOL = 1e-6
+
+#: Lines whose patterns enter the working set per round (the worst one and its runners-up).
+LINES_PER_ROUND = 6
+
+#: Column generation gives up (status ``"inaccurate"``) after this many rounds.
+MAX_ROUNDS = 100
+
+#: The fit is ``"optimal"`` when the duality gap is below this times ``max(1, objective)``.
+GAP_RTOL = 1e-6
+
+METHODS = ("columns", "all")
+
+
+@dataclass(frozen=True, eq=False)
+class PlaneFit:
+    """A certified fit on the plane.
+
+    Attributes
+    ----------
+    points, y, beta : the problem.
+    network : PlaneNetwork
+        The rebuilt network, at most ``N + 1`` neurons.
+    objective : float
+        The program's optimum (over the working set, equal to the full program's optimum when
+        ``status == "optimal"``).
+    network_objective : float
+        The network's ``1/2 sum (f - y)^2 + beta/2 sum (|w|^2 + alpha^2)``.
+    certificate : Certificate
+        The worst line of the network's residual and the duality gap (any width).
+    pattern_count : int
+        Nonzero activation patterns of the points (``N^2 - N + 1`` without three collinear).
+    patterns_used : int
+        Distinct patterns the rebuilt network's neurons come from.
+    working_set : bool array (W, N)
+        The patterns the last program was solved over (pass it to the next fit to warm it).
+    rounds : int
+        Programs solved.
+    status : ``"optimal"`` or ``"inaccurate"``.
+    timings_ms : dict
+        ``enumerate``, ``solve``, ``certify``, ``rebuild``, ``total``.
+    """
+
+    points: NDArray[np.float64]
+    y: NDArray[np.float64]
+    beta: float
+    network: PlaneNetwork
+    objective: float
+    network_objective: float
+    certificate: Certificate
+    pattern_count: int
+    patterns_used: int
+    working_set: NDArray[np.bool_]
+    rounds: int
+    status: str
+    timings_ms: dict[str, float]
+
+    @property
+    def duality_gap(self) -> float:
+        return self.certificate.duality_gap
+
+
+def _validate(points: object, y: object, beta: float) -> tuple[NDArray, NDArray, float]:
+    x = np.asarray(points, dtype=float)
+    t = np.asarray(y, dtype=float)
+    if x.ndim != 2 or x.shape[1] != 2 or len(x) == 0:
+        raise ValueError("points must have shape (N, 2) with N >= 1")
+    if t.shape != (len(x),):
+        raise ValueError("y must have one value per point")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(t))):
+        raise ValueError("points and values must be finite")
+    if not (np.isfinite(beta) and beta > 0):
+        raise ValueError("beta must be a finite number > 0")
+    return x, t, float(beta)
+
+
+class _WorkingSet:
+    """Patterns in insertion order, without duplicates or the zero pattern."""
+
+    def __init__(self, n: int) -> None:
+        self.rows: list[NDArray[np.bool_]] = []
+        self.keys: set[bytes] = set()
+        self.n = n
+
+    def add(self, patterns: NDArray[np.bool_]) -> int:
+        added = 0
+        for row, key in zip(patterns, pattern_keys(patterns), strict=True):
+            if row.any() and key not in self.keys:
+                self.keys.add(key)
+                self.rows.append(row)
+                added += 1
+        return added
+
+    def array(self) -> NDArray[np.bool_]:
+        return np.array(self.rows, dtype=bool).reshape(-1, self.n)
+
+
+def _lines_patterns(points: NDArray, residual: NDArray, count: int) -> NDArray[np.bool_]:
+    centred = residual - residual.mean()
+    lines = best_lines(points, centred, count)
+    return np.concatenate([line_patterns(points, line) for line in lines])
+
+
+def fit_plane(
+    points: object,
+    y: object,
+    beta: float,
+    *,
+    method: str = "columns",
+    working_set: NDArray[np.bool_] | None = None,
+) -> PlaneFit:
+    """The certified optimal two-layer ReLU network on points in the plane.
+
+    Parameters
+    ----------
+    points : array (N, 2); repeated locations and collinear points are legal.
+    y : array (N,)
+    beta : float > 0
+    method : ``"columns"`` (column generation with the exact certificate) or ``"all"``.
+    working_set : bool array (W, N), optional
+        Patterns to start column generation from (an earlier fit's ``working_set``; rows of
+        the wrong length are ignored).
+
+    Raises
+    ------
+    ValueError
+        On malformed input or an unknown method.
+    """
+    x, t, beta = _validate(points, y, beta)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    t0 = time.perf_counter()
+    all_patterns = enumerate_patterns(x)
+    t1 = time.perf_counter()
+    if method == "all":
+        solution = solve_program(x, t, all_patterns, beta)
+        rounds = 1
+    else:
+        work = _WorkingSet(len(x))
+        if working_set is not None and np.ndim(working_set) == 2:
+            if np.shape(working_set)[1] == len(x):
+                work.add(np.asarray(working_set, dtype=bool))
+        work.add(_lines_patterns(x, t - t.mean(), 2 * LINES_PER_ROUND))
+        rounds = 0
+        while True:
+            solution = solve_program(x, t, work.array(), beta)
+            rounds += 1
+            residual = t - solution.fitted
+            lines = best_lines(x, residual - residual.mean(), LINES_PER_ROUND)
+            if lines[0].magnitude <= beta * (1 + CERTIFICATE_RTOL) or rounds >= MAX_ROUNDS:
+                break
+            new = np.concatenate([line_patterns(x, line) for line in lines])
+            if work.add(new) == 0:
+                break
+    t2 = time.perf_counter()
+    network, neuron_patterns = rebuild_network(x, t, solution.fitted, beta)
+    t3 = time.perf_counter()
+    network_objective = network.objective(x, t, beta)
+    cert = certificate(x, t, network(x), network.penalty(beta), beta)
+    t4 = time.perf_counter()
+    optimal = cert.duality_gap <= GAP_RTOL * max(1.0, solution.objective)
+    timings = {
+        "enumerate": 1e3 * (t1 - t0),
+        "solve": 1e3 * (t2 - t1),
+        "rebuild": 1e3 * (t3 - t2),
+        "certify": 1e3 * (t4 - t3),
+        "total": 1e3 * (t4 - t0),
+    }
+    return PlaneFit(
+        points=x,
+        y=t,
+        beta=beta,
+        network=network,
+        objective=solution.objective,
+        network_objective=network_objective,
+        certificate=cert,
+        pattern_count=len(all_patterns),
+        patterns_used=len(set(pattern_keys(neuron_patterns))),
+        working_set=solution.patterns,
+        rounds=rounds,
+        status="optimal" if optimal else "inaccurate",
+        timings_ms=timings,
+    )

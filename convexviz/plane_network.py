@@ -1,0 +1,229 @@
+"""The two-layer ReLU network on the plane and its rebuilding from the convex program.
+
+    f(x) = sum_j alpha_j relu(w_j . x + b_j) + offset,
+    objective = 1/2 sum_n (f(x_n) - y_n)^2 + beta/2 sum_j (|w_j|^2 + alpha_j^2)
+
+(biases and offset free, THEORY_2D §1).
+
+Rebuilding (THEORY_2D §3). The program's optimal fit ``f`` is unique, and with ``r = y - f``
+every optimal neuron's unit line ``uhat`` (``|uhat[:2]| = 1``) attains
+``|r . relu(Xt uhat)| = M(r) = beta`` and can be taken through training points. An interior-point
+answer is not sparse (dozens of tiny, nearly parallel neurons), so the network is rebuilt from
+those exact lines instead:
+
+1. the candidate lines are the maxima of the exact sweep of ``convexviz.worst_line`` within
+   :data:`CANDIDATE_RTOL` of ``beta``, each line once (parallel neurons merged), with signed
+   coefficients ``c`` from the Lasso over them with each sign fixed to that of
+   ``r . relu(Xt uhat)`` (``c relu(uhat . xt)`` is a neuron of penalty ``beta |c|``);
+2. the solution is moved to a vertex of the optimal set: while the columns
+   ``[relu(Xt uhat_j), 1]`` and the row of signs ``sign(c_j)`` leave a null direction ``delta``,
+   ``c + tau delta`` keeps the fit and ``sum |c_j|`` (no sign changes) and ``tau`` goes until a
+   coefficient vanishes. At the end those ``N + 1`` equations have full column rank, so at most
+   ``N + 1`` neurons remain;
+3. the coefficients and the offset are polished on the kept lines: with the signs ``s``
+   fixed, ``1/2 ||A c + xi 1 - y||^2 + beta s.c`` is a quadratic whose normal equations
+   ``[A 1]^T [A 1] (c, xi) = [A 1]^T y - beta (s, 0)`` give the exact optimum over those
+   lines (accepted when the signs hold and the objective does not grow): no interior-point
+   rounding is left;
+4. each line becomes the neuron ``w = sqrt|c| uhat[:2]``, ``b = sqrt|c| uhat[2]``,
+   ``alpha = sign(c) sqrt|c|`` (balanced: ``|w|^2 = alpha^2 = |c|``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import clarabel
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from .patterns2d import augmented
+from .worst_line import lines_at_least
+
+#: Lines whose weight part is below this fraction of the largest are rounding noise.
+NEGLIGIBLE_RTOL = 1e-7
+
+#: Lines within this fraction of ``beta`` of ``M(r)`` are candidates for optimal neurons.
+CANDIDATE_RTOL = 1e-4
+
+
+@dataclass(frozen=True, eq=False)
+class PlaneNetwork:
+    """``f(x) = sum_j alpha_j relu(w_j . x + b_j) + offset``; ``weights`` has shape ``(m, 2)``."""
+
+    weights: NDArray[np.float64]
+    biases: NDArray[np.float64]
+    alphas: NDArray[np.float64]
+    offset: float
+
+    @property
+    def width(self) -> int:
+        return len(self.alphas)
+
+    def hidden(self, points: NDArray) -> NDArray[np.float64]:
+        """``relu(w_j . x + b_j)`` for every point and neuron: shape ``(len(points), m)``."""
+        x = np.asarray(points, dtype=float).reshape(-1, 2)
+        return np.maximum(x @ self.weights.T + self.biases, 0.0)
+
+    def __call__(self, points: NDArray) -> NDArray[np.float64]:
+        """The forward pass ``f(x)``."""
+        return self.hidden(points) @ self.alphas + self.offset
+
+    def penalty(self, beta: float) -> float:
+        """``beta/2 sum_j (|w_j|^2 + alpha_j^2)``."""
+        return 0.5 * beta * float(np.sum(self.weights**2) + np.sum(self.alphas**2))
+
+    def objective(self, points: NDArray, y: NDArray, beta: float) -> float:
+        """``1/2 sum_n (f(x_n) - y_n)^2 + beta/2 sum_j (|w_j|^2 + alpha_j^2)``."""
+        r = self(points) - np.asarray(y, dtype=float)
+        return 0.5 * float(r @ r) + self.penalty(beta)
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """Unit lines ``uhat`` (``|uhat[:2]| = 1``), signed coefficients, source pattern indices."""
+
+    uhat: NDArray[np.float64]  # (m, 3)
+    coef: NDArray[np.float64]  # (m,)
+    pattern: NDArray[np.int64]  # (m,)
+
+
+def reduce_to_vertex(xt: NDArray, lines: _Lines) -> _Lines:
+    """Move to a vertex of the optimal set: same fit, same ``sum |c|``, at most ``N + 1`` lines."""
+    uhat, coef, pattern = lines.uhat, lines.coef.copy(), lines.pattern
+    while len(coef):
+        columns = np.maximum(xt @ uhat.T, 0.0)  # (N, m)
+        system = np.vstack(
+            [np.column_stack([columns, np.ones(len(xt))]), np.append(np.sign(coef), 0.0)]
+        )
+        _, sing, vt = np.linalg.svd(system)
+        rank = int(np.sum(sing > 1e-10 * sing[0]))
+        if rank >= system.shape[1]:
+            break
+        delta = vt[-1, :-1]
+        shrinking = coef * delta < 0
+        if not shrinking.any():
+            delta = -delta
+            shrinking = coef * delta < 0
+        if not shrinking.any():
+            break
+        steps = -coef[shrinking] / delta[shrinking]
+        tau = float(steps.min())
+        coef = coef + tau * delta
+        gone = np.zeros(len(coef), dtype=bool)
+        gone[np.flatnonzero(shrinking)[np.argmin(steps)]] = True
+        gone |= np.abs(coef) <= 1e-12 * np.max(np.abs(coef))
+        uhat, coef, pattern = uhat[~gone], coef[~gone], pattern[~gone]
+    return _Lines(uhat, coef, pattern)
+
+
+def network_from_lines(lines: _Lines, offset: float) -> PlaneNetwork:
+    """Balanced neurons from unit lines and signed coefficients."""
+    root = np.sqrt(np.abs(lines.coef))
+    weights = lines.uhat[:, :2] * root[:, None]
+    biases = lines.uhat[:, 2] * root
+    alphas = np.sign(lines.coef) * root
+    return PlaneNetwork(weights, biases, alphas, float(offset))
+
+
+def _best_offset(points: NDArray, y: NDArray, lines: _Lines) -> float:
+    partial = network_from_lines(lines, 0.0)
+    return float(np.mean(y - partial(points)))
+
+
+def polish(points: NDArray, y: NDArray, lines: _Lines, beta: float) -> tuple[_Lines, float]:
+    """The exact optimum over the given lines with their signs fixed (see the module notes).
+
+    Returns the lines with polished coefficients and the offset; the unpolished ones (with
+    the best offset) when the polished signs differ or the objective would grow.
+    """
+    offset = _best_offset(points, y, lines)
+    if not len(lines.coef):
+        return lines, offset
+    xt = augmented(points)
+    design = np.column_stack([np.maximum(xt @ lines.uhat.T, 0.0), np.ones(len(y))])
+    rhs = design.T @ y - beta * np.append(np.sign(lines.coef), 0.0)
+    solution = np.linalg.lstsq(design.T @ design, rhs, rcond=None)[0]
+    coef, xi = solution[:-1], float(solution[-1])
+    if np.any(np.sign(coef) != np.sign(lines.coef)):
+        return lines, offset
+    polished = _Lines(lines.uhat, coef, lines.pattern)
+    before = network_from_lines(lines, offset).objective(points, y, beta)
+    after = network_from_lines(polished, xi).objective(points, y, beta)
+    return (polished, xi) if after <= before else (lines, offset)
+
+
+def _sign_constrained_lasso(design: NDArray, signs: NDArray, y: NDArray, beta: float) -> NDArray:
+    """``S g`` for the ``g >= 0`` minimizing ``1/2 ||A S g + xi 1 - y||^2 + beta sum g``."""
+    n, m = design.shape
+    i_e = m + 1
+    n_var = i_e + n
+    fit = sp.hstack(
+        [
+            sp.csc_matrix(design * signs),
+            sp.csc_matrix(np.ones((n, 1))),
+            -sp.identity(n, format="csc"),
+        ],
+        format="csc",
+    )
+    nonneg = sp.hstack([-sp.identity(m, format="csc"), sp.csc_matrix((m, n + 1))], format="csc")
+    a = sp.vstack([fit, nonneg], format="csc")
+    b = np.concatenate([y, np.zeros(m)])
+    p_mat = sp.csc_matrix(
+        (np.ones(n), (np.arange(i_e, n_var), np.arange(i_e, n_var))), shape=(n_var, n_var)
+    )
+    q = np.concatenate([np.full(m, beta), np.zeros(n + 1)])
+    settings = clarabel.DefaultSettings()
+    settings.verbose = False
+    cones = [clarabel.ZeroConeT(n), clarabel.NonnegativeConeT(m)]
+    solution = clarabel.DefaultSolver(p_mat, q, a, b, cones, settings).solve()
+    return signs * np.maximum(np.asarray(solution.x)[:m], 0.0)
+
+
+def _distinct_lines(uhat: NDArray, tol: float = 1e-9) -> NDArray[np.bool_]:
+    keep = np.ones(len(uhat), dtype=bool)
+    for j in range(len(uhat)):
+        if keep[j]:
+            same = np.max(np.abs(uhat[j + 1 :] - uhat[j]), axis=1) <= tol
+            keep[j + 1 :] &= ~same
+    return keep
+
+
+def optimal_lines(points: NDArray, y: NDArray, fitted: NDArray, beta: float) -> _Lines:
+    """Exact lines of an optimal network, from the optimal fit (unique) of the program.
+
+    Every optimal neuron's unit line attains ``|r . relu(Xt uhat)| = M(r) = beta`` for the
+    optimal residual ``r``, and can be taken through training points (``convexviz.worst_line``:
+    the arcs' maxima). The lines within :data:`CANDIDATE_RTOL` of ``beta`` are the candidates;
+    a sign-constrained Lasso over them (sign of ``r . relu``) gives the coefficients.
+    """
+    x = np.asarray(points, dtype=float)
+    r = np.asarray(y, dtype=float) - np.asarray(fitted, dtype=float)
+    found = lines_at_least(x, r - r.mean(), beta * (1 - CANDIDATE_RTOL))
+    if not len(found):
+        return _Lines(np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=int))
+    uhat, signs = found[:, :3], np.sign(found[:, 3])
+    keep = _distinct_lines(uhat)
+    uhat, signs = uhat[keep], signs[keep]
+    design = np.maximum(augmented(x) @ uhat.T, 0.0)
+    coef = _sign_constrained_lasso(design, signs, np.asarray(y, dtype=float), beta)
+    support = np.abs(coef) > NEGLIGIBLE_RTOL * max(float(np.max(np.abs(coef))), 1e-300)
+    patterns = np.arange(len(coef))[support]
+    return _Lines(uhat[support], coef[support], patterns)
+
+
+def rebuild_network(
+    points: NDArray, y: NDArray, fitted: NDArray, beta: float
+) -> tuple[PlaneNetwork, NDArray[np.bool_]]:
+    """The optimal network from the program's optimal fit: exact lines, a vertex, polished.
+
+    Returns the network (balanced, at most ``N + 1`` neurons) and its neurons' activation
+    patterns ``1[w_j . x_n + b_j > 0]`` (shape ``(m, N)``).
+    """
+    xt = augmented(points)
+    y = np.asarray(y, dtype=float)
+    lines = reduce_to_vertex(xt, optimal_lines(points, y, fitted, beta))
+    lines, offset = polish(points, y, lines, beta)
+    network = network_from_lines(lines, offset)
+    return network, (xt @ lines.uhat.T > 1e-9).T
