@@ -44,6 +44,10 @@ from .worst_line import lines_at_least
 #: Lines whose weight part is below this fraction of the largest are rounding noise.
 NEGLIGIBLE_RTOL = 1e-7
 
+#: Singular values below this fraction of the largest count as zero in the vertex reduction
+#: (nearly dependent neurons are reduced too, so that the polish is well conditioned).
+RANK_RTOL = 1e-7
+
 #: Lines within this fraction of ``beta`` of ``M(r)`` are candidates for optimal neurons.
 CANDIDATE_RTOL = 1e-4
 
@@ -89,32 +93,58 @@ class _Lines:
     pattern: NDArray[np.int64]  # (m,)
 
 
+def _null_basis(xt: NDArray, lines: _Lines) -> NDArray[np.float64]:
+    """Basis (columns) of the null space of ``[[relu(Xt uhat_j) ... 1], [sign(c_j) ... 0]]``."""
+    columns = np.maximum(xt @ lines.uhat.T, 0.0)
+    system = np.vstack(
+        [np.column_stack([columns, np.ones(len(xt))]), np.append(np.sign(lines.coef), 0.0)]
+    )
+    _, sing, vt = np.linalg.svd(system)
+    rank = int(np.sum(sing > RANK_RTOL * sing[0]))
+    return vt[rank:].T
+
+
+def _drop(basis: NDArray, i: int) -> NDArray:
+    """The null basis once column ``i`` is gone: combinations with a zero ``i``-th entry."""
+    if basis.shape[1] == 0:
+        return np.delete(basis, i, axis=0)
+    pivot = int(np.argmax(np.abs(basis[i])))
+    if abs(basis[i, pivot]) > 0:
+        basis = basis - np.outer(basis[:, pivot], basis[i] / basis[i, pivot])
+        basis = np.delete(basis, pivot, axis=1)
+    else:
+        basis = np.delete(basis, pivot, axis=1) if basis.shape[1] else basis
+    basis = np.delete(basis, i, axis=0)
+    norms = np.linalg.norm(basis, axis=0)
+    return basis[:, norms > 0] / norms[norms > 0]
+
+
 def reduce_to_vertex(xt: NDArray, lines: _Lines) -> _Lines:
-    """Move to a vertex of the optimal set: same fit, same ``sum |c|``, at most ``N + 1`` lines."""
+    """Move to a vertex of the optimal set: same fit, same ``sum |c|``, at most ``N + 1`` lines.
+
+    One SVD gives the null space; each removed line removes one basis direction (Gaussian
+    elimination of its entry), so the loop costs no further factorizations.
+    """
+    if not len(lines.coef):
+        return lines
     uhat, coef, pattern = lines.uhat, lines.coef.copy(), lines.pattern
-    while len(coef):
-        columns = np.maximum(xt @ uhat.T, 0.0)  # (N, m)
-        system = np.vstack(
-            [np.column_stack([columns, np.ones(len(xt))]), np.append(np.sign(coef), 0.0)]
-        )
-        _, sing, vt = np.linalg.svd(system)
-        rank = int(np.sum(sing > 1e-10 * sing[0]))
-        if rank >= system.shape[1]:
-            break
-        delta = vt[-1, :-1]
+    basis = _null_basis(xt, lines)
+    while basis.shape[1] and len(coef):
+        delta = basis[:-1, 0]
         shrinking = coef * delta < 0
         if not shrinking.any():
             delta = -delta
             shrinking = coef * delta < 0
         if not shrinking.any():
-            break
+            basis = basis[:, 1:]
+            continue
         steps = -coef[shrinking] / delta[shrinking]
-        tau = float(steps.min())
-        coef = coef + tau * delta
-        gone = np.zeros(len(coef), dtype=bool)
-        gone[np.flatnonzero(shrinking)[np.argmin(steps)]] = True
-        gone |= np.abs(coef) <= 1e-12 * np.max(np.abs(coef))
-        uhat, coef, pattern = uhat[~gone], coef[~gone], pattern[~gone]
+        coef = coef + float(steps.min()) * delta
+        gone = int(np.flatnonzero(shrinking)[np.argmin(steps)])
+        coef[gone] = 0.0
+        for i in sorted(np.flatnonzero(np.abs(coef) <= 1e-12 * np.max(np.abs(coef))))[::-1]:
+            basis = _drop(basis, int(i))
+            uhat, coef, pattern = np.delete(uhat, i, 0), np.delete(coef, i), np.delete(pattern, i)
     return _Lines(uhat, coef, pattern)
 
 
