@@ -58,8 +58,10 @@ class PlaneFit:
     network : PlaneNetwork
         The rebuilt network, at most ``N + 1`` neurons.
     objective : float
-        The program's optimum (over the working set, equal to the full program's optimum when
-        ``status == "optimal"``).
+        The program's optimum: the smaller of the solver's value and the rebuilt network's
+        objective (the network is a feasible point of the program too, and usually the more
+        accurate one since its coefficients are polished). Within ``duality_gap`` of the
+        optimum over *all* patterns and any width.
     network_objective : float
         The network's ``1/2 sum (f - y)^2 + beta/2 sum (|w|^2 + alpha^2)``.
     certificate : Certificate
@@ -222,7 +224,7 @@ def fit_plane(
         y=t,
         beta=beta,
         network=network,
-        objective=solution.objective,
+        objective=min(solution.objective, network_objective),
         network_objective=network_objective,
         certificate=cert,
         pattern_count=len(all_patterns),
