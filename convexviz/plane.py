@@ -12,7 +12,7 @@ patterns, compute the exact worst line ``M(r)`` of the centred residual, and whi
 its runners-up, both with and without the points on the line) and solve again. When it
 stops, no pattern outside the working set can lower the objective: the restricted optimum
 is the optimum of the program over *all* patterns, and the duality gap says by how little it
-can be off. A ``working_set`` from an earlier fit (e.g. before a point was added) warms it.
+can be off. The ``working_lines`` of an earlier fit (e.g. before a point was added) warm it.
 
 ``"all"``: every pattern of the exact enumeration in one program (the plain approach).
 """
@@ -25,16 +25,16 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .patterns2d import enumerate_patterns, pattern_keys
+from .patterns2d import augmented, enumerate_patterns, pattern_keys
 from .plane_network import PlaneNetwork, rebuild_network
-from .plane_program import solve_program
+from .plane_program import cone_rows_of, solve_program
 from .worst_line import Certificate, best_lines, certificate, line_patterns
 
 #: Column generation stops when ``M(r) <= beta (1 + CERTIFICATE_RTOL)``.
 CERTIFICATE_RTOL = 1e-8
 
 #: Lines whose patterns enter the working set per round (the worst one and its runners-up).
-LINES_PER_ROUND = 6
+LINES_PER_ROUND = 20
 
 #: Column generation gives up (status ``"inaccurate"``) after this many rounds.
 MAX_ROUNDS = 100
@@ -71,7 +71,11 @@ class PlaneFit:
     patterns_used : int
         Distinct patterns the rebuilt network's neurons come from.
     working_set : bool array (W, N)
-        The patterns the last program was solved over (pass it to the next fit to warm it).
+        The patterns the last program was solved over.
+    working_lines : array (W, 3)
+        For column generation, a line ``u`` strictly inside each working pattern's cone
+        (``1[Xt u > 0]`` is the pattern); pass it as ``warm_lines`` to the next fit (after a
+        point is added, moved or deleted) to start from it. Empty for ``method="all"``.
     rounds : int
         Programs solved.
     status : ``"optimal"`` or ``"inaccurate"``.
@@ -89,6 +93,7 @@ class PlaneFit:
     pattern_count: int
     patterns_used: int
     working_set: NDArray[np.bool_]
+    working_lines: NDArray[np.float64]
     rounds: int
     status: str
     timings_ms: dict[str, float]
@@ -113,30 +118,47 @@ def _validate(points: object, y: object, beta: float) -> tuple[NDArray, NDArray,
 
 
 class _WorkingSet:
-    """Patterns in insertion order, without duplicates or the zero pattern."""
+    """Patterns in insertion order, without duplicates or the zero pattern, each with a line
+    strictly inside its cone when known (NaN otherwise)."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, points: NDArray) -> None:
+        self.points = points
         self.rows: list[NDArray[np.bool_]] = []
+        self.cone_rows: list[NDArray] = []
+        self.interiors: list[NDArray] = []
         self.keys: set[bytes] = set()
-        self.n = n
+        self.n = len(points)
 
-    def add(self, patterns: NDArray[np.bool_]) -> int:
+    def add(self, patterns: NDArray[np.bool_], interiors: NDArray | None = None) -> int:
+        if interiors is None:
+            interiors = np.full((len(patterns), 3), np.nan)
         added = 0
-        for row, key in zip(patterns, pattern_keys(patterns), strict=True):
+        for row, key, inside in zip(patterns, pattern_keys(patterns), interiors, strict=True):
             if row.any() and key not in self.keys:
                 self.keys.add(key)
                 self.rows.append(row)
+                self.cone_rows.append(cone_rows_of(self.points, row, inside))
+                self.interiors.append(inside)
                 added += 1
         return added
 
+    def add_lines(self, lines: list) -> int:
+        found = [line_patterns(self.points, line) for line in lines]
+        return self.add(
+            np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+        )
+
+    def add_interior_lines(self, lines: NDArray) -> int:
+        """Patterns of lines ``u`` (rows) that pass through no training point: ``1[Xt u > 0]``."""
+        lines = np.asarray(lines, dtype=float).reshape(-1, 3)
+        lines = lines[np.all(np.isfinite(lines), axis=1)]
+        values = augmented(self.points) @ lines.T  # (N, L)
+        scale = np.max(np.abs(values), axis=0, initial=0.0)
+        strict = np.all(np.abs(values) > 1e-9 * scale, axis=0)
+        return self.add((values > 0).T[strict], lines[strict])
+
     def array(self) -> NDArray[np.bool_]:
         return np.array(self.rows, dtype=bool).reshape(-1, self.n)
-
-
-def _lines_patterns(points: NDArray, residual: NDArray, count: int) -> NDArray[np.bool_]:
-    centred = residual - residual.mean()
-    lines = best_lines(points, centred, count)
-    return np.concatenate([line_patterns(points, line) for line in lines])
 
 
 def _rebuild_certified(
@@ -163,7 +185,7 @@ def fit_plane(
     beta: float,
     *,
     method: str = "columns",
-    working_set: NDArray[np.bool_] | None = None,
+    warm_lines: NDArray | None = None,
 ) -> PlaneFit:
     """The certified optimal two-layer ReLU network on points in the plane.
 
@@ -173,9 +195,9 @@ def fit_plane(
     y : array (N,)
     beta : float > 0
     method : ``"columns"`` (column generation with the exact certificate) or ``"all"``.
-    working_set : bool array (W, N), optional
-        Patterns to start column generation from (an earlier fit's ``working_set``; rows of
-        the wrong length are ignored).
+    warm_lines : array (W, 3), optional
+        Lines ``u`` whose patterns ``1[Xt u > 0]`` start column generation: an earlier fit's
+        ``working_lines``, valid for any points (lines through a training point are skipped).
 
     Raises
     ------
@@ -191,23 +213,23 @@ def fit_plane(
     if method == "all":
         solution = solve_program(x, t, all_patterns, beta)
         rounds = 1
+        working_lines = np.zeros((0, 3))
     else:
-        work = _WorkingSet(len(x))
-        if working_set is not None and np.ndim(working_set) == 2:
-            if np.shape(working_set)[1] == len(x):
-                work.add(np.asarray(working_set, dtype=bool))
-        work.add(_lines_patterns(x, t - t.mean(), 2 * LINES_PER_ROUND))
+        work = _WorkingSet(x)
+        if warm_lines is not None:
+            work.add_interior_lines(warm_lines)
+        work.add_lines(best_lines(x, t - t.mean(), 2 * LINES_PER_ROUND))
         rounds = 0
         while True:
-            solution = solve_program(x, t, work.array(), beta)
+            solution = solve_program(x, t, work.array(), beta, work.cone_rows)
             rounds += 1
             residual = t - solution.fitted
             lines = best_lines(x, residual - residual.mean(), LINES_PER_ROUND)
             if lines[0].magnitude <= beta * (1 + CERTIFICATE_RTOL) or rounds >= MAX_ROUNDS:
                 break
-            new = np.concatenate([line_patterns(x, line) for line in lines])
-            if work.add(new) == 0:
+            if work.add_lines(lines) == 0:
                 break
+        working_lines = np.array(work.interiors, dtype=float).reshape(-1, 3)
     t2 = time.perf_counter()
     network, neuron_patterns, cert = _rebuild_certified(x, t, solution.fitted, beta)
     t3 = t4 = time.perf_counter()
@@ -230,6 +252,7 @@ def fit_plane(
         pattern_count=len(all_patterns),
         patterns_used=len(set(pattern_keys(neuron_patterns))),
         working_set=solution.patterns,
+        working_lines=working_lines,
         rounds=rounds,
         status="optimal" if optimal else "inaccurate",
         timings_ms=timings,

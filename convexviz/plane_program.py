@@ -24,6 +24,7 @@ import clarabel
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.spatial import ConvexHull, QhullError
 
 from .patterns2d import augmented
 
@@ -48,7 +49,36 @@ class ProgramSolution:
     status: str
 
 
-def _conic_data(xt: NDArray, y: NDArray, patterns: NDArray, beta: float):
+def irredundant(g: NDArray, interior: NDArray | None) -> NDArray[np.int64]:
+    """Rows of ``g`` that define the cone ``{u : g u >= 0}`` (all rows unless shown redundant).
+
+    With ``c`` strictly inside (``g c > 0``), the cone is pointed and ``g_n`` is redundant
+    unless it is an extreme ray of ``cone(g)``: a vertex of the convex hull of the central
+    projections ``g_n / (g_n . c)`` onto the plane ``c . u = 1``.
+    """
+    every = np.arange(len(g))
+    if interior is None or not np.all(np.isfinite(interior)) or len(g) <= 3:
+        return every
+    height = g @ interior
+    if not np.all(height > 0):
+        return every
+    basis = np.linalg.svd(np.asarray(interior, dtype=float).reshape(1, 3))[2][1:].T  # c-perp
+    projected = (g / height[:, None]) @ basis
+    try:
+        hull = ConvexHull(projected)
+    except QhullError:
+        return every
+    return np.sort(hull.vertices)
+
+
+def cone_rows_of(points: NDArray, pattern: NDArray, interior: NDArray | None) -> NDArray:
+    """The points whose constraints ``(2 d_n - 1) xt_n . u >= 0`` define pattern's cone."""
+    xt = augmented(points)
+    g = (2.0 * np.asarray(pattern, dtype=float) - 1.0)[:, None] * xt
+    return irredundant(g, interior)
+
+
+def _conic_data(xt: NDArray, y: NDArray, patterns: NDArray, beta: float, cone_rows):
     n = len(y)
     n_pat = len(patterns)
     d = patterns.astype(float)  # (P, N)
@@ -69,16 +99,22 @@ def _conic_data(xt: NDArray, y: NDArray, patterns: NDArray, beta: float):
         ],
         format="csc",
     )
-    # Cone rows: -(2 d_pn - 1) xt_n . u_p <= 0, for u then v.
+    # Cone rows: -(2 d_pn - 1) xt_n . u_p <= 0 for the irredundant n, for u then v.
     sign = 2.0 * d - 1.0  # (P, N)
-    blocks = [sp.csc_matrix(-(sign[p][:, None] * xt)) for p in range(n_pat)]
-    cone_u = sp.block_diag(blocks, format="csc")
-    cone = sp.hstack(
-        [
-            sp.block_diag([cone_u, cone_u], format="csc"),
-            sp.csc_matrix((2 * n * n_pat, n_var - n_theta)),
-        ],
-        format="csc",
+    rows, cols, vals = [], [], []
+    n_rows = 0
+    for p in range(n_pat):
+        g = sign[p][:, None] * xt
+        keep = np.arange(n) if cone_rows is None else cone_rows[p]
+        for offset in (0, 3 * n_pat):
+            r = n_rows + np.repeat(np.arange(len(keep)), 3)
+            rows.append(r)
+            cols.append(offset + 3 * p + np.tile(np.arange(3), len(keep)))
+            vals.append(-g[keep].ravel())
+            n_rows += len(keep)
+    cone = sp.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_rows, n_var),
     )
     # Second-order cones: (s_i, theta_3i, theta_3i+1) for i = 0..2P-1.
     rows = np.arange(3 * 2 * n_pat)
@@ -88,7 +124,7 @@ def _conic_data(xt: NDArray, y: NDArray, patterns: NDArray, beta: float):
     cols[2::3] = 3 * np.arange(2 * n_pat) + 1
     soc = sp.csc_matrix((-np.ones(len(rows)), (rows, cols)), shape=(len(rows), n_var))
     a = sp.vstack([fit, cone, soc], format="csc")
-    b = np.concatenate([y, np.zeros(2 * n * n_pat + 6 * n_pat)])
+    b = np.concatenate([y, np.zeros(n_rows + 6 * n_pat)])
     p_mat = sp.csc_matrix(
         (np.ones(n), (np.arange(i_e, n_var), np.arange(i_e, n_var))), shape=(n_var, n_var)
     )
@@ -96,16 +132,23 @@ def _conic_data(xt: NDArray, y: NDArray, patterns: NDArray, beta: float):
     q[i_s:i_e] = beta
     cones = [
         clarabel.ZeroConeT(n),
-        clarabel.NonnegativeConeT(2 * n * n_pat),
+        clarabel.NonnegativeConeT(n_rows),
         *[clarabel.SecondOrderConeT(3) for _ in range(2 * n_pat)],
     ]
     return p_mat, q, a, b, cones
 
 
 def solve_program(
-    points: NDArray, y: NDArray, patterns: NDArray[np.bool_], beta: float
+    points: NDArray,
+    y: NDArray,
+    patterns: NDArray[np.bool_],
+    beta: float,
+    cone_rows: list[NDArray] | None = None,
 ) -> ProgramSolution:
     """Solve the program over the given patterns with Clarabel.
+
+    ``cone_rows[p]`` (optional) lists the points whose cone constraints suffice for pattern
+    ``p`` (:func:`cone_rows_of`): a handful instead of ``N``, the same program.
 
     Raises
     ------
@@ -116,7 +159,7 @@ def solve_program(
     xt = augmented(points)
     patterns = np.asarray(patterns, dtype=bool)
     n_pat = len(patterns)
-    p_mat, q, a, b, cones = _conic_data(xt, y, patterns, beta)
+    p_mat, q, a, b, cones = _conic_data(xt, y, patterns, beta, cone_rows)
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     solution = clarabel.DefaultSolver(p_mat, q, a, b, cones, settings).solve()

@@ -172,13 +172,22 @@ def lines_at_least(points: NDArray, residual: NDArray, threshold: float) -> NDAr
     return np.column_stack([w, b, value])
 
 
-def line_patterns(points: NDArray, line: WorstLine) -> NDArray[np.bool_]:
-    """The two patterns of a line: points strictly on its positive side, and those plus the
-    points on it (shape ``(2, N)``; equal when no point is on the line)."""
+def line_patterns(points: NDArray, line: WorstLine) -> tuple[NDArray[np.bool_], NDArray]:
+    """The two patterns of a line and a line strictly inside each pattern's cone.
+
+    Returns ``patterns`` (shape ``(2, N)``): the points strictly on the positive side, and those
+    plus the points on the line (equal when no point is on it); and ``interiors`` (shape
+    ``(2, 3)``): ``u = (w, b -+ eps)`` with ``1[Xt u > 0]`` equal to the pattern and no point on
+    the line ``u``, so that ``(2 D - I) Xt u > 0`` strictly.
+    """
     xt = augmented(points)
-    s = xt @ np.array([line.w[0], line.w[1], line.b])
+    u0 = np.array([line.w[0], line.w[1], line.b])
+    s = xt @ u0
     tol = 1e-9 * max(1.0, float(np.max(np.abs(xt))))
-    return np.stack([s > tol, s >= -tol])
+    off = np.abs(s) > tol
+    eps = 0.5 * float(np.min(np.abs(s[off]))) if off.any() else 1.0
+    shift = np.array([0.0, 0.0, eps])
+    return np.stack([s > tol, s >= -tol]), np.stack([u0 - shift, u0 + shift])
 
 
 def certificate(

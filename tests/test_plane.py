@@ -167,10 +167,14 @@ def test_warm_working_set_after_a_new_point():
     x2 = np.vstack([x, [[0.3, -1.2]]])
     y2 = np.append(y, -1.0)
     cold = fit_plane(x2, y2, 0.05)
-    warm_set = np.column_stack([first.working_set, np.zeros(len(first.working_set), bool)])
-    warm = fit_plane(x2, y2, 0.05, working_set=warm_set)
+    assert len(first.working_lines) == len(first.working_set)
+    assert np.array_equal(augmented(x) @ first.working_lines.T > 0, first.working_set.T)
+    warm = fit_plane(x2, y2, 0.05, warm_lines=first.working_lines)
     assert warm.status == cold.status == "optimal"
     assert warm.objective == pytest.approx(cold.objective, rel=1e-7)
+    assert warm.rounds < cold.rounds
+    moved = fit_plane(x2[1:], y2[1:], 0.05, warm_lines=warm.working_lines)
+    assert moved.objective == pytest.approx(fit_plane(x2[1:], y2[1:], 0.05).objective, rel=1e-7)
 
 
 @pytest.mark.parametrize(
@@ -190,3 +194,31 @@ def test_bad_input_is_a_value_error(points, y, beta, message):
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="method"):
         fit_plane(np.zeros((2, 2)), np.zeros(2), 0.1, method="sgd")
+
+
+def test_irredundant_cone_rows_define_the_same_cone():
+    from convexviz.plane_program import cone_rows_of
+    from convexviz.worst_line import best_lines, line_patterns
+
+    x, y = xor_data(6, 30)
+    rng = np.random.default_rng(2)
+    u = rng.normal(size=(20_000, 3))
+    xt = augmented(x)
+    checked = 0
+    for line in best_lines(x, y - y.mean(), 10):
+        patterns, interiors = line_patterns(x, line)
+        for pattern, inside in zip(patterns, interiors, strict=True):
+            rows = cone_rows_of(x, pattern, inside)
+            assert len(rows) < len(x) // 2
+            g = (2.0 * pattern - 1.0)[:, None] * xt
+            assert np.all(g @ inside > 0)
+            full = np.all(g @ u.T >= 0, axis=0)
+            reduced = np.all(g[rows] @ u.T >= 0, axis=0)
+            assert np.array_equal(full, reduced)
+            # near the interior line too, where the cone is
+            near = inside + 0.05 * np.linalg.norm(inside) * rng.normal(size=(5_000, 3))
+            assert np.array_equal(
+                np.all(g @ near.T >= 0, axis=0), np.all(g[rows] @ near.T >= 0, axis=0)
+            )
+            checked += int(np.all(g @ near.T >= 0, axis=0).sum() > 0)
+    assert checked > 0
