@@ -47,9 +47,10 @@ def enumerate_patterns(points: NDArray) -> NDArray[np.bool_]:
     Returns
     -------
     patterns : bool array of shape (P, N)
-        Row ``p`` is a pattern ``d_p = 1[Xt u >= 0]``; all distinct, none all-zero, sorted
-        (lexicographically on the bits). ``P = N^2 - N + 1`` when no three points are on a
-        line; ``P = 1`` (all ones) when all points share one location.
+        Row ``p`` is a pattern ``d_p = 1[Xt u >= 0]``; all distinct, none all-zero, in
+        decreasing lexicographic order of the bits (the all-ones pattern first).
+        ``P = N^2 - N + 1`` when no three points are on a line; ``P = 1`` (all ones) when
+        all points share one location.
     """
     x = np.asarray(points, dtype=float)
     n = len(x)

@@ -86,11 +86,10 @@ class PlaneNetwork:
 
 @dataclass(frozen=True)
 class _Lines:
-    """Unit lines ``uhat`` (``|uhat[:2]| = 1``), signed coefficients, source pattern indices."""
+    """Unit lines ``uhat`` (``|uhat[:2]| = 1``, rows) and their signed coefficients."""
 
     uhat: NDArray[np.float64]  # (m, 3)
     coef: NDArray[np.float64]  # (m,)
-    pattern: NDArray[np.int64]  # (m,)
 
 
 def _null_basis(xt: NDArray, lines: _Lines) -> NDArray[np.float64]:
@@ -127,7 +126,7 @@ def reduce_to_vertex(xt: NDArray, lines: _Lines) -> _Lines:
     """
     if not len(lines.coef):
         return lines
-    uhat, coef, pattern = lines.uhat, lines.coef.copy(), lines.pattern
+    uhat, coef = lines.uhat, lines.coef.copy()
     basis = _null_basis(xt, lines)
     while basis.shape[1] and len(coef):
         delta = basis[:-1, 0]
@@ -144,8 +143,8 @@ def reduce_to_vertex(xt: NDArray, lines: _Lines) -> _Lines:
         coef[gone] = 0.0
         for i in sorted(np.flatnonzero(np.abs(coef) <= 1e-12 * np.max(np.abs(coef))))[::-1]:
             basis = _drop(basis, int(i))
-            uhat, coef, pattern = np.delete(uhat, i, 0), np.delete(coef, i), np.delete(pattern, i)
-    return _Lines(uhat, coef, pattern)
+            uhat, coef = np.delete(uhat, i, 0), np.delete(coef, i)
+    return _Lines(uhat, coef)
 
 
 def network_from_lines(lines: _Lines, offset: float) -> PlaneNetwork:
@@ -178,7 +177,7 @@ def polish(points: NDArray, y: NDArray, lines: _Lines, beta: float) -> tuple[_Li
     coef, xi = solution[:-1], float(solution[-1])
     if np.any(np.sign(coef) != np.sign(lines.coef)):
         return lines, offset
-    polished = _Lines(lines.uhat, coef, lines.pattern)
+    polished = _Lines(lines.uhat, coef)
     before = network_from_lines(lines, offset).objective(points, y, beta)
     after = network_from_lines(polished, xi).objective(points, y, beta)
     return (polished, xi) if after <= before else (lines, offset)
@@ -232,15 +231,14 @@ def optimal_lines(points: NDArray, y: NDArray, fitted: NDArray, beta: float) -> 
     r = np.asarray(y, dtype=float) - np.asarray(fitted, dtype=float)
     found = lines_at_least(x, r - r.mean(), beta * (1 - CANDIDATE_RTOL))
     if not len(found):
-        return _Lines(np.zeros((0, 3)), np.zeros(0), np.zeros(0, dtype=int))
+        return _Lines(np.zeros((0, 3)), np.zeros(0))
     uhat, signs = found[:, :3], np.sign(found[:, 3])
     keep = _distinct_lines(uhat)
     uhat, signs = uhat[keep], signs[keep]
     design = np.maximum(augmented(x) @ uhat.T, 0.0)
     coef = _sign_constrained_lasso(design, signs, np.asarray(y, dtype=float), beta)
     support = np.abs(coef) > NEGLIGIBLE_RTOL * max(float(np.max(np.abs(coef))), 1e-300)
-    patterns = np.arange(len(coef))[support]
-    return _Lines(uhat[support], coef[support], patterns)
+    return _Lines(uhat[support], coef[support])
 
 
 def rebuild_network(

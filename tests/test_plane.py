@@ -273,3 +273,23 @@ def test_adam_never_goes_below_the_certified_optimum(width):
         finals.append(history[-1])
     if width == 40:  # wide enough: Adam gets close (the bound is not vacuous)
         assert min(finals) <= 1.05 * result.objective
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "width", "patterns"),
+    [
+        (np.array([[0.0, 0.0]]), np.array([1.0]), 0, 1),
+        (np.zeros((3, 2)), np.array([1.0, -1.0, 0.5]), 0, 1),
+        (np.array([[0.0, 0.0], [1.0, 1.0]]), np.array([1.0, -1.0]), 1, 3),
+        (np.c_[np.arange(4.0), np.arange(4.0)], np.array([1.0, -1.0, 1.0, -1.0]), 3, 7),
+        (np.random.default_rng(0).normal(size=(6, 2)), np.ones(6), 0, 31),
+    ],
+    ids=["one_point", "one_location", "two_points", "collinear", "constant"],
+)
+def test_degenerate_data(x, y, width, patterns):
+    for method in ("columns", "all"):
+        result = fit_plane(x, y, 0.1, method=method)
+        assert result.status == "optimal"
+        assert result.network.width == width
+        assert result.pattern_count == patterns
+        assert result.network_objective == pytest.approx(result.objective, abs=1e-9)
