@@ -14,6 +14,11 @@ It is passed to Clarabel directly as a conic program in the variables
 ``(u_1..u_P, v_1..v_P, xi, s_1..s_2P, e)`` with ``e = sum_p D_p Xt (u_p - v_p) + xi 1 - y``
 (zero cone), the cone constraints (nonnegative cone), ``||u_p[:2]|| <= s_p`` (second-order
 cones), and objective ``1/2 e.e + beta sum s``.
+
+Of the ``N`` constraints ``(2 d_pn - 1) xt_n . u_p >= 0`` of a pattern only the facets of its
+cone matter (a cell of an arrangement of lines has a handful of sides): given a line strictly
+inside the cone, :func:`irredundant` keeps those, which shrinks the program by a factor of
+about ``N / 5`` without changing it.
 """
 
 from __future__ import annotations

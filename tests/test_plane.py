@@ -54,6 +54,11 @@ def test_reference_values_of_theory_2d(seed, n, optimum, method):
     assert result.pattern_count == n * n - n + 1
 
 
+@pytest.mark.parametrize(("seed", "n", "optimum"), REFERENCE)
+def test_the_independent_cvxpy_program_gives_the_reference_values(seed, n, optimum):
+    assert plain_cvxpy_optimum(*xor_data(seed, n), 0.05) == pytest.approx(optimum, abs=1e-6)
+
+
 def _more_problems():
     rng = np.random.default_rng(7)
     grid = np.array([(a, b) for a in range(3) for b in range(3)], dtype=float)
