@@ -20,6 +20,7 @@ can be off. The ``working_lines`` of an earlier fit (e.g. before a point was add
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +104,15 @@ class PlaneFit:
         return self.certificate.duality_gap
 
 
+@dataclass(frozen=True)
+class ColumnRound:
+    """Progress of column generation after one solve: ``M(r) / beta`` falls to ``<= 1``."""
+
+    round: int
+    worst_over_beta: float
+    working_set: int
+
+
 def _validate(points: object, y: object, beta: float) -> tuple[NDArray, NDArray, float]:
     x = np.asarray(points, dtype=float)
     t = np.asarray(y, dtype=float)
@@ -180,7 +190,11 @@ def _rebuild_certified(
 
 
 def _column_generation(
-    x: NDArray, y: NDArray, beta: float, warm_lines: NDArray | None
+    x: NDArray,
+    y: NDArray,
+    beta: float,
+    warm_lines: NDArray | None,
+    on_round: Callable[[ColumnRound], None] | None,
 ) -> tuple[ProgramSolution, int, NDArray]:
     """Solve on a working set, add the patterns of the best lines of the residual, repeat until
     the exact ``M(r) <= beta (1 + CERTIFICATE_RTOL)``. Returns the last solution, the number of
@@ -195,6 +209,8 @@ def _column_generation(
         rounds += 1
         residual = y - solution.fitted
         lines = best_lines(x, residual - residual.mean(), LINES_PER_ROUND)
+        if on_round is not None:
+            on_round(ColumnRound(rounds, lines[0].magnitude / beta, len(work.rows)))
         if lines[0].magnitude <= beta * (1 + CERTIFICATE_RTOL) or rounds >= MAX_ROUNDS:
             break
         if work.add_lines(lines) == 0:
@@ -209,6 +225,7 @@ def fit_plane(
     *,
     method: str = "columns",
     warm_lines: NDArray | None = None,
+    on_round: Callable[[ColumnRound], None] | None = None,
 ) -> PlaneFit:
     """The certified optimal two-layer ReLU network on points in the plane.
 
@@ -221,6 +238,8 @@ def fit_plane(
     warm_lines : array (W, 3), optional
         Lines ``u`` whose patterns ``1[Xt u > 0]`` start column generation: an earlier fit's
         ``working_lines``, valid for any points (lines through a training point are skipped).
+    on_round : callable, optional
+        Called with a :class:`ColumnRound` after each solve of column generation (progress).
 
     Raises
     ------
@@ -238,7 +257,7 @@ def fit_plane(
         rounds = 1
         working_lines = np.zeros((0, 3))
     else:
-        solution, rounds, working_lines = _column_generation(x, t, beta, warm_lines)
+        solution, rounds, working_lines = _column_generation(x, t, beta, warm_lines, on_round)
     t2 = time.perf_counter()
     network, neuron_patterns, cert = _rebuild_certified(x, t, solution.fitted, beta)
     t3 = time.perf_counter()

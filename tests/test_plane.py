@@ -298,3 +298,14 @@ def test_degenerate_data(x, y, width, patterns):
         assert result.network.width == width
         assert result.pattern_count == patterns
         assert result.network_objective == pytest.approx(result.objective, abs=1e-9)
+
+
+def test_column_generation_reports_its_progress():
+    x, y = xor_data(6, 30)
+    seen = []
+    result = fit_plane(x, y, 0.05, on_round=seen.append)
+    assert [r.round for r in seen] == list(range(1, result.rounds + 1))
+    assert seen[0].worst_over_beta > 1.5
+    assert seen[-1].worst_over_beta <= 1 + 1e-8
+    assert seen[-1].working_set == len(result.working_set)
+    assert all(a.working_set < b.working_set for a, b in zip(seen, seen[1:], strict=False))
