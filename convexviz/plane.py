@@ -15,6 +15,9 @@ is the optimum of the program over *all* patterns, and the duality gap says by h
 can be off. The ``working_lines`` of an earlier fit (e.g. before a point was added) warm it.
 
 ``"all"``: every pattern of the exact enumeration in one program (the plain approach).
+
+Both solve on centred, scaled points (``convexviz.plane_frame``); the network, its certificate
+and the working lines are given in the original coordinates.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .patterns2d import augmented, enumerate_patterns, pattern_keys
+from .plane_frame import Frame
 from .plane_network import PlaneNetwork, rebuild_network
 from .plane_program import ProgramSolution, cone_rows_of, solve_program
 from .worst_line import Certificate, best_lines, certificate, line_patterns
@@ -43,8 +47,11 @@ MAX_ROUNDS = 100
 #: The fit is ``"optimal"`` when the duality gap is below this times ``max(1, objective)``.
 GAP_RTOL = 1e-6
 
+#: Rebuilding stops once the gap is below this times ``max(1, objective)``.
+REBUILD_GAP_RTOL = 1e-8
+
 #: At most this many rebuilds of the network, each from the previous one's fit.
-REBUILD_ROUNDS = 3
+REBUILD_ROUNDS = 6
 
 METHODS = ("columns", "all")
 
@@ -173,20 +180,26 @@ class _WorkingSet:
 
 def _rebuild_certified(
     x: NDArray, y: NDArray, fitted: NDArray, beta: float
-) -> tuple[PlaneNetwork, NDArray[np.bool_], Certificate]:
-    """Rebuild the network, then rebuild again from its own (more accurate) fit while that
-    lowers the duality gap (at most :data:`REBUILD_ROUNDS` times)."""
+) -> tuple[PlaneNetwork, NDArray[np.bool_]]:
+    """Rebuild the network, then again from its own fit with the earlier candidate lines and
+    the lines its residual adds, until the gap fails to fall twice (at most
+    :data:`REBUILD_ROUNDS` times); the smallest gap wins."""
     best = None
+    candidates = None
+    worse = 0
     for _ in range(REBUILD_ROUNDS):
-        network, patterns = rebuild_network(x, y, fitted, beta)
-        cert = certificate(x, y, network(x), network.penalty(beta), beta)
-        if best is not None and cert.duality_gap >= best[2].duality_gap:
-            break
-        best = (network, patterns, cert)
-        if cert.duality_gap <= GAP_RTOL * 1e-3 * max(1.0, cert.primal):
+        network, patterns, candidates = rebuild_network(x, y, fitted, beta, candidates)
+        gap = certificate(x, y, network(x), network.penalty(beta), beta).duality_gap
+        if best is not None and gap >= best[2]:
+            worse += 1
+            if worse == 2:
+                break
+        else:
+            best = (network, patterns, gap)
+        if gap <= REBUILD_GAP_RTOL * max(1.0, network.objective(x, y, beta)):
             break
         fitted = network(x)
-    return best
+    return best[0], best[1]
 
 
 def _column_generation(
@@ -250,16 +263,22 @@ def fit_plane(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     t0 = time.perf_counter()
-    all_patterns = enumerate_patterns(x)
+    frame = Frame.of(x)
+    xu, beta_u = frame.to_unit(x), frame.beta_to_unit(beta)
+    all_patterns = enumerate_patterns(xu)
     t1 = time.perf_counter()
     if method == "all":
-        solution = solve_program(x, t, all_patterns, beta)
+        solution = solve_program(xu, t, all_patterns, beta_u)
         rounds = 1
-        working_lines = np.zeros((0, 3))
+        lines_u = np.zeros((0, 3))
     else:
-        solution, rounds, working_lines = _column_generation(x, t, beta, warm_lines, on_round)
+        warm_u = None if warm_lines is None else frame.lines_to_unit(warm_lines)
+        solution, rounds, lines_u = _column_generation(xu, t, beta_u, warm_u, on_round)
     t2 = time.perf_counter()
-    network, neuron_patterns, cert = _rebuild_certified(x, t, solution.fitted, beta)
+    network_u, neuron_patterns = _rebuild_certified(xu, t, solution.fitted, beta_u)
+    network = frame.network_from_unit(network_u)
+    cert = certificate(x, t, network(x), network.penalty(beta), beta)
+    working_lines = frame.lines_from_unit(lines_u)
     t3 = time.perf_counter()
     network_objective = network.objective(x, t, beta)
     optimal = cert.duality_gap <= GAP_RTOL * max(1.0, solution.objective)

@@ -219,39 +219,48 @@ def _distinct_lines(uhat: NDArray, tol: float = 1e-9) -> NDArray[np.bool_]:
     return keep
 
 
-def optimal_lines(points: NDArray, y: NDArray, fitted: NDArray, beta: float) -> _Lines:
+def optimal_lines(
+    points: NDArray, y: NDArray, fitted: NDArray, beta: float, extra: NDArray | None = None
+) -> tuple[_Lines, NDArray[np.float64]]:
     """Exact lines of an optimal network, from the optimal fit (unique) of the program.
 
     Every optimal neuron's unit line attains ``|r . relu(Xt uhat)| = M(r) = beta`` for the
     optimal residual ``r``, and can be taken through training points (``convexviz.worst_line``:
     the arcs' maxima). The lines within :data:`CANDIDATE_RTOL` of ``beta`` are the candidates;
     a sign-constrained Lasso over them (sign of ``r . relu``) gives the coefficients.
+    ``extra`` candidates (rows ``(uhat, sign)``, e.g. those of an earlier rebuild) join them.
+
+    Returns the lines with nonzero coefficients and all candidates (rows ``(uhat, sign)``).
     """
     x = np.asarray(points, dtype=float)
     r = np.asarray(y, dtype=float) - np.asarray(fitted, dtype=float)
     found = lines_at_least(x, r - r.mean(), beta * (1 - CANDIDATE_RTOL))
-    if not len(found):
-        return _Lines(np.zeros((0, 3)), np.zeros(0))
-    uhat, signs = found[:, :3], np.sign(found[:, 3])
-    keep = _distinct_lines(uhat)
-    uhat, signs = uhat[keep], signs[keep]
+    candidates = np.column_stack([found[:, :3], np.sign(found[:, 3])])
+    if extra is not None:
+        candidates = np.vstack([np.asarray(extra, dtype=float).reshape(-1, 4), candidates])
+    if not len(candidates):
+        return _Lines(np.zeros((0, 3)), np.zeros(0)), candidates
+    candidates = candidates[_distinct_lines(candidates)]
+    uhat, signs = candidates[:, :3], candidates[:, 3]
     design = np.maximum(augmented(x) @ uhat.T, 0.0)
     coef = _sign_constrained_lasso(design, signs, np.asarray(y, dtype=float), beta)
     support = np.abs(coef) > NEGLIGIBLE_RTOL * max(float(np.max(np.abs(coef))), 1e-300)
-    return _Lines(uhat[support], coef[support])
+    return _Lines(uhat[support], coef[support]), candidates
 
 
 def rebuild_network(
-    points: NDArray, y: NDArray, fitted: NDArray, beta: float
-) -> tuple[PlaneNetwork, NDArray[np.bool_]]:
+    points: NDArray, y: NDArray, fitted: NDArray, beta: float, extra: NDArray | None = None
+) -> tuple[PlaneNetwork, NDArray[np.bool_], NDArray[np.float64]]:
     """The optimal network from the program's optimal fit: exact lines, a vertex, polished.
 
-    Returns the network (balanced, at most ``N + 1`` neurons) and its neurons' activation
-    patterns ``1[w_j . x_n + b_j > 0]`` (shape ``(m, N)``).
+    Returns the network (balanced, at most ``N + 1`` neurons), its neurons' activation
+    patterns ``1[w_j . x_n + b_j > 0]`` (shape ``(m, N)``) and the candidate lines
+    (:func:`optimal_lines`; pass them as ``extra`` to a rebuild from this network's fit).
     """
     xt = augmented(points)
     y = np.asarray(y, dtype=float)
-    lines = reduce_to_vertex(xt, optimal_lines(points, y, fitted, beta))
+    chosen, candidates = optimal_lines(points, y, fitted, beta, extra)
+    lines = reduce_to_vertex(xt, chosen)
     lines, offset = polish(points, y, lines, beta)
     network = network_from_lines(lines, offset)
-    return network, (xt @ lines.uhat.T > 1e-9).T
+    return network, (xt @ lines.uhat.T > 1e-9).T, candidates

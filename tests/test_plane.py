@@ -309,3 +309,32 @@ def test_column_generation_reports_its_progress():
     assert seen[-1].worst_over_beta <= 1 + 1e-8
     assert seen[-1].working_set == len(result.working_set)
     assert all(a.working_set < b.working_set for a, b in zip(seen, seen[1:], strict=False))
+
+
+@pytest.mark.parametrize(("scale", "shift"), [(1e-3, 0.0), (1e3, 5.0), (1.0, -40.0)])
+def test_scaled_and_shifted_points_give_the_same_optimum(scale, shift):
+    """``x -> s x + c`` with ``beta -> s beta`` keeps the optimum (positive homogeneity)."""
+    x, y = xor_data(3, 12)
+    reference = fit_plane(x, y, 0.05)
+    moved = fit_plane(scale * x + shift, y, scale * 0.05)
+    assert moved.status == "optimal"
+    assert moved.objective == pytest.approx(reference.objective, rel=1e-7)
+    assert np.allclose(moved.network(scale * x + shift), reference.network(x), atol=1e-6)
+    net = moved.network
+    assert np.allclose(np.linalg.norm(net.weights, axis=1), np.abs(net.alphas))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_scales_and_small_betas_are_certified(seed):
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(5, 25))
+    scale = 10 ** rng.uniform(-2, 3)
+    x = rng.normal(size=(n, 2)) * scale
+    if seed % 2:
+        x = np.round(x / scale * 2) * scale / 2  # collinear and repeated points
+    y = rng.normal(size=n)
+    beta = scale * 10 ** rng.uniform(-4, -1)
+    result = fit_plane(x, y, beta)
+    assert result.status == "optimal"
+    assert result.network.width <= n + 1
+    assert result.network_objective == pytest.approx(result.objective, rel=1e-6)
