@@ -344,6 +344,115 @@ def _run_path(args: argparse.Namespace) -> str:
 
 
 # ----------------------------------------------------------------------------------------
+# fit2d: a two-layer ReLU network on points in the plane (THEORY_2D)
+
+
+def _fit2d_arguments(p: argparse.ArgumentParser) -> None:
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--points", help='training points "x1,x2,y x1,x2,y ..."')
+    src.add_argument("--csv", help="CSV file with columns x1,x2,y")
+    p.add_argument("--beta", type=float, required=True, help="regularization strength > 0")
+    p.add_argument("--repeat", type=int, default=1, help="refit K times, report median timings")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _plane_rows(text: str, separator: str | None, what: str) -> list[tuple[float, ...]]:
+    from .limits import MAX_ABS_VALUE, MAX_PLANE_POINTS
+
+    chunks = [c.strip() for c in (text.split(separator) if separator else text.split())]
+    chunks = [c for c in chunks if c]
+    if not chunks:
+        raise ValueError("no training points given")
+    if len(chunks) > MAX_PLANE_POINTS:
+        raise ValueError(
+            f"too many points ({len(chunks)}); at most {MAX_PLANE_POINTS} in the plane"
+        )
+    rows = []
+    for k, chunk in enumerate(chunks, start=1):
+        parts = chunk.split(",")
+        if len(parts) != 3:
+            raise ValueError(f"{what} {k}: expected 'x1,x2,y', got {chunk!r}")
+        try:
+            values = tuple(float(v) for v in parts)
+        except ValueError:
+            raise ValueError(f"{what} {k}: {chunk!r} has a field that is not a number") from None
+        if not all(np.isfinite(v) and abs(v) <= MAX_ABS_VALUE for v in values):
+            raise ValueError(f"{what} {k}: {chunk!r} must be finite numbers of size <= 1e6")
+        rows.append(values)
+    return rows
+
+
+def _load_plane_points(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    if args.csv is None:
+        rows = _plane_rows(args.points, None, "point")
+    else:
+        try:
+            with open(args.csv, encoding="utf-8") as handle:
+                lines = [line.strip() for line in handle.read().splitlines() if line.strip()]
+        except OSError as exc:
+            raise ValueError(f"cannot read {args.csv}: {exc.strerror}") from None
+        if lines and lines[0].replace(" ", "").lower() == "x1,x2,y":
+            lines = lines[1:]
+        rows = _plane_rows("\n".join(lines), "\n", "CSV row")
+    arr = np.array(rows, dtype=float)
+    return arr[:, :2], arr[:, 2]
+
+
+def _plane_fit_dict(result, timings_ms: float) -> dict:
+    cert = result.certificate
+    net = result.network
+    return {
+        "objective": result.objective,
+        "network_objective": result.network_objective,
+        "status": result.status,
+        "offset": net.offset,
+        "neurons": [
+            {"w": [float(w[0]), float(w[1])], "b": float(b), "alpha": float(a)}
+            for w, b, a in zip(net.weights, net.biases, net.alphas, strict=True)
+        ],
+        "patterns": {"count": result.pattern_count, "used": result.patterns_used},
+        "certificate": {
+            "duality_gap": cert.duality_gap,
+            "worst_line": {
+                "w": list(cert.worst_line.w),
+                "b": cert.worst_line.b,
+                "value": cert.worst_line.value,
+            },
+        },
+        "timings_ms": {"total": timings_ms},
+    }
+
+
+def _run_fit2d(args: argparse.Namespace) -> str:
+    from .limits import MAX_ABS_VALUE
+    from .plane import fit_plane
+
+    points, y = _load_plane_points(args)
+    if not (np.isfinite(args.beta) and 0 < args.beta <= MAX_ABS_VALUE):
+        raise ValueError(f"--beta must be > 0 and <= 1e6, got {args.beta}")
+    if not 1 <= args.repeat <= 1000:
+        raise ValueError("--repeat must be between 1 and 1000")
+    fits = [fit_plane(points, y, args.beta) for _ in range(args.repeat)]
+    total = statistics.median(f.timings_ms["total"] for f in fits)
+    d = _plane_fit_dict(fits[-1], total)
+    if args.json:
+        return json.dumps(d)
+    lines = [
+        f"two-layer ReLU on {len(y)} points in the plane, beta={args.beta:g}",
+        f"patterns: {d['patterns']['count']}, used by the optimum: {d['patterns']['used']}",
+        f"program optimum {d['objective']:.10g}  rebuilt network {d['network_objective']:.10g}  "
+        f"({d['status']}, duality gap {d['certificate']['duality_gap']:.2e})",
+        f"{len(d['neurons'])} neurons, offset xi = {d['offset']:.6g}",
+    ]
+    lines += [
+        f"  {n['alpha']:+.6g} * relu({n['w'][0]:+.6g} x1 {n['w'][1]:+.6g} x2 {n['b']:+.6g})"
+        for n in d["neurons"]
+    ]
+    lines.append(f"time: total {total:.1f} ms")
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------------------
 #: Every subcommand of ``python -m convexviz`` (DESIGN.md §5, §10).
 COMMANDS: dict[str, Command] = {
     "fit": Command("fit the globally optimal network to points", _fit_arguments, _run_fit),
@@ -366,6 +475,11 @@ COMMANDS: dict[str, Command] = {
         "write the problem as code: a cvxpy script, the fit as JSON, or the points as CSV",
         _export_arguments,
         _run_export,
+    ),
+    "fit2d": Command(
+        "two-layer ReLU network on points in the plane, solved exactly and certified",
+        _fit2d_arguments,
+        _run_fit2d,
     ),
 }
 

@@ -13,6 +13,7 @@ name                       meaning
 ``DEFAULT_LEAK``           negative slope of ``leaky_relu`` when none is given
 ``LEAK_RANGE``             slopes accepted for ``leaky_relu`` (closed interval)
 ``DEFAULT_RANDOM_POINTS``  how many random points the app draws unless told otherwise
+``MAX_PLANE_POINTS``       training points of the plane engine (``fit2d``)
 =========================  =========================================================
 """
 
@@ -36,3 +37,7 @@ LEAK_RANGE = (0.01, 0.99)
 
 #: The app's random data set has this many points unless the student asks for another count.
 DEFAULT_RANDOM_POINTS = 12
+
+#: At most this many points in the plane (``fit2d``): N = 50 is solved and certified in about
+#: 3 s (``benchmarks/bench_plane.py``); the patterns grow like N^2.
+MAX_PLANE_POINTS = 50
