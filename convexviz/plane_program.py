@@ -34,8 +34,12 @@ from scipy.spatial import ConvexHull, QhullError
 from .patterns2d import augmented
 
 
-class ProgramFailedError(RuntimeError):
-    """Clarabel did not solve the program."""
+class ProgramFailedError(ValueError):
+    """Clarabel did not solve the program.
+
+    A ``ValueError``, like the 1-D ``LassoUnsolvedError``: the command line exits with code 2
+    and one line, and a page says it in words, instead of a traceback.
+    """
 
 
 @dataclass(frozen=True, eq=False)
@@ -170,7 +174,7 @@ def solve_program(
     solution = clarabel.DefaultSolver(p_mat, q, a, b, cones, settings).solve()
     status = str(solution.status)
     if "Solved" not in status:
-        raise ProgramFailedError(f"Clarabel: {status}")
+        raise ProgramFailedError(f"the plane program could not be solved (Clarabel: {status})")
     x = np.asarray(solution.x)
     theta = x[: 6 * n_pat].reshape(2 * n_pat, 3)
     u, v = theta[:n_pat], theta[n_pat:]

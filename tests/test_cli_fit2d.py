@@ -97,3 +97,16 @@ def test_bad_input_exits_2_with_one_line(capsys, args, message):
     assert code == 2
     assert out == ""
     assert err.count("\n") == 1 and message in err
+
+
+def test_a_solver_failure_is_one_line_and_exit_2(capsys, monkeypatch):
+    """Clarabel failing is said in one line (exit 2), never a traceback."""
+    import convexviz.plane as plane_module
+    from convexviz.plane_program import ProgramFailedError
+
+    def failing(*args, **kwargs):
+        raise ProgramFailedError("the plane program could not be solved (test)")
+
+    monkeypatch.setattr(plane_module, "solve_program", failing)
+    code, out, err = run_main(capsys, "fit2d", "--points", XOR, "--beta", "0.05")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "could not be solved" in err
