@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import time
 
 import numpy as np
 import pytest
@@ -80,6 +81,14 @@ def test_train_then_results_after_polling():
         pickle.dumps(at.session_state[key])
 
 
+def wait_for_a_step(run_: training_run.TrainingRun, timeout: float = 30.0) -> None:
+    """Wait until the run has trained past step 0 (its first chunk)."""
+    deadline = time.monotonic() + timeout
+    while (snap := run_.latest()) is None or snap.step == 0:
+        assert time.monotonic() < deadline, "no training step within the timeout"
+        time.sleep(0.01)
+
+
 def width_input(at: AppTest):
     (width,) = [n for n in at.number_input if n.key.startswith("adam_width_")]
     return width
@@ -93,6 +102,7 @@ def test_stop_ends_the_run_and_keeps_what_it_reached():
     run_ = training_run.SHARED.latest(at.session_state["adam"]["owner"])
     assert run_.active  # 8 runs of 200 units: seconds of training
     assert not at.button(key="adam_stop").disabled
+    wait_for_a_step(run_)  # stop after some training, so there is something to keep
     at.button(key="adam_stop").click().run()
     assert not at.exception
     assert run_.status == training_run.STOPPED
