@@ -49,6 +49,9 @@ MAX_LEGEND_FEATURES = 5
 #: With more selected features than this, the coefficient ticks give numbers only (the
 #: breakpoints are in the hover text); longer labels would run into each other.
 MAX_TICK_BREAKS = 8
+#: ... and also when the breakpoint labels together are longer than this many characters
+#: (about what a half-width panel's axis holds at the tick font), e.g. deep reflections.
+MAX_TICK_BREAK_CHARS = 40
 #: At most this many feature numbers label the coefficients' axis (narrow numbers, a
 #: half-width panel): 1 and multiples of a step 1, 2, 5, 10, 20, ...
 MAX_NUMBER_TICKS = 12
@@ -424,7 +427,10 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
             )
         )
     empty = "no active feature: f is constant (β ≥ β_max)"
-    with_breaks = len(actives) <= MAX_TICK_BREAKS
+    breaks = [_short_breaks(a) for a in actives]
+    with_breaks = (
+        len(actives) <= MAX_TICK_BREAKS and sum(len(b) + 2 for b in breaks) <= MAX_TICK_BREAK_CHARS
+    )
     layout = figure_layout(
         f"Coefficients z: {len(actives)} nonzero",
         (0.4, len(actives) + 0.6),
@@ -435,7 +441,7 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
     )
     if with_breaks:
         numbers = list(range(1, len(actives) + 1))
-        ticks = [f"{k}<br>{_short_breaks(a)}" for k, a in zip(numbers, actives, strict=True)]
+        ticks = [f"{k}<br>{b}" for k, b in zip(numbers, breaks, strict=True)]
     else:
         numbers = _tick_numbers(len(actives))
         ticks = [str(k) for k in numbers]

@@ -528,6 +528,25 @@ def test_many_coefficients_are_numbered_and_breakpoints_move_to_the_hover():
     assert all(any(a.feature.label in h for h in hovers) for a in actives)
 
 
+def test_long_breakpoint_labels_leave_the_axis_for_the_hover():
+    """Deep reflections break at several points: their tick labels would run into each
+    other (seen on random abs depth-4 data with 7 features), so the ticks give numbers."""
+    points = [(-2, 0.3), (-1.4, 1.2), (-0.9, -0.4), (-0.3, 0.8), (0.2, -1), (0.7, 0.5),
+              (1.3, 1.4), (1.9, -0.2)]  # fmt: skip
+    result = _fit(points, "abs", 4, beta=0.01)
+    actives = result.active_features
+    assert len(actives) <= plots.MAX_TICK_BREAKS  # the count alone would allow breakpoints
+    fig = create_coefficients_figure(result)
+    assert list(fig.layout.xaxis.ticktext) == [str(k) for k in range(1, len(actives) + 1)]
+    assert "hover" in fig.layout.xaxis.title.text
+    # Short labels keep their breakpoints under the numbers: the 'opt' data at depth 4.
+    opt = create_coefficients_figure(_fit(PRESETS["opt"].points, "relu", 4))
+    assert all("<br>" in t for t in opt.layout.xaxis.ticktext)
+    assert sum(len(t.split("<br>")[1]) + 2 for t in opt.layout.xaxis.ticktext) <= (
+        plots.MAX_TICK_BREAK_CHARS
+    )
+
+
 # ----------------------------------------------------------------------------------------
 # Legibility: computed margins, nothing the browser measures may squeeze a plot area
 # (tests/test_legibility.py checks the rendered page)
