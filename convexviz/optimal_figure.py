@@ -21,12 +21,13 @@ from .plot_style import (
     DATA_MARKER,
     FAINT_COLOR,
     LINE_WIDTH,
+    MARGIN,
     NETWORK_COLOR,
     figure_layout,
     make_figure,
     scatter,
 )
-from .plots import axis_ranges, default_grid
+from .plots import X_AXIS_PX, axis_ranges, default_grid, legend_below, legend_rows
 
 #: Width of the alternatives that are not selected.
 FAINT_WIDTH = 2.0
@@ -136,6 +137,8 @@ def create_alternatives_figure(
         f"shown: {chosen.name}"
     )
     layout = figure_layout(title, x_range, y_range, "x", "y")
+    # The legend below the plot (fixed margins): inside it hid points and curves.
+    layout = legend_below(layout, legend_rows(traces), MARGIN["t"], X_AXIS_PX)
     layout["legend"] = dict(layout["legend"], traceorder="normal")
     return make_figure(traces, layout)
 

@@ -27,10 +27,10 @@ from .plot_style import (
     LINE_WIDTH,
     NETWORK_COLOR,
     figure_layout,
-    kind_text,
     make_figure,
     scatter,
 )
+from .plots import short_feature_name
 
 #: Log-spaced samples per segment (the ends included): enough for a smooth curve.
 SAMPLES_PER_SEGMENT = 12
@@ -102,15 +102,14 @@ def create_path_figure(
                 x=betas.tolist(),
                 y=z[:, j].tolist(),
                 mode="lines",
-                name=feature.label,
+                name=short_feature_name(feature),  # a long label squeezed the plot area
                 legendgroup=feature.kind,
                 line={
                     "color": KIND_COLORS.get(feature.kind, INK),
                     "width": LINE_WIDTH * 0.7,
                     "dash": DASHES[n % len(DASHES)],
                 },
-                hovertemplate=f"{kind_text(feature.kind)}<br>beta=%{{x:.4g}}<br>z=%{{y:.4g}}"
-                "<extra></extra>",
+                hovertemplate=f"{feature.label}<br>beta=%{{x:.4g}}<br>z=%{{y:.4g}}<extra></extra>",
             )
         )
     step_x, step_y = neuron_steps(path)

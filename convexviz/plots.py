@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from numpy.typing import NDArray
 
-from .features import fmt
+from .features import Feature, fmt
 from .fit import ActiveFeature, FitResult
 from .network_figure import create_network_figure
 from .plot_style import (
@@ -72,7 +72,7 @@ X_AXIS_PX = MARGIN["b"]
 #: Room under the coefficients' plot area when its tick labels have two lines.
 TWO_LINE_TICKS_AXIS_PX = 110
 #: One entry of the legend under the features figure, and the space after the last one.
-LEGEND_ROW_PX, LEGEND_PAD_PX = 22, 6
+LEGEND_ROW_PX, LEGEND_PAD_PX = 24, 6  # 15 px legend font: 23.7 px an entry, measured
 #: Extra top margin for a second title line.
 TITLE_LINE_PX = 24
 #: The legend under the plot area: one entry per row, no box.
@@ -105,6 +105,9 @@ __all__ = [
     "default_grid",
     "kind_text",
     "legend_name",
+    "legend_below",
+    "legend_rows",
+    "short_feature_name",
 ]
 
 #: Relative padding of the axes around the data; the x padding is 1 for a single x value.
@@ -266,7 +269,7 @@ def create_features_figure(
         )
     layout = figure_layout(title, x_range, y_range, "x", "z·φ(x)", annotations=notes)
     top = MARGIN["t"] + (TITLE_LINE_PX if "<br>" in title else 0)
-    return make_figure(traces, _legend_below(layout, _legend_rows(traces), top, X_AXIS_PX))
+    return make_figure(traces, legend_below(layout, legend_rows(traces), top, X_AXIS_PX))
 
 
 def _mirror_construction(
@@ -313,11 +316,11 @@ def _drawn_reflections(actives: list[ActiveFeature], reflections: list[int]) -> 
     return sorted(drawn)
 
 
-def _legend_rows(traces: list[dict]) -> int:
+def legend_rows(traces: list[dict]) -> int:
     return sum(t.get("showlegend", True) is not False for t in traces)
 
 
-def _legend_below(layout: dict, rows: int, top: int, axis_px: int) -> dict:
+def legend_below(layout: dict, rows: int, top: int, axis_px: int) -> dict:
     """``layout`` with a plot area :data:`PLOT_HEIGHT_PX` high, the legend in ``rows`` rows
     below the x axis (which takes ``axis_px``), and margins that hold all of it; Plotly may
     not move them (``autoexpand`` off), so no label can squeeze the plot area."""
@@ -427,7 +430,7 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
             )
         )
     empty = "no active feature: f is constant (β ≥ β_max)"
-    breaks = [_short_breaks(a) for a in actives]
+    breaks = [_short_breaks(a.feature) for a in actives]
     with_breaks = (
         len(actives) <= MAX_TICK_BREAKS and sum(len(b) + 2 for b in breaks) <= MAX_TICK_BREAK_CHARS
     )
@@ -449,7 +452,7 @@ def create_coefficients_figure(result: FitResult) -> go.Figure:
     layout["xaxis"]["title"]["standoff"] = 12
     layout["yaxis"].update(zeroline=True, zerolinecolor="#444444", zerolinewidth=2)
     axis_px = TWO_LINE_TICKS_AXIS_PX if with_breaks else X_AXIS_PX
-    return make_figure(traces, _legend_below(layout, _legend_rows(traces), MARGIN["t"], axis_px))
+    return make_figure(traces, legend_below(layout, legend_rows(traces), MARGIN["t"], axis_px))
 
 
 def _tick_numbers(n: int) -> list[int]:
@@ -507,12 +510,16 @@ def feature_name(kind: str, label: str) -> str:
 
 
 def legend_name(active: ActiveFeature) -> str:
-    """The feature's short name in the features figure: :func:`feature_name`, for a
-    reflection its breakpoints only (the mirror construction is drawn), cut to
-    :data:`MAX_LEGEND_CHARS` characters."""
-    feature = active.feature
+    """The feature's short name in the features figure (:func:`short_feature_name`)."""
+    return short_feature_name(active.feature)
+
+
+def short_feature_name(feature: Feature) -> str:
+    """A feature's name for a legend: :func:`feature_name`, for a reflection its
+    breakpoints only (the mirror construction is drawn or in the hover text), cut to
+    :data:`MAX_LEGEND_CHARS` characters (long labels squeezed the plot areas)."""
     if feature.kind == "reflection":
-        name = f"{kind_text(feature.kind)}: breaks {_short_breaks(active)}"
+        name = f"{kind_text(feature.kind)}: breaks {_short_breaks(feature)}"
     else:
         name = feature_name(feature.kind, feature.label)
     return name if len(name) <= MAX_LEGEND_CHARS else name[: MAX_LEGEND_CHARS - 1] + "…"
@@ -654,9 +661,9 @@ def _vertical_lines(
     )
 
 
-def _short_breaks(active: ActiveFeature) -> str:
-    return ", ".join(fmt(b) for b in active.feature.breakpoints[:3]) + (
-        ", ..." if len(active.feature.breakpoints) > 3 else ""
+def _short_breaks(feature: Feature) -> str:
+    return ", ".join(fmt(b) for b in feature.breakpoints[:3]) + (
+        ", ..." if len(feature.breakpoints) > 3 else ""
     )
 
 

@@ -313,7 +313,10 @@ def test_the_page_draws_a_path_that_stops_early_and_says_where(monkeypatch):
     assert figure["layout"]["showlegend"] is False
     curves = [t for t in figure["data"] if t["name"] != "neurons"]
     assert len(curves) > betapath.LEGEND_MAX
-    assert all(t["hovertemplate"].startswith(t["name"] + "<br>") for t in curves)
+    # the hover starts with the full label, of the same kind as the short name in the data
+    kind = lambda text: text.split(":")[0].split(" (")[0]  # noqa: E731
+    assert all(kind(t["hovertemplate"].split("<br>")[0]) == kind(t["name"]) for t in curves)
+    assert all("<br>beta=" in t["hovertemplate"] for t in curves)
     assert betapath.MANY_FEATURES_TEXT in [str(c.value) for c in at.caption]
 
 

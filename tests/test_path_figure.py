@@ -11,6 +11,7 @@ from convexviz.dictionary import build_dictionary
 from convexviz.path import regularization_path
 from convexviz.path_figure import NEURONS_NAME, create_path_figure, sampled_path
 from convexviz.plot_style import KIND_COLORS
+from convexviz.plots import MAX_LEGEND_CHARS, short_feature_name
 
 OPT_X = [0.0, 4.0, 5.0, 7.0, 10.0, 11.0]
 OPT_Y = [0.0, 0.0, 0.0, 2.0, 3.0, 3.0]
@@ -27,10 +28,12 @@ def test_one_trace_per_ever_active_feature_named_and_coloured(problem):
     fig = create_path_figure(path, d, 0.1)
     go.Figure(fig.to_dict())  # valid for plotly (the fast path skips validation)
     names = [t.name for t in fig.data]
-    expected = [d.feature(int(j)).label for j in path.ever_active]
+    expected = [short_feature_name(d.feature(int(j))) for j in path.ever_active]
     assert names == [*expected, NEURONS_NAME]
+    assert all(len(name) <= MAX_LEGEND_CHARS for name in names)  # long labels squeezed the plot
     for trace, j in zip(fig.data, path.ever_active, strict=False):
         assert trace.line.color == KIND_COLORS[d.feature(int(j)).kind]
+        assert trace.hovertemplate.startswith(d.feature(int(j)).label)  # the full label
     assert fig.layout.xaxis.type == "log"
 
 

@@ -122,10 +122,8 @@ def path_figure(path: RegularizationPath, dictionary: Dictionary, beta: float) -
         y_span = float(np.ptp(y_all)) or 1.0
         for trace in curves:
             trace.x, trace.y = simplify_polyline(trace.x, trace.y, x_span, y_span)
-    if len(curves) > LEGEND_MAX:  # a legend would squeeze the plot: names on hover instead
+    if len(curves) > LEGEND_MAX:  # a legend would squeeze the plot: names on hover (always)
         figure.layout.showlegend = False
-        for trace in curves:
-            trace.hovertemplate = f"{trace.name}<br>{trace.hovertemplate}"
     else:
         figure.layout.legend.update(x=1.02, y=1.0, xanchor="left", yanchor="top")
     most = int(path.n_active.max(initial=0))
