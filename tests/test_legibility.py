@@ -53,8 +53,18 @@ def slug(text: str) -> str:
 
 
 LESSONS = lesson_links()
-CASES = [pytest.param(query, id=f"lesson-{slug(lesson)}") for lesson, query in LESSONS] + [
-    pytest.param(random_case(a, d), id=f"random-{a}-depth-{d}") for a, d in ARCHITECTURES
+#: Busy data found by looking at the page: 7 neurons of deep reflections and midpoints whose
+#: long labels once overlapped the coefficient ticks and squeezed the path figure's plot.
+BUSY = {
+    "pts": "-2:0.3,-1.4:1.2,-0.9:-0.4,-0.3:0.8,0.2:-1,0.7:0.5,1.3:1.4,1.9:-0.2",
+    "act": "abs",
+    "depth": "4",
+    "beta": "0.01",
+}
+CASES = [
+    *(pytest.param(query, id=f"lesson-{slug(lesson)}") for lesson, query in LESSONS),
+    *(pytest.param(random_case(a, d), id=f"random-{a}-depth-{d}") for a, d in ARCHITECTURES),
+    pytest.param(BUSY, id="busy-abs-depth-4"),
 ]
 
 #: Boxes (left, top, right, bottom in page pixels) of what the three checks measure.
@@ -75,7 +85,11 @@ MEASURE_JS = """() => {
     };
     const canvas = document.querySelector('.st-key-canvas');
     const legend = canvas.querySelector('.legend');
-    return {features: panel('features'), network: panel('network'),
+    const path = document.querySelector('.st-key-path_figure .cvz-figure .main-svg')
+        ? panel('path_figure') : null;
+    const alert = document.querySelector('.st-key-beta_path [data-testid="stAlert"]');
+    return {features: panel('features'), network: panel('network'), path,
+            path_message: alert ? alert.innerText : '',
             canvas: {figure: box(canvas), plot: box(canvas.querySelector('.nsewdrag')),
                      legend: legend && box(legend)}};
 }"""
@@ -96,6 +110,20 @@ def cut_off(texts, figure, plot) -> list:
     ]
 
 
+#: The path panel is done: its figure drawn, or a sentence saying why there is none.
+PATH_SETTLED_JS = """() => {
+    const panel = document.querySelector('.st-key-beta_path');
+    if (!panel) return false;
+    const f = panel.querySelector('.st-key-path_figure .cvz-figure');
+    if (f && f.data && f._fullLayout && f.querySelector('.main-svg .nsewdrag')) return true;
+    return !!panel.querySelector('[data-testid="stAlert"]');
+}"""
+
+#: The path figure keeps its legend beside the plot (every spot of the plot is clickable):
+#: its plot area must still fill at least this share of the figure's width.
+MIN_PATH_PLOT_SHARE = 0.5
+
+
 @pytest.fixture(scope="module")
 def measured(server, context):
     """Measure every case on its own page once; the three checks read the results."""
@@ -108,6 +136,7 @@ def measured(server, context):
             try:
                 open_app(page, server, **query)
                 page.wait_for_function(DRAWN_JS, timeout=WAIT_MS)
+                page.wait_for_function(PATH_SETTLED_JS, timeout=WAIT_MS)
                 page.wait_for_timeout(SETTLE_MS)
                 assert_no_errors(page)
                 results[key] = page.evaluate(MEASURE_JS)
@@ -152,3 +181,16 @@ def test_canvas_legend_stays_out_of_the_plot_area(measured, query):
     assert legend is not None, "the canvas has no legend"
     assert not overlap(legend, canvas["plot"]), (legend, canvas["plot"])
     assert inside(legend, canvas["figure"]), (legend, canvas["figure"])
+
+
+@pytest.mark.parametrize("query", CASES)
+def test_path_plot_area_is_wide_and_no_text_is_cut_off(measured, query):
+    """The regularization path: long feature names once squeezed its plot to nothing."""
+    path = measured(query)["path"]
+    if path is None:  # then the panel says in words why no path is drawn
+        assert measured(query)["path_message"].strip()
+        return
+    figure, plot = path["figure"], path["plot"]
+    share = (plot[2] - plot[0]) / (figure[2] - figure[0])
+    assert share >= MIN_PATH_PLOT_SHARE, f"the plot area fills only {share:.0%} of the width"
+    assert not cut_off(path["texts"], figure, plot), "text cut off"
