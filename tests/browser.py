@@ -12,6 +12,8 @@ from convexviz.ui.state import parse_points_param
 from tests.streamlit_server import ROOT
 
 WAIT_MS = 30_000
+#: Run before the page's scripts: the canvas records its counters (canvas.js, ``stats``).
+DEBUG_SCRIPT = "window.convexviz = Object.assign(window.convexviz || {}, {debug: true});"
 
 
 def unavailable(reason: str) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import unavailable
+from tests.browser import DEBUG_SCRIPT, unavailable
 from tests.streamlit_server import CHROMIUM_ARGS, ROOT, free_port, start_streamlit
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -73,3 +73,11 @@ def pytest_runtest_makereport(item, call):
             page.screenshot(path=str(ARTIFACTS / f"{item.name}.png"), full_page=True)
         except Exception:  # noqa: BLE001 - a closed page must not hide the real failure
             pass
+
+
+@pytest.fixture
+def canvas_debug(page):
+    """The test's page with the canvas's debug records on (``window.convexviz.stats``);
+    request it with ``pytestmark = pytest.mark.usefixtures("canvas_debug")``."""
+    page.add_init_script(DEBUG_SCRIPT)
+    return page

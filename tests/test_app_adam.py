@@ -94,12 +94,17 @@ def width_input(at: AppTest):
     return width
 
 
-def test_stop_ends_the_run_and_keeps_what_it_reached():
+def start_a_long_run() -> tuple[AppTest, training_run.TrainingRun]:
+    """The 'opt' page training 8 runs of 200 units (seconds of training)."""
     at = run(OPT)
     width_input(at).set_value(200)
     at.number_input(key="adam_starts").set_value(8).run()
     at.button(key="adam_train").click().run()
-    run_ = training_run.SHARED.latest(at.session_state["adam"]["owner"])
+    return at, training_run.SHARED.latest(at.session_state["adam"]["owner"])
+
+
+def test_stop_ends_the_run_and_keeps_what_it_reached():
+    at, run_ = start_a_long_run()
     assert run_.active  # 8 runs of 200 units: seconds of training
     assert not at.button(key="adam_stop").disabled
     wait_for_a_step(run_)  # stop after some training, so there is something to keep
@@ -112,11 +117,7 @@ def test_stop_ends_the_run_and_keeps_what_it_reached():
 
 
 def test_an_edit_of_the_settings_cancels_the_run():
-    at = run(OPT)
-    width_input(at).set_value(200)
-    at.number_input(key="adam_starts").set_value(8).run()
-    at.button(key="adam_train").click().run()
-    run_ = training_run.SHARED.latest(at.session_state["adam"]["owner"])
+    at, run_ = start_a_long_run()
     assert run_.active
     at.select_slider(key="w_beta").set_value(0.1).run()
     assert not at.exception

@@ -39,23 +39,14 @@ from tests.browser import (
 )
 from tests.streamlit_server import free_port, start_streamlit
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("canvas_debug")]
 
 OPT = "0:0,4:0,5:0,7:2,10:3,11:3"
 SETTINGS = {"act": "relu", "depth": "2", "beta": "0.001"}
 FIT_TRACE = "optimal network f(x)"
-#: Run before the page's scripts: the canvas records its counters (canvas.js, `stats`).
-DEBUG_SCRIPT = "window.convexviz = Object.assign(window.convexviz || {}, {debug: true});"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-@pytest.fixture
-def page(page):
-    """The shared page, with the canvas's debug records on (``window.convexviz.stats``)."""
-    page.add_init_script(DEBUG_SCRIPT)
-    return page
 
 
 def counters(page) -> dict:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import WAIT_MS, Plot, assert_no_errors, open_app, wait_for_count
+from tests.browser import DEBUG_SCRIPT, WAIT_MS, Plot, assert_no_errors, open_app, wait_for_count
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("canvas_debug")]
 
 OPT = {"pts": "0:0,4:0,5:0,7:2,10:3,11:3", "act": "relu", "depth": "2", "beta": "0.01"}
-DEBUG_SCRIPT = "window.convexviz = Object.assign(window.convexviz || {}, {debug: true});"
 CANVAS = ".st-key-canvas .cvz-canvas"
-
-
-@pytest.fixture
-def page(page):
-    page.add_init_script(DEBUG_SCRIPT)
-    return page
 
 
 def set_number(page, selector: str, value: int) -> None:
