@@ -69,9 +69,8 @@ def declare_components() -> Components:
     )  # fmt: skip
 
 
-def main(components: Components) -> None:
-    """One run of the page: state from the URL on the first run, widgets, canvas, panels."""
-    st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
+def line_page(components: Components) -> None:
+    """One run of the 1-D page: state from the URL on the first run, widgets, canvas, panels."""
     session.init(ss, st.query_params.to_dict())
     # Widgets show the app state (set before they are drawn, so no value= is needed).
     for key, field in [("w_act", "activation"), ("w_depth", "depth"), ("w_beta", "beta"),
@@ -608,8 +607,27 @@ def follow_path_click() -> None:
 
 
 # ---------------------------------------------------------------- entry points
+def plane_page(components: Components) -> None:
+    """One run of the plane page (THEORY_2D.md): two-layer ReLU networks on points in the plane."""
+    st.title("convexviz in the plane: every way a line cuts the points")
+    st.info("The plane page is being built.")
+
+
+def main() -> None:
+    """Every rerun: the navigation between the two pages, then the page the URL asks for."""
+    st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
+    components = declare_components()
+    pages = [
+        st.Page(lambda: line_page(components), title="1-D: ramps and reflections",
+                icon="📈", url_path="line", default=True),
+        st.Page(lambda: plane_page(components), title="The plane: two-layer ReLU",
+                icon="🗺️", url_path="plane"),
+    ]  # fmt: skip
+    st.navigation(pages, position="top").run()
+
+
 if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
-    main(declare_components())
+    main()
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
     path = preview.route_path(st.get_option("server.baseUrlPath"))  # config is loaded here
     route = Route(path, preview.endpoint, methods=["GET", "POST"])
