@@ -38,16 +38,17 @@ class PlanePreset:
     @property
     def classes(self) -> bool:
         """True when every label is ``+1`` or ``-1`` (two classes, not regression)."""
-        return is_two_classes(self.points)
+        return is_classes([p[2] for p in self.points])
 
 
-def is_two_classes(points: PlanePoints) -> bool:
-    """True when there are points and every label is ``+1`` or ``-1``.
+def is_classes(y: object) -> bool:
+    """True when there are labels and every one is ``+1`` or ``-1`` (two classes, not values).
 
-    >>> is_two_classes(((0, 0, 1), (1, 0, -1))), is_two_classes(((0, 0, 0.5),))
-    (True, False)
+    >>> is_classes([1, -1, 1]), is_classes([1, 0.5]), is_classes([])
+    (True, False, False)
     """
-    return bool(points) and all(p[2] in (-1.0, 1.0) for p in points)
+    y = np.asarray(y, dtype=float).ravel()
+    return len(y) > 0 and bool(np.isin(y, (-1.0, 1.0)).all())
 
 
 def _labelled(xy: NDArray, y: NDArray) -> PlanePoints:

@@ -11,7 +11,7 @@ from convexviz.architecture import Architecture
 from convexviz.datasets2d import (
     LINE_DATA_1D,
     PLANE_PRESETS,
-    is_two_classes,
+    is_classes,
     line_coordinates,
     parse_plane_csv,
     parse_plane_points,
@@ -87,7 +87,7 @@ def test_line_coordinates_of_points_not_on_a_line_is_none():
 def test_random_points_are_reproducible_xor_classes(n, seed):
     points = random_plane_points(n, seed)
     assert points == random_plane_points(n, seed) and len(points) == n
-    assert is_two_classes(points)
+    assert is_classes([p[2] for p in points])
     for x1, x2, y in points:
         assert -2 <= x1 <= 2 and -2 <= x2 <= 2
         assert y == (1.0 if round(x1 * x2, 6) >= 0 else -1.0) or abs(x1 * x2) < 1e-3
