@@ -204,14 +204,22 @@ def points_on_lines(fit: PlaneFit) -> NDArray[np.bool_]:
 ARROW_SPOTS = np.linspace(0.2, 0.8, 7)
 
 
-def _arrow_base(segment: NDArray, taken: list[NDArray]) -> NDArray:
-    """Where on a clipped line its arrow starts: of :data:`ARROW_SPOTS`, the one farthest
-    from the arrows already placed (``taken``), so that labels of crossing lines spread out."""
-    spots = segment[0] + ARROW_SPOTS[:, None] * (segment[1] - segment[0])
-    if not taken:
-        return spots[len(spots) // 2]
-    gaps = np.linalg.norm(spots[:, None] - np.array(taken)[None], axis=-1).min(axis=1)
-    return spots[int(np.argmax(gaps))]
+def _arrow_spot(
+    segment: NDArray, normal: NDArray, taken: list[NDArray], points: NDArray
+) -> tuple[NDArray, NDArray]:
+    """Where a clipped line's arrow starts and ends: of :data:`ARROW_SPOTS`, the spot whose
+    arrow keeps farthest from the arrows already placed (``taken``, their bases) and whose
+    head (where the weight label goes) keeps farthest from the training points (N, 2)."""
+    bases = segment[0] + ARROW_SPOTS[:, None] * (segment[1] - segment[0])
+    heads = bases + normal
+    room = np.full(len(bases), np.inf)
+    if taken:
+        room = np.linalg.norm(bases[:, None] - np.array(taken)[None], axis=-1).min(axis=1)
+    if len(points):
+        near = np.linalg.norm(heads[:, None] - points[None], axis=-1).min(axis=1)
+        room = np.minimum(room, near)
+    k = len(bases) // 2 if np.isinf(room).all() else int(np.argmax(room))
+    return bases[k], heads[k]
 
 
 def neuron_traces(fit: PlaneFit, ranges: Ranges) -> tuple[list[dict], list[dict]]:
@@ -251,9 +259,9 @@ def neuron_traces(fit: PlaneFit, ranges: Ranges) -> tuple[list[dict], list[dict]
             )
         )
         legend_done.add(name)
-        base = _arrow_base(segment, taken)
+        normal = ARROW_FRACTION * span * net.weights[j] / np.linalg.norm(net.weights[j])
+        base, head = _arrow_spot(segment, normal, taken, fit.points)
         taken.append(base)
-        head = base + ARROW_FRACTION * span * net.weights[j] / np.linalg.norm(net.weights[j])
         notes.append(_arrow(base, head, color))
         if weights[j] >= LABEL_MIN_FRACTION * top and len(taken) <= LABELLED_NEURONS:
             notes.append(_weight_label(head, net.weights[j], weights[j], color, ranges))
