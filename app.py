@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from convexviz import ACTIVATIONS, Architecture, FitResult, export, plots, theory, training
@@ -28,8 +29,9 @@ from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
 from convexviz.optimal_figure import create_alternatives_figure
 from convexviz.ui import betapath, preview, session, teach, training_panel, training_run, wording
-from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
+from convexviz.ui.canvas import canvas_assets, payload, plotly_bundle, protocol
 from convexviz.ui.fitmemo import fit_state
+from convexviz.ui.serving import CompressedStatic, plotly_prefix, static_prefix
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
 
 ss = st.session_state
@@ -49,8 +51,9 @@ class Components:
 
 def declare_components() -> Components:
     """Register the components (once per run of the page, as Streamlit asks)."""
-    # Plotly.js comes from the installed plotly package, served by Streamlit (no network).
-    plotly_js = st.components.v1.declare_component("plotlyjs", path=str(plotly_js_dir()))
+    # Plotly.js is served by this server (no network): the partial bundle if npm installed it.
+    bundle = plotly_bundle()
+    plotly_js = st.components.v1.declare_component("plotlyjs", path=str(bundle.folder))
     base = st.get_option("server.baseUrlPath").strip("/")
     assets = canvas_assets()
     return Components(
@@ -64,7 +67,7 @@ def declare_components() -> Components:
         figure=st.components.v2.component(
             "convexviz_figure", js=assets.figure_js, isolate_styles=False
         ),
-        plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/plotly.min.js",
+        plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/{bundle.name}",
         preview_url=preview.route_path(base),
     )  # fmt: skip
 
@@ -77,14 +80,16 @@ def line_page(components: Components) -> None:
                        ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
         ss[key] = getattr(ss.app, field)
     result, _ = fit_state(ss.app)
-    with st.sidebar:
-        network_sidebar(result.beta_max if result else 10.0)
-        data_sidebar()
     st.title("convexviz: the globally optimal network, live")
     st.caption(wording.INTRO_TEXT)
     for notice in ss.notices:
         st.warning(f"Link: {notice}")
     live(components)
+    # The sidebar after the canvas: the same place on screen, but the browser fetches the
+    # canvas's code (and then Plotly.js) before the widgets' (a faster first fit on screen).
+    with st.sidebar:
+        network_sidebar(result.beta_max if result else 10.0)
+        data_sidebar()
     panels(components)
 
 
@@ -629,6 +634,10 @@ def main() -> None:
 if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
     main()
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
-    path = preview.route_path(st.get_option("server.baseUrlPath"))  # config is loaded here
+    base = st.get_option("server.baseUrlPath")  # the config is loaded by now
+    path = preview.route_path(base)
     route = Route(path, preview.endpoint, methods=["GET", "POST"])
-    app = st.App(__file__, routes=[route])
+    # Streamlit's own scripts, compressed once per process (convexviz/ui/serving.py).
+    prefixes = (static_prefix(base), plotly_prefix(base))
+    static = Middleware(CompressedStatic, prefixes=prefixes)
+    app = st.App(__file__, routes=[route], middleware=[static])
