@@ -6,6 +6,7 @@
 #                                 answers /_stcore/health and the balancer answers
 #   deploy/cluster.sh down        stop the balancer and every replica (idempotent)
 #   deploy/cluster.sh status      each process: running or not, healthy or not
+#   deploy/cluster.sh config K PORT   print the balancer configuration `up K PORT` would use
 #
 # Each replica runs the README's app command, `streamlit run app.py`, plus the address and
 # port flags, from the repository root, with the `streamlit` found on PATH (activate the
@@ -29,7 +30,7 @@ RUN_DIR="${CONVEXVIZ_RUN_DIR:-$DEPLOY/.run}"
 STARTUP_TIMEOUT="${CONVEXVIZ_STARTUP_TIMEOUT:-120}"
 MAX_REPLICAS=32
 # Debian installs haproxy in /usr/sbin, which an ordinary user's PATH often lacks.
-HAPROXY="$(command -v haproxy || echo /usr/sbin/haproxy)"
+HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
 
 # Deployment settings of every replica (the same in deploy/Dockerfile and
 # deploy/kubernetes.json): no browser to open, no watching the source for edits.
@@ -37,7 +38,7 @@ export STREAMLIT_SERVER_HEADLESS=true
 export STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 
 usage() {
-  echo "usage: $0 up K PORT | down | status" >&2
+  echo "usage: $0 up K PORT | down | status | config K PORT" >&2
   echo "  up K PORT: K replicas (1..$MAX_REPLICAS) on 127.0.0.1:PORT+1..PORT+K," \
     "the balancer on 127.0.0.1:PORT (1024..65535-K)" >&2
   exit 2
@@ -142,6 +143,7 @@ cookie_secret() {
   cat "$file"
 }
 
+# render_config PORT K: the balancer's configuration for K replicas, on standard output.
 render_config() {
   local port=$1 k=$2 line i
   while IFS= read -r line; do
@@ -153,7 +155,13 @@ render_config() {
     fi
     line=${line//@BALANCER_PORT@/$port}
     printf '%s\n' "${line//@RUN_DIR@/$RUN_DIR}"
-  done <"$DEPLOY/haproxy.cfg.in" >"$RUN_DIR/haproxy.cfg"
+  done <"$DEPLOY/haproxy.cfg.in"
+}
+
+# check_counts K PORT: exit with the usage unless 1 <= K <= MAX_REPLICAS and the ports fit.
+check_counts() {
+  { is_uint "$1" && (($1 >= 1 && $1 <= MAX_REPLICAS)); } || usage
+  { is_uint "$2" && (($2 >= 1024 && $2 + $1 <= 65535)); } || usage
 }
 
 wait_healthy() {
@@ -172,9 +180,8 @@ wait_healthy() {
 }
 
 up() {
-  local k=$1 port=$2 i
-  { is_uint "$k" && ((k >= 1 && k <= MAX_REPLICAS)); } || usage
-  { is_uint "$port" && ((port >= 1024 && port + k <= 65535)); } || usage
+  local k=$1 port=$2 i replica_port
+  check_counts "$k" "$port"
   command -v streamlit >/dev/null ||
     die "streamlit not found on PATH: activate the virtual environment (README, 'Run the app')"
   [[ -x $HAPROXY ]] || die "haproxy not found: apt-get install haproxy"
@@ -193,14 +200,15 @@ up() {
   secret=$(umask 077 && cookie_secret)
   cd "$ROOT"
   for ((i = 1; i <= k; i++)); do
+    replica_port=$((port + i))
     STREAMLIT_SERVER_COOKIE_SECRET="$secret" nohup \
-      streamlit run app.py --server.address 127.0.0.1 --server.port $((port + i)) \
+      streamlit run app.py --server.address 127.0.0.1 --server.port "$replica_port" \
       >"$RUN_DIR/replica-$i.log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/replica-$i.pid"
   done
   wait_healthy "$k" "$port"
 
-  render_config "$port" "$k"
+  render_config "$port" "$k" >"$RUN_DIR/haproxy.cfg"
   "$HAPROXY" -c -q -f "$RUN_DIR/haproxy.cfg" >"$RUN_DIR/balancer.log" 2>&1 ||
     fail "haproxy rejected $RUN_DIR/haproxy.cfg" "$RUN_DIR/balancer.log"
   nohup "$HAPROXY" -db -f "$RUN_DIR/haproxy.cfg" >>"$RUN_DIR/balancer.log" 2>&1 </dev/null &
@@ -251,6 +259,11 @@ case "${1:-}" in
   status)
     (($# == 1)) || usage
     status
+    ;;
+  config)
+    (($# == 3)) || usage
+    check_counts "$2" "$3"
+    render_config "$3" "$2"
     ;;
   *) usage ;;
 esac

@@ -1,0 +1,310 @@
+"""The hosting files agree with the README and with each other.
+
+The README's "Run the app" command is the source of truth: ``deploy/cluster.sh`` (replicas
+behind HAProxy), ``deploy/Dockerfile`` and ``deploy/kubernetes.json`` must run the same
+``streamlit run app.py`` (plus only address and port flags), install the same requirements
+file, and serve on the README's port. ``cluster.sh``'s argument checks, its idempotent
+``down`` and the balancer configuration it renders are exercised here without starting the
+app (``tests/test_browser_cluster.py`` runs the real cluster).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.streamlit_server import ROOT
+
+DEPLOY = ROOT / "deploy"
+CLUSTER = DEPLOY / "cluster.sh"
+#: Streamlit's default port, which the README's command uses.
+STREAMLIT_DEFAULT_PORT = 8501
+
+
+# ---------------------------------------------------------------- what the README says
+
+
+def readme_run_block() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Run the app", 1)[1]
+    return section.split("```bash\n", 1)[1].split("```", 1)[0].strip()
+
+
+def readme_app_command() -> list[str]:
+    """``["streamlit", "run", "app.py"]``: the last step of the README's command."""
+    steps = [shlex.split(step) for step in readme_run_block().split("&&")]
+    (command,) = [s for s in steps if s[:2] == ["streamlit", "run"]]
+    assert command == steps[-1], "the app command is the README's last step"
+    return command
+
+
+def readme_requirements() -> str:
+    (name,) = re.findall(r"pip install -r (\S+)", readme_run_block())
+    return name
+
+
+def readme_port() -> int:
+    """The port of the README's lesson links; the command sets none, so Streamlit's default."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    ports = set(map(int, re.findall(r"http://localhost:(\d+)/", text)))
+    assert ports == {STREAMLIT_DEFAULT_PORT}, ports
+    assert "--server.port" not in readme_run_block()
+    return STREAMLIT_DEFAULT_PORT
+
+
+def test_readme_command_is_what_the_hosting_files_start_from():
+    assert readme_app_command() == ["streamlit", "run", "app.py"]
+    assert readme_requirements() == "requirements.txt"
+    assert (ROOT / readme_requirements()).is_file()
+    assert readme_port() == 8501
+
+
+# ---------------------------------------------------------------- deploy/cluster.sh
+
+
+def cluster_script() -> str:
+    return CLUSTER.read_text(encoding="utf-8")
+
+
+def exported_settings(text: str) -> dict[str, str]:
+    """``STREAMLIT_*`` settings a shell script exports (``export NAME=value`` lines)."""
+    return dict(re.findall(r"^export (STREAMLIT_[A-Z_]+)=(\S+)$", text, flags=re.MULTILINE))
+
+
+def flag_pairs(tokens: list[str]) -> dict[str, str]:
+    """``["--a", "1", "--b", "2"]`` as ``{"--a": "1", "--b": "2"}`` (flags with one value)."""
+    assert len(tokens) % 2 == 0 and all(t.startswith("--") for t in tokens[::2]), tokens
+    return dict(zip(tokens[::2], tokens[1::2], strict=True))
+
+
+def test_cluster_replicas_run_the_readme_command_plus_address_and_port():
+    # The replica's command spans a continued line: join continuations first.
+    text = cluster_script().replace("\\\n", " ")
+    commands = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    (line,) = [ln for ln in commands if "streamlit run" in ln]
+    tokens = shlex.split(line[line.index("streamlit run") :].split(">", 1)[0])
+    assert tokens[:3] == readme_app_command()
+    flags = flag_pairs(tokens[3:])
+    assert flags == {"--server.address": "127.0.0.1", "--server.port": "$replica_port"}
+
+
+def test_cluster_usage_errors_exit_2_with_the_usage():
+    wrong = [
+        [], ["up"], ["up", "0", "9000"], ["up", "2", "80"], ["up", "x", "9000"],
+        ["up", "2", "65534"], ["down", "now"], ["start"], ["config", "33", "9000"],
+    ]  # fmt: skip
+    for args in wrong:
+        done = run_cluster(*args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "usage:" in done.stderr
+
+
+def test_down_is_idempotent_and_never_signals_a_stranger(tmp_path):
+    run_dir = tmp_path / "run"
+    assert run_cluster("down", run_dir=run_dir).returncode == 0  # nothing ever ran
+    run_dir.mkdir()
+    # A pid file whose pid now belongs to an unrelated process (pid reuse): not signalled.
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (run_dir / "replica-1.pid").write_text(str(stranger.pid))
+        (run_dir / "balancer.pid").write_text(str(stranger.pid))
+        for _ in range(2):
+            done = run_cluster("down", run_dir=run_dir)
+            assert done.returncode == 0, done.stderr
+        assert stranger.poll() is None, "down killed a process it did not start"
+        assert not list(run_dir.glob("*.pid"))
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
+def test_up_refuses_a_port_in_use_and_starts_nothing(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]  # the balancer's port is taken
+        done = run_cluster("up", "1", str(port), run_dir=tmp_path / "run",
+                           HAPROXY="/bin/true")  # fmt: skip
+    assert done.returncode == 1
+    assert f"port {port} is in use" in done.stderr
+    assert not list((tmp_path / "run").glob("*.pid"))
+
+
+def test_rendered_balancer_configuration(tmp_path):
+    run_dir = tmp_path / "run"
+    done = run_cluster("config", "3", "9000", run_dir=run_dir)
+    assert done.returncode == 0, done.stderr
+    cfg = done.stdout
+    assert not re.findall(r"@[A-Z_]+@", cfg), "a placeholder was left unfilled"
+    servers = re.findall(r"^\s+server (r\d) 127\.0\.0\.1:(\d+) cookie (r\d)$", cfg, re.MULTILINE)
+    assert servers == [("r1", "9001", "r1"), ("r2", "9002", "r2"), ("r3", "9003", "r3")]
+    assert re.search(r"^\s+bind 127\.0\.0\.1:9000$", cfg, re.MULTILINE)
+    directives = {ln.strip() for ln in cfg.splitlines() if not ln.strip().startswith("#")}
+    # Affinity by a cookie the balancer inserts (not by client address: one NAT per hall).
+    assert any(d.startswith("cookie CVZ_REPLICA insert") for d in directives)
+    assert not any(d.startswith("balance source") for d in directives)
+    # Health checks on Streamlit's health route; a dead replica's requests go elsewhere.
+    assert "http-check send meth GET uri /_stcore/health ver HTTP/1.1 hdr Host localhost" in (
+        directives
+    )
+    assert "option redispatch 1" in directives
+    assert "timeout tunnel 1h" in directives  # an open page's websocket may idle
+    assert f'stats socket "{run_dir}/haproxy.sock" mode 600 level admin' in directives
+    haproxy = shutil.which("haproxy", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin")
+    if haproxy is None:
+        if os.environ.get("CONVEXVIZ_REQUIRE_BROWSER") == "1":
+            pytest.fail("haproxy is required (.ci/run installs it)")
+        pytest.skip("haproxy is not installed: the configuration is not validated")
+    (tmp_path / "haproxy.cfg").write_text(cfg, encoding="utf-8")
+    check = subprocess.run([haproxy, "-c", "-f", str(tmp_path / "haproxy.cfg")],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "[WARNING]" not in check.stdout + check.stderr
+
+
+def test_cluster_script_is_shellcheck_clean():
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
+    done = subprocess.run(["shellcheck", str(CLUSTER)], capture_output=True, text=True,
+                          check=False)  # fmt: skip
+    assert done.returncode == 0, done.stdout
+
+
+def run_cluster(*args: str, run_dir: Path | None = None, **env: str):
+    environ = dict(os.environ, **env)
+    if run_dir is not None:
+        environ["CONVEXVIZ_RUN_DIR"] = str(run_dir)
+    environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environ.get('PATH', '')}"
+    return subprocess.run([str(CLUSTER), *args], env=environ, capture_output=True, text=True,
+                          timeout=60, check=False)  # fmt: skip
+
+
+# ---------------------------------------------------------------- deploy/Dockerfile
+
+
+def dockerfile() -> list[tuple[str, str]]:
+    """``(INSTRUCTION, arguments)`` of each instruction of deploy/Dockerfile, in order."""
+    lines = (DEPLOY / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ").splitlines()
+    out = []
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            word, _, rest = line.strip().partition(" ")
+            out.append((word.upper(), " ".join(rest.split())))
+    return out
+
+
+def instructions(name: str) -> list[str]:
+    return [args for word, args in dockerfile() if word == name]
+
+
+def test_dockerfile_runs_the_readme_command_on_all_addresses():
+    (cmd,) = instructions("CMD")
+    argv = json.loads(cmd)  # exec form: signals reach Streamlit, no shell in between
+    assert argv[:3] == readme_app_command()
+    flags = flag_pairs(argv[3:])
+    assert flags == {"--server.address": "0.0.0.0", "--server.port": str(readme_port())}
+    assert instructions("EXPOSE") == [str(readme_port())]
+    (health,) = instructions("HEALTHCHECK")
+    assert f"http://127.0.0.1:{readme_port()}/_stcore/health" in health
+
+
+def test_dockerfile_installs_the_readme_requirements_before_copying_the_code():
+    req = readme_requirements()
+    steps = dockerfile()
+    copy_req = steps.index(("COPY", f"{req} ./"))
+    (install,) = [i for i, (w, a) in enumerate(steps) if w == "RUN" and "pip install" in a]
+    assert re.search(rf"pip install (.* )?-r {re.escape(req)}\b", steps[install][1])
+    copies = [a.split()[0].rstrip("/") for w, a in steps[install:] if w == "COPY"]
+    assert copy_req < install
+    # Everything `streamlit run app.py` runs: the page, the package, Streamlit's settings.
+    assert set(copies) >= {"app.py", "convexviz", ".streamlit"}
+
+
+def test_dockerfile_python_satisfies_the_project_and_runs_unprivileged():
+    (base,) = instructions("FROM")
+    version = tuple(map(int, re.match(r"python:(\d+)\.(\d+)", base).groups()))
+    need = re.search(r'requires-python = ">=(\d+)\.(\d+)"',
+                     (ROOT / "pyproject.toml").read_text(encoding="utf-8"))  # fmt: skip
+    assert version >= tuple(map(int, need.groups()))
+    (user,) = instructions("USER")
+    assert user not in {"root", "0"}
+
+
+def dockerfile_env() -> dict[str, str]:
+    pairs = re.findall(r"(\w+)=(\S+)", " ".join(instructions("ENV")))
+    return dict(pairs)
+
+
+def test_dockerfile_and_cluster_use_the_same_streamlit_settings():
+    docker = {k: v for k, v in dockerfile_env().items() if k.startswith("STREAMLIT_")}
+    assert docker == exported_settings(cluster_script())
+    assert docker  # headless, no file watcher
+    assert "STREAMLIT_SERVER_COOKIE_SECRET" not in docker  # never baked into an image
+
+
+def test_docker_build_context_keeps_what_the_image_copies():
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
+    kept = {ln[1:].rstrip("/") for ln in ignore if ln.startswith("!")}
+    copied = {a.split()[0].rstrip("/") for a in instructions("COPY")}
+    assert copied == kept
+
+
+# ---------------------------------------------------------------- deploy/kubernetes.json
+
+
+def manifest() -> dict[str, dict]:
+    doc = json.loads((DEPLOY / "kubernetes.json").read_text(encoding="utf-8"))
+    assert doc["kind"] == "List"
+    items = {item["kind"]: item for item in doc["items"]}
+    assert sorted(items) == ["Deployment", "Ingress", "Service"]
+    return items
+
+
+def test_kubernetes_runs_the_dockerfile_image_unchanged():
+    deployment = manifest()["Deployment"]
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    # No command or args: the image's CMD (the README command, tested above) runs.
+    assert "command" not in container and "args" not in container
+    build_tags = re.findall(r"docker build -f deploy/Dockerfile -t (\S+) \.",
+                            (DEPLOY / "Dockerfile").read_text(encoding="utf-8"))  # fmt: skip
+    assert build_tags == [container["image"]]
+    (port,) = container["ports"]
+    assert port["containerPort"] == readme_port()
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/_stcore/health", "port": port["name"]}
+    (env,) = container["env"]
+    assert env["name"] == "STREAMLIT_SERVER_COOKIE_SECRET"
+    assert set(env["valueFrom"]) == {"secretKeyRef"}  # from a Secret, never a literal
+    assert deployment["spec"]["replicas"] >= 2
+    assert deployment["spec"]["template"]["spec"]["securityContext"]["runAsNonRoot"] is True
+
+
+def test_kubernetes_service_and_ingress_reach_the_pods_with_cookie_affinity():
+    items = manifest()
+    deployment, service, ingress = items["Deployment"], items["Service"], items["Ingress"]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"] == labels
+    assert service["spec"]["selector"] == labels
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    (svc_port,) = service["spec"]["ports"]
+    assert svc_port["targetPort"] == container["ports"][0]["name"]
+    (rule,) = ingress["spec"]["rules"]
+    (path,) = rule["http"]["paths"]
+    backend = path["backend"]["service"]
+    assert backend == {"name": service["metadata"]["name"], "port": {"name": svc_port["name"]}}
+    notes = {k.removeprefix("nginx.ingress.kubernetes.io/"): v
+             for k, v in ingress["metadata"]["annotations"].items()}  # fmt: skip
+    assert notes["affinity"] == "cookie"  # not the client address: one NAT per lecture hall
+    assert notes["session-cookie-change-on-failure"] == "true"  # a dead pod's pages move on
+    # An open page is one websocket that may stay quiet for long: an hour's read timeout.
+    assert int(notes["proxy-read-timeout"]) >= 3600
+    assert int(notes["proxy-send-timeout"]) >= 3600
