@@ -72,15 +72,27 @@ http_status() {
 # port_in_use PORT: whether something accepts connections on 127.0.0.1:PORT.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# alive PIDFILE WORD: whether the pid in PIDFILE runs and its command line contains WORD
-# (a pid reused by an unrelated process is never signalled).
+# alive PIDFILE WORD: whether the pid in PIDFILE runs (not a zombie) and its command line
+# contains WORD (a pid reused by an unrelated process is never signalled).
 alive() {
-  local pidfile=$1 word=$2 pid
+  local pidfile=$1 word=$2 pid stat
   [[ -f $pidfile ]] || return 1
   pid=$(<"$pidfile")
   is_uint "$pid" || return 1
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$word"
+  stat=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat%% *} != Z ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$word"
+}
+
+# started PIDFILE WORD: wait (up to 5 s) until the process just started in the background
+# runs WORD: between fork and exec its command line is still this script's.
+started() {
+  for _ in $(seq 50); do
+    alive "$1" "$2" && return 0
+    sleep 0.1
+  done
+  return 1
 }
 
 # stop PIDFILE WORD: SIGTERM, up to 10 s of grace, then SIGKILL; remove the pid file.
@@ -113,6 +125,7 @@ running_any() {
 down() {
   [[ -d $RUN_DIR ]] || return 0
   stop "$RUN_DIR/balancer.pid" haproxy
+  rm -f "$RUN_DIR/haproxy.sock"
   local pidfile
   for pidfile in "$RUN_DIR"/replica-*.pid; do
     [[ -e $pidfile ]] && stop "$pidfile" streamlit
@@ -205,6 +218,8 @@ up() {
       streamlit run app.py --server.address 127.0.0.1 --server.port "$replica_port" \
       >"$RUN_DIR/replica-$i.log" 2>&1 </dev/null &
     echo $! >"$RUN_DIR/replica-$i.pid"
+    started "$RUN_DIR/replica-$i.pid" streamlit ||
+      fail "replica $i did not start" "$RUN_DIR/replica-$i.log"
   done
   wait_healthy "$k" "$port"
 
@@ -213,6 +228,7 @@ up() {
     fail "haproxy rejected $RUN_DIR/haproxy.cfg" "$RUN_DIR/balancer.log"
   nohup "$HAPROXY" -db -f "$RUN_DIR/haproxy.cfg" >>"$RUN_DIR/balancer.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/balancer.pid"
+  started "$RUN_DIR/balancer.pid" haproxy || fail "haproxy did not start" "$RUN_DIR/balancer.log"
   local deadline=$((SECONDS + 30))
   until [[ $(http_status "$port" /_balancer/health) == 200 &&
     $(http_status "$port" /_stcore/health) == 200 ]]; do
