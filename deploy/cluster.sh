@@ -2,8 +2,10 @@
 # K replicas of convexviz behind HAProxy, on one machine, as an ordinary user.
 #
 #   deploy/cluster.sh up K PORT   start K replicas on 127.0.0.1:PORT+1 .. PORT+K and the
-#                                 balancer on 127.0.0.1:PORT; returns once every replica
-#                                 answers /_stcore/health and the balancer answers
+#                                 balancer on PORT (of 127.0.0.1, or of the address in
+#                                 CONVEXVIZ_BALANCER_ADDRESS, e.g. 0.0.0.0 for a class);
+#                                 returns once every replica answers /_stcore/health and
+#                                 the balancer answers
 #   deploy/cluster.sh down        stop the balancer and every replica (idempotent)
 #   deploy/cluster.sh status      each process: running or not, healthy or not
 #   deploy/cluster.sh config K PORT   print the balancer configuration `up K PORT` would use
@@ -19,7 +21,8 @@
 # shared by all replicas (STREAMLIT_SERVER_COOKIE_SECRET; generated once, or taken from
 # the environment when set), so a cookie signed by one replica is valid on every other.
 #
-# Environment: HAPROXY (the binary; default: haproxy on PATH, else /usr/sbin/haproxy),
+# Environment: CONVEXVIZ_BALANCER_ADDRESS (IPv4 address the balancer listens on, default
+# 127.0.0.1; the replicas always listen on 127.0.0.1 only), HAPROXY (the binary; default: haproxy on PATH, else /usr/sbin/haproxy),
 # CONVEXVIZ_RUN_DIR (default deploy/.run), CONVEXVIZ_STARTUP_TIMEOUT (seconds
 # to wait for health, default 120), STREAMLIT_SERVER_COOKIE_SECRET (optional).
 set -euo pipefail
@@ -29,6 +32,7 @@ DEPLOY="$ROOT/deploy"
 RUN_DIR="${CONVEXVIZ_RUN_DIR:-$DEPLOY/.run}"
 STARTUP_TIMEOUT="${CONVEXVIZ_STARTUP_TIMEOUT:-120}"
 MAX_REPLICAS=32
+BALANCER_ADDRESS="${CONVEXVIZ_BALANCER_ADDRESS:-127.0.0.1}"
 # Debian installs haproxy in /usr/sbin, which an ordinary user's PATH often lacks.
 HAPROXY="${HAPROXY:-$(command -v haproxy || echo /usr/sbin/haproxy)}"
 
@@ -40,7 +44,7 @@ export STREAMLIT_SERVER_FILE_WATCHER_TYPE=none
 usage() {
   echo "usage: $0 up K PORT | down | status | config K PORT" >&2
   echo "  up K PORT: K replicas (1..$MAX_REPLICAS) on 127.0.0.1:PORT+1..PORT+K," \
-    "the balancer on 127.0.0.1:PORT (1024..65535-K)" >&2
+    "the balancer on PORT (1024..65535-K)" >&2
   exit 2
 }
 
@@ -51,11 +55,11 @@ die() {
 
 is_uint() { [[ $1 =~ ^[0-9]+$ ]] && ((10#$1 < 1000000)); }
 
-# http_status PORT PATH: the status code of GET PATH on 127.0.0.1:PORT ("000" when nothing
-# answers within 2 s). Plain bash (/dev/tcp), so the script needs no curl.
+# http_status PORT PATH [HOST]: the status code of GET PATH on HOST:PORT (127.0.0.1 unless
+# given; "000" when nothing answers within 2 s). Plain bash (/dev/tcp): no curl needed.
 http_status() {
-  local port=$1 path=$2 line="" fd
-  if ! { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
+  local port=$1 path=$2 host=${3:-127.0.0.1} line="" fd
+  if ! { exec {fd}<>"/dev/tcp/$host/$port"; } 2>/dev/null; then
     echo 000
     return
   fi
@@ -69,8 +73,14 @@ http_status() {
   fi
 }
 
-# port_in_use PORT: whether something accepts connections on 127.0.0.1:PORT.
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# port_in_use PORT [HOST]: whether something accepts connections on HOST:PORT.
+port_in_use() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+
+# balancer_host: where this machine reaches the balancer (its address; 0.0.0.0 is every
+# address, 127.0.0.1 among them).
+balancer_host() {
+  if [[ $BALANCER_ADDRESS == 0.0.0.0 ]]; then echo 127.0.0.1; else echo "$BALANCER_ADDRESS"; fi
+}
 
 # alive PIDFILE WORD: whether the pid in PIDFILE runs (not a zombie) and its command line
 # contains WORD (a pid reused by an unrelated process is never signalled).
@@ -167,14 +177,19 @@ render_config() {
       continue
     fi
     line=${line//@BALANCER_PORT@/$port}
+    line=${line//@BALANCER_ADDRESS@/$BALANCER_ADDRESS}
     printf '%s\n' "${line//@RUN_DIR@/$RUN_DIR}"
   done <"$DEPLOY/haproxy.cfg.in"
 }
 
-# check_counts K PORT: exit with the usage unless 1 <= K <= MAX_REPLICAS and the ports fit.
+# check_counts K PORT: exit with the usage unless 1 <= K <= MAX_REPLICAS and the ports fit;
+# exit 1 unless the balancer's address is an IPv4 address.
 check_counts() {
   { is_uint "$1" && (($1 >= 1 && $1 <= MAX_REPLICAS)); } || usage
   { is_uint "$2" && (($2 >= 1024 && $2 + $1 <= 65535)); } || usage
+  local octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+  [[ $BALANCER_ADDRESS =~ ^$octet\.$octet\.$octet\.$octet$ ]] ||
+    die "CONVEXVIZ_BALANCER_ADDRESS must be an IPv4 address such as 0.0.0.0, not '$BALANCER_ADDRESS'"
 }
 
 wait_healthy() {
@@ -204,6 +219,9 @@ up() {
     die "a cluster is already running from $RUN_DIR: run '$0 down' first"
   fi
   down # forget the pid files of processes that died on their own
+  if port_in_use "$port" "$(balancer_host)"; then
+    die "port $port is in use (the balancer takes PORT, the replicas PORT+1..PORT+K)"
+  fi
   for ((i = 0; i <= k; i++)); do
     if port_in_use $((port + i)); then
       die "port $((port + i)) is in use (the balancer takes PORT, the replicas PORT+1..PORT+K)"
@@ -230,15 +248,17 @@ up() {
   echo $! >"$RUN_DIR/balancer.pid"
   started "$RUN_DIR/balancer.pid" haproxy || fail "haproxy did not start" "$RUN_DIR/balancer.log"
   local deadline=$((SECONDS + 30))
-  until [[ $(http_status "$port" /_balancer/health) == 200 &&
-    $(http_status "$port" /_stcore/health) == 200 ]]; do
+  local host
+  host=$(balancer_host)
+  until [[ $(http_status "$port" /_balancer/health "$host") == 200 &&
+    $(http_status "$port" /_stcore/health "$host") == 200 ]]; do
     alive "$RUN_DIR/balancer.pid" haproxy || fail "haproxy exited" "$RUN_DIR/balancer.log"
     ((SECONDS < deadline)) || fail "the balancer does not answer on port $port" \
       "$RUN_DIR/balancer.log"
     sleep 0.2
   done
   echo "convexviz: $k replica(s) on 127.0.0.1:$((port + 1))..$((port + k)) behind" \
-    "http://127.0.0.1:$port/ (logs and pids in $RUN_DIR)"
+    "http://$host:$port/ (logs and pids in $RUN_DIR)"
 }
 
 status() {

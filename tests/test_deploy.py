@@ -171,6 +171,18 @@ def test_rendered_balancer_configuration(tmp_path):
     assert "[WARNING]" not in check.stdout + check.stderr
 
 
+def test_balancer_address_is_configurable_and_checked():
+    room = run_cluster("config", "1", "9000", CONVEXVIZ_BALANCER_ADDRESS="0.0.0.0")
+    assert room.returncode == 0, room.stderr
+    assert re.search(r"^\s+bind 0\.0\.0\.0:9000$", room.stdout, re.MULTILINE)
+    # The replicas stay on the loopback address whatever the balancer's address.
+    assert re.findall(r"server r1 (\S+):", room.stdout) == ["127.0.0.1"]
+    for wrong in ("localhost", "0.0.0.0; rm -rf /", "256.1.1.1", "::"):
+        bad = run_cluster("config", "1", "9000", CONVEXVIZ_BALANCER_ADDRESS=wrong)
+        assert bad.returncode == 1 and "must be an IPv4 address" in bad.stderr, wrong
+        assert bad.stdout == ""
+
+
 def test_cluster_script_is_shellcheck_clean():
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck is not installed (apt-get install shellcheck)")
