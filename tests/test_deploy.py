@@ -320,3 +320,39 @@ def test_kubernetes_service_and_ingress_reach_the_pods_with_cookie_affinity():
     # An open page is one websocket that may stay quiet for long: an hour's read timeout.
     assert int(notes["proxy-read-timeout"]) >= 3600
     assert int(notes["proxy-send-timeout"]) >= 3600
+
+
+# ---------------------------------------------------------------- README's hosting section
+
+
+def hosting_section() -> str:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return text.split("## Host it for a class\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_hosting_commands_are_the_files_commands():
+    section = hosting_section()
+    blocks = re.findall(r"```bash\n(.*?)```", section, flags=re.DOTALL)
+    commands = [ln.split("#", 1)[0].strip() for b in blocks for ln in b.splitlines()]
+    # Every cluster.sh command shown is accepted by the script (usage errors exit 2).
+    shown = [shlex.split(c) for c in commands if "deploy/cluster.sh" in c]
+    assert {c[c.index("deploy/cluster.sh") + 1] for c in shown} == {"up", "status", "down"}
+    for cmd in shown:
+        args = cmd[cmd.index("deploy/cluster.sh") + 1 :]
+        if args[0] == "up":
+            done = run_cluster("config", *args[1:])
+            assert done.returncode == 0, (cmd, done.stderr)
+    # The image is built as the Dockerfile says and is the one the manifest runs.
+    dockerfile_text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    (build,) = [c for c in commands if c.startswith("docker build")]
+    assert f"#   {build}\n" in dockerfile_text
+    (container,) = manifest()["Deployment"]["spec"]["template"]["spec"]["containers"]
+    assert build.split(" -t ", 1)[1].split()[0] == container["image"]
+    # The Secret created is the one the manifest reads, under the key it reads.
+    (secret,) = [c for c in commands if c.startswith("kubectl create secret")]
+    ref = container["env"][0]["valueFrom"]["secretKeyRef"]
+    assert f"generic {ref['name']} --from-literal={ref['key']}=" in secret
+    assert "kubectl apply -f deploy/kubernetes.json" in commands
+    # It says what was run here and what was not.
+    assert "tests/test_browser_cluster.py" in section
+    assert "no container runtime" in " ".join(section.split())
