@@ -21,10 +21,14 @@
 # shared by all replicas (STREAMLIT_SERVER_COOKIE_SECRET; generated once, or taken from
 # the environment when set), so a cookie signed by one replica is valid on every other.
 #
-# Environment: CONVEXVIZ_BALANCER_ADDRESS (IPv4 address the balancer listens on, default
-# 127.0.0.1; the replicas always listen on 127.0.0.1 only), HAPROXY (the binary; default: haproxy on PATH, else /usr/sbin/haproxy),
-# CONVEXVIZ_RUN_DIR (default deploy/.run), CONVEXVIZ_STARTUP_TIMEOUT (seconds
-# to wait for health, default 120), STREAMLIT_SERVER_COOKIE_SECRET (optional).
+# Environment (all optional):
+#   CONVEXVIZ_BALANCER_ADDRESS   IPv4 address the balancer listens on (default 127.0.0.1;
+#                                the replicas always listen on 127.0.0.1 only)
+#   CONVEXVIZ_RUN_DIR            where the cluster writes (default deploy/.run)
+#   CONVEXVIZ_STARTUP_TIMEOUT    seconds to wait for the replicas' health (default 120)
+#   HAPROXY                      the balancer's binary (default: haproxy on PATH, else
+#                                /usr/sbin/haproxy)
+#   STREAMLIT_SERVER_COOKIE_SECRET   the replicas' shared secret (default: generated once)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -189,7 +193,8 @@ check_counts() {
   { is_uint "$2" && (($2 >= 1024 && $2 + $1 <= 65535)); } || usage
   local octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
   [[ $BALANCER_ADDRESS =~ ^$octet\.$octet\.$octet\.$octet$ ]] ||
-    die "CONVEXVIZ_BALANCER_ADDRESS must be an IPv4 address such as 0.0.0.0, not '$BALANCER_ADDRESS'"
+    die "CONVEXVIZ_BALANCER_ADDRESS must be an IPv4 address such as 0.0.0.0," \
+      "not '$BALANCER_ADDRESS'"
 }
 
 wait_healthy() {
@@ -214,6 +219,7 @@ up() {
     die "streamlit not found on PATH: activate the virtual environment (README, 'Run the app')"
   [[ -x $HAPROXY ]] || die "haproxy not found: apt-get install haproxy"
   [[ -f $ROOT/app.py ]] || die "no app.py in $ROOT"
+  is_uint "$STARTUP_TIMEOUT" || die "CONVEXVIZ_STARTUP_TIMEOUT must be a number of seconds"
   (umask 077 && mkdir -p "$RUN_DIR")
   if running_any; then
     die "a cluster is already running from $RUN_DIR: run '$0 down' first"
@@ -222,7 +228,7 @@ up() {
   if port_in_use "$port" "$(balancer_host)"; then
     die "port $port is in use (the balancer takes PORT, the replicas PORT+1..PORT+K)"
   fi
-  for ((i = 0; i <= k; i++)); do
+  for ((i = 1; i <= k; i++)); do
     if port_in_use $((port + i)); then
       die "port $((port + i)) is in use (the balancer takes PORT, the replicas PORT+1..PORT+K)"
     fi
@@ -280,7 +286,7 @@ status() {
     else
       echo "replica $name on port $port: stopped"
     fi
-  done < <(sed -n 's/^ *server \(r[0-9]*\) 127\.0\.0\.1:\([0-9]*\) .*/\1 \2/p' "$RUN_DIR/haproxy.cfg")
+  done < <(sed -n 's/^ *server \(r[0-9]*\) [0-9.]*:\([0-9]*\) .*/\1 \2/p' "$RUN_DIR/haproxy.cfg")
 }
 
 case "${1:-}" in
