@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import socket
@@ -159,16 +160,65 @@ def test_rendered_balancer_configuration(tmp_path):
     assert "option redispatch 1" in directives
     assert "timeout tunnel 1h" in directives  # an open page's websocket may idle
     assert f'stats socket "{run_dir}/haproxy.sock" mode 600 level admin' in directives
+    (tmp_path / "haproxy.cfg").write_text(cfg, encoding="utf-8")
+    check = subprocess.run([haproxy_binary(), "-c", "-f", str(tmp_path / "haproxy.cfg")],
+                           capture_output=True, text=True, check=False)  # fmt: skip
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "[WARNING]" not in check.stdout + check.stderr
+
+
+def test_the_balancer_runs_under_an_ordinary_users_open_file_limit(tmp_path):
+    """HAProxy refuses to start when a fixed ``maxconn`` needs more files than ``ulimit -n``
+    allows (1024 for many users); the configuration must leave it to HAProxy."""
+    port = free_port_block(2)
+    done = run_cluster("config", "1", str(port), run_dir=tmp_path)
+    (tmp_path / "haproxy.cfg").write_text(done.stdout, encoding="utf-8")
+
+    def small_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    proc = subprocess.Popen([haproxy_binary(), "-db", "-f", str(tmp_path / "haproxy.cfg")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            preexec_fn=small_limit)  # fmt: skip
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            proc.wait(timeout=2)  # still serving after 2 s
+        with socket.create_connection(("127.0.0.1", port), timeout=2):
+            pass
+    finally:
+        proc.kill()
+        output = proc.communicate()[0].decode(errors="replace")
+    assert "Cannot raise FD limit" not in output, output
+
+
+def haproxy_binary() -> str:
+    """Debian's haproxy; skipped when missing, except in CI (``.ci/run`` installs it)."""
     haproxy = shutil.which("haproxy", path=f"{os.environ.get('PATH', '')}{os.pathsep}/usr/sbin")
     if haproxy is None:
         if os.environ.get("CONVEXVIZ_REQUIRE_BROWSER") == "1":
             pytest.fail("haproxy is required (.ci/run installs it)")
-        pytest.skip("haproxy is not installed: the configuration is not validated")
-    (tmp_path / "haproxy.cfg").write_text(cfg, encoding="utf-8")
-    check = subprocess.run([haproxy, "-c", "-f", str(tmp_path / "haproxy.cfg")],
-                           capture_output=True, text=True, check=False)  # fmt: skip
-    assert check.returncode == 0, check.stdout + check.stderr
-    assert "[WARNING]" not in check.stdout + check.stderr
+        pytest.skip("haproxy is not installed")
+    return haproxy
+
+
+def free_port_block(count: int) -> int:
+    """A port P such that nothing listens on 127.0.0.1:P .. P+count-1 right now."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + count <= 65535 and all(port_is_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no block of free ports found")
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def test_balancer_address_is_configurable_and_checked():
