@@ -5,7 +5,9 @@ behind HAProxy), ``deploy/Dockerfile`` and ``deploy/kubernetes.json`` must run t
 ``streamlit run app.py`` (plus only address and port flags), install the same requirements
 file, and serve on the README's port. ``cluster.sh``'s argument checks, its idempotent
 ``down`` and the balancer configuration it renders are exercised here without starting the
-app (``tests/test_browser_cluster.py`` runs the real cluster).
+app (``tests/test_browser_cluster.py`` runs the real cluster). No container runtime exists
+on the project's machines, so the image is never built; instead one browser test runs the
+image's command on exactly the files the Dockerfile copies.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.browser import assert_no_errors, lesson_links, open_app
 from tests.streamlit_server import ROOT
 
 DEPLOY = ROOT / "deploy"
@@ -318,6 +323,49 @@ def test_docker_build_context_keeps_what_the_image_copies():
     kept = {ln[1:].rstrip("/") for ln in ignore if ln.startswith("!")}
     copied = {a.split()[0].rstrip("/") for a in instructions("COPY")}
     assert copied == kept
+
+
+@pytest.mark.browser
+def test_the_files_the_image_copies_serve_a_lesson(tmp_path, browser):
+    """The image's /app, rebuilt here from the Dockerfile's COPY lines, runs the image's
+    command (on a loopback port) and serves a lesson with no error: nothing it needs at run
+    time is left out of the image."""
+    app_dir = tmp_path / "app"
+    app_dir.mkdir()
+    for args in instructions("COPY"):
+        source, target = args.split()
+        if (ROOT / source).is_dir():
+            shutil.copytree(ROOT / source, app_dir / target,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))  # fmt: skip
+        else:
+            shutil.copy(ROOT / source, app_dir / target)
+    port = free_port_block(1)
+    (cmd,) = instructions("CMD")
+    argv = json.loads(cmd)
+    argv[argv.index("0.0.0.0")] = "127.0.0.1"
+    argv[argv.index(str(readme_port()))] = str(port)
+    streamlit = str(Path(sys.executable).parent / argv[0])
+    env = {**os.environ, **dockerfile_env()}
+    proc = subprocess.Popen([streamlit, *argv[1:]], cwd=app_dir, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert proc.poll() is None, "the image's command exited"
+        page = context.new_page()
+        open_app(page, base, **lesson_links()[0][1])
+        assert_no_errors(page)
+    finally:
+        context.close()
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 # ---------------------------------------------------------------- deploy/kubernetes.json
