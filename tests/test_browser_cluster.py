@@ -235,7 +235,7 @@ def test_a_page_survives_losing_its_replica(balancer, page):
     assert url_points(page) == before
 
     # The next click works on the survivor: one more point, its fit drawn, no error.
-    plot = Plot(page)  # the canvas was drawn anew: measure its axes again
+    plot = Plot(page)  # the survivor rebuilt the page: measure the axes again
     plot.click(8.5, 0.5)
     wait_for_count(page, n + 2)
     after = url_points(page)
