@@ -225,6 +225,7 @@ up() {
     die "a cluster is already running from $RUN_DIR: run '$0 down' first"
   fi
   down # forget the pid files of processes that died on their own
+  rm -f "$RUN_DIR"/replica-*.log # a smaller cluster than last time leaves no stale logs
   if port_in_use "$port" "$(balancer_host)"; then
     die "port $port is in use (the balancer takes PORT, the replicas PORT+1..PORT+K)"
   fi
