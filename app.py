@@ -711,11 +711,13 @@ def plane_inputs() -> tuple[object, float]:
     """The plane page's current points (N, 3) and beta, for a poll between page runs.
 
     INTEGRATOR: reads ``ss.plane`` (``PlaneState``: ``.points`` (x1, x2, y) tuples,
-    ``.beta``); until that exists, the temporary stand-in below."""
+    ``.beta``); until that exists, the TEMPORARY stand-in below (tests change it through
+    ``ss.plane_stand_in``)."""
     state = ss.get("plane")
     if state is not None:
         return state.points, float(state.beta)
-    return STAND_IN_POINTS, STAND_IN_BETA
+    stand_in = ss.get("plane_stand_in") or {"points": STAND_IN_POINTS, "beta": STAND_IN_BETA}
+    return stand_in["points"], float(stand_in["beta"])
 
 
 @st.fragment(run_every=PLANE_ADAM_POLL_S)
@@ -778,9 +780,9 @@ def plane_page(components: Components) -> None:
     st.title("convexviz in the plane: every way a line cuts the points")
     st.info("The plane page is being built.")
     # TEMPORARY stand-in (plane-adam branch) until the real page lands: fixed data, its fit.
-    # INTEGRATOR: replace these two lines by the page's state and PlaneFit.
-    fit = stand_in_fit()
-    plane_adam_panel(components, STAND_IN_POINTS, STAND_IN_BETA, fit)
+    # INTEGRATOR: replace these lines by the page's state and PlaneFit.
+    points, beta = plane_inputs()
+    plane_adam_panel(components, points, beta, stand_in_fit(points, beta))
 
 
 # TEMPORARY stand-in data of the plane page (XOR, two points per corner; plane-adam branch):
@@ -793,10 +795,10 @@ STAND_IN_BETA = 0.05
 
 
 @st.cache_resource
-def stand_in_fit() -> PlaneFit:
+def stand_in_fit(points: object, beta: float) -> PlaneFit:
     """TEMPORARY: the certified fit of the stand-in data."""
-    data = np.array(STAND_IN_POINTS)
-    return fit_plane(data[:, :2], data[:, 2], STAND_IN_BETA)
+    data = np.asarray(points, dtype=float).reshape(-1, 3)
+    return fit_plane(data[:, :2], data[:, 2], beta)
 
 
 def main() -> None:
