@@ -764,14 +764,16 @@ def show_plane_adam_run(components: Components, adam: dict) -> None:
     words = plane_training_panel.WORDS
     said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"], words)
     {"success": st.success, "info": st.info, "error": st.error}[said.kind](said.text)
+    left, right = st.columns(2, gap="large")
+    with left:
+        best = snapshot.best_networks[snapshot.best_run]
+        title = plane_training_panel.surface_title(snapshot)
+        surface = plane_training_panel.surface_figure(best, run.request.points, title)
+        data = {"figure": plots.figure_json(surface), "plotly_url": components.plotly_url}
+        components.figure(key="plane_adam_surface", data=data)
+        st.caption(plane_training_panel.SURFACE_CAPTION)
     rows = training_panel.gap_rows(snapshot, optimum, words)
-    st.dataframe(rows, hide_index=True, width="stretch")
-    best = snapshot.best_networks[snapshot.best_run]
-    title = plane_training_panel.surface_title(snapshot)
-    surface = plane_training_panel.surface_figure(best, run.request.points, title)
-    surface_data = {"figure": plots.figure_json(surface), "plotly_url": components.plotly_url}
-    components.figure(key="plane_adam_surface", data=surface_data)
-    st.caption(plane_training_panel.SURFACE_CAPTION)
+    right.dataframe(rows, hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------- entry points

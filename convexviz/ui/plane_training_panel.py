@@ -32,7 +32,7 @@ from ..plane_training import (
     PlaneTrainingSnapshot,
     train_live,
 )
-from ..plot_style import FAINT_COLOR, INK, figure_layout, make_figure, scatter
+from ..plot_style import INK, figure_layout, make_figure, scatter
 from ..training import WIDTH_RANGE
 from . import training_panel
 from .training_run import Trainer
@@ -63,10 +63,13 @@ LOSS_CAPTION = (
     "optimum of the convex program: no network of any width can go below it."
 )
 SURFACE_CAPTION = (
-    "The best start's trained network: its output f as colours (blue above 0, red below), "
-    "the black line where f = 0 (the decision line), its neurons' lines w·x + b = 0 "
-    "dotted. Compare it with the certified optimum's picture."
+    "The best start's trained network: its output f as colours (red where f > 0, blue "
+    "where f < 0, white near 0), the black line where f = 0 (the decision line) and its "
+    "neurons' lines w·x + b = 0 dotted. The points are filled with their targets y on the "
+    "same colours. Compare it with the certified optimum's picture."
 )
+#: Diverging colours of the surface and the points: blue (negative), white (0), red.
+SURFACE_COLORS = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,7 @@ def surface_figure(network: PlaneNetwork, points: object, title: str):
     mesh = np.stack(np.meshgrid(g1, g2), axis=-1).reshape(-1, 2)
     f = network(mesh).reshape(SURFACE_GRID, SURFACE_GRID)
     scale = float(max(np.abs(f).max(), np.abs(data[:, 2]).max(), 1e-9))
-    colors = {"colorscale": "RdBu", "zmin": -scale, "zmax": scale}
+    colors = {"colorscale": SURFACE_COLORS, "zmin": -scale, "zmax": scale}
     rounded = np.round(f, 4)
     surface = {
         "type": "heatmap",
@@ -252,7 +255,7 @@ def surface_figure(network: PlaneNetwork, points: object, title: str):
         x=xs,
         y=ys,
         mode="lines",
-        name="neuron lines w·x + b = 0",
+        name="neuron lines",
         line={"color": INK, "width": 1.5, "dash": "dot"},
         hoverinfo="skip",
     )
@@ -264,7 +267,7 @@ def surface_figure(network: PlaneNetwork, points: object, title: str):
         marker={
             "size": 13,
             "color": data[:, 2].tolist(),
-            "colorscale": "RdBu",
+            "colorscale": SURFACE_COLORS,
             "cmin": -scale,
             "cmax": scale,
             "line": {"width": 2, "color": "black"},
@@ -272,17 +275,25 @@ def surface_figure(network: PlaneNetwork, points: object, title: str):
         hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}<br>y %{marker.color:.3g}<extra></extra>",
     )
     layout = figure_layout(title, (lo[0], hi[0]), (lo[1], hi[1]), "x1", "x2")
-    layout["yaxis"] = {**layout["yaxis"], "scaleanchor": "x", "scaleratio": 1}
-    layout["height"] = 520
-    # The legend below the plot area: inside it would hide part of the surface.
+    # One unit is as long on both axes (the plane is not squashed): the plot area shrinks to
+    # fit instead of the ranges growing past the data.
+    layout["xaxis"] = {**layout["xaxis"], "constrain": "domain"}
+    layout["yaxis"] = {
+        **layout["yaxis"],
+        "scaleanchor": "x",
+        "scaleratio": 1,
+        "constrain": "domain",
+    }
+    layout["height"] = 560
+    # The legend below the plot area (inside it would hide part of the surface), under the
+    # x axis's title.
     layout["legend"] = {
         **layout["legend"],
         "orientation": "h",
         "x": 0.0,
         "xanchor": "left",
-        "y": -0.16,
+        "y": -0.2,
         "yanchor": "top",
     }
-    layout["margin"] = {**layout["margin"], "b": 130}
-    layout["plot_bgcolor"] = FAINT_COLOR
+    layout["margin"] = {**layout["margin"], "b": 150}
     return make_figure([surface, decision, neurons, marks], layout)
