@@ -766,12 +766,14 @@ def show_plane_adam_run(components: Components, adam: dict) -> None:
     {"success": st.success, "info": st.info, "error": st.error}[said.kind](said.text)
     left, right = st.columns(2, gap="large")
     with left:
+        st.markdown(f"**{plane_training_panel.surface_title(snapshot)}**")
         best = snapshot.best_networks[snapshot.best_run]
-        title = plane_training_panel.surface_title(snapshot)
-        surface = plane_training_panel.surface_figure(best, run.request.points, title)
+        picture = plane_training_panel.trained_picture(best, run.request.points, run.request.beta)
+        surface = plane_training_panel.surface_figure(picture)
         data = {"figure": plots.figure_json(surface), "plotly_url": components.plotly_url}
         components.figure(key="plane_adam_surface", data=data)
         st.caption(plane_training_panel.SURFACE_CAPTION)
+        st.markdown(plane_training_panel.certificate_text(picture))
     rows = training_panel.gap_rows(snapshot, optimum, words)
     right.dataframe(rows, hide_index=True, width="stretch")
 

@@ -14,7 +14,12 @@ from streamlit.testing.v1 import AppTest
 
 from convexviz.plane import fit_plane
 from convexviz.plane_network import PlaneNetwork
-from convexviz.plane_training import PlaneTrainingSetup, PlaneTrainingSnapshot, train_live
+from convexviz.plane_training import (
+    PlaneTrainingSetup,
+    PlaneTrainingSnapshot,
+    train,
+    train_live,
+)
 from convexviz.training import train_live as line_train_live
 from convexviz.ui import plane_training_panel as panel
 from convexviz.ui import training_panel, training_run
@@ -282,28 +287,51 @@ def test_loss_figure_is_legible_and_never_below_its_optimum_line():
     assert min(min(t.y) for t in fig.data[:-1]) >= bound
 
 
-def test_surface_figure_shows_the_network_its_decision_line_and_the_points():
+def test_the_optimal_network_certifies_itself_in_the_trained_picture():
+    """The optimum's own network through the panel's picture: the same certificate as the
+    fit's (M(r) <= beta, gap ~ 0), and the words say it is optimal."""
+    fit = fit_plane(XOR4[:, :2], XOR4[:, 2], 0.05)
+    picture = panel.trained_picture(fit.network, XOR4, 0.05)
+    assert picture.objective == pytest.approx(fit.network_objective, rel=1e-12)
+    assert picture.certificate.worst_line.magnitude <= 0.05 * (1 + 1e-6)
+    assert picture.certificate.duality_gap == pytest.approx(fit.duality_gap, abs=1e-9)
+    assert "found an optimal network" in panel.certificate_text(picture)
+
+
+def test_a_stuck_network_shows_where_a_new_neuron_would_enter():
+    """One neuron on XOR: its certificate has M(r) > beta, and its duality gap bounds its
+    distance to the certified optimum from above (weak duality, checked independently)."""
+    fit = fit_plane(XOR4[:, :2], XOR4[:, 2], 0.05)
+    stuck = train(XOR4[:, :2], XOR4[:, 2], PlaneTrainingSetup(0.05, 1, 2000, seeds=(0,)))
+    picture = panel.trained_picture(stuck.networks[0], XOR4, 0.05)
+    assert picture.objective == pytest.approx(stuck.objective[0], rel=1e-12)
+    assert picture.certificate.worst_line.magnitude > 0.05 * 2
+    assert picture.objective - fit.objective <= picture.certificate.duality_gap + 1e-9
+    text = panel.certificate_text(picture)
+    line = picture.certificate.worst_line
+    side = panel.line_text(line.w, line.b)
+    assert f"{side} = 0" in text and f"active where {side} > 0" in text
+    assert "would lower the objective" in text
+
+
+def test_surface_figure_draws_the_trained_network_like_the_optimum():
     net = PlaneNetwork(np.array([[1.0, 1.0], [1.0, -1.0]]), np.zeros(2), np.array([1.0, -1]), 0)
-    fig = panel.surface_figure(net, XOR4, "title")
-    go.Figure(fig.to_dict())
-    surface, decision, neurons, marks = fig.data
-    # the heatmap is f on the grid
-    z = np.array(surface.z)
-    g1, g2 = np.array(surface.x), np.array(surface.y)
-    i, j = 7, 60
-    assert z[j, i] == pytest.approx(float(net(np.array([[g1[i], g2[j]]]))[0]), abs=1e-4)
-    assert surface.zmin == -surface.zmax and decision.contours.start == 0
-    # the box holds every point; one dotted segment per neuron, on its line w.x + b = 0
-    assert g1.min() < XOR4[:, 0].min() and g2.max() > XOR4[:, 1].max()
-    xs = [v for v in neurons.x if v is not None]
-    ys = [v for v in neurons.y if v is not None]
-    assert len(xs) == 4
-    for k, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-        for p in (2 * k, 2 * k + 1):
-            assert w @ (xs[p], ys[p]) + b == pytest.approx(0, abs=1e-9)
-    assert list(marks.marker.color) == list(XOR4[:, 2])
-    assert fig.layout.legend.y < 0  # below the plot area
-    assert fig.layout.yaxis.scaleanchor == "x"  # the plane is not squashed
+    picture = panel.trained_picture(net, XOR4, 0.05)
+    fig = panel.surface_figure(picture)
+    go.Figure(fig.to_dict())  # every property valid
+    surface = fig.data[0]
+    assert surface.type == "heatmap"
+    z, g1, g2 = np.array(surface.z), np.array(surface.x), np.array(surface.y)
+    i, j = 7, 40
+    assert z[j, i] == pytest.approx(float(net(np.array([[g1[i], g2[j]]]))[0]), abs=1e-9)
+    names = {t.name for t in fig.data}
+    assert {"decision line f = 0", "worst line (certificate)", "class +1"} <= names
+    assert fig.layout.legend.y < 0  # under the plot area, off the surface
+
+
+def test_line_text_writes_signs_as_a_student_would():
+    assert panel.line_text((-1.0, 0.5), 0.0) == "−1.00 x₁ + 0.50 x₂ + 0.00"
+    assert panel.line_text((0.0, -1.0), 2.5) == "0.00 x₁ − 1.00 x₂ + 2.50"
 
 
 def test_surface_title_names_the_best_start():

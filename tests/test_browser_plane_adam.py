@@ -58,7 +58,8 @@ def test_train_draws_every_start_above_the_optimum_line_and_the_best_network(ser
     traces = figure_traces(page, SURFACE)
     assert traces[0]["type"] == "heatmap"
     names = {(t["type"], t["name"]) for t in traces}
-    assert {("contour", "decision line f = 0"), ("scatter", "training points")} <= names
+    assert {("contour", "decision line f = 0"), ("scatter", "class +1")} <= names
+    panel.get_by_text("Its certificate's worst line").wait_for(timeout=WAIT_MS)
     assert_no_errors(page)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..plane import PlaneFit
+from ..plane_figure import create_plane_figure
 from ..plane_network import PlaneNetwork
 from ..plane_training import (
     DEFAULT_CHUNK,
@@ -32,8 +33,8 @@ from ..plane_training import (
     PlaneTrainingSnapshot,
     train_live,
 )
-from ..plot_style import INK, figure_layout, make_figure, scatter
 from ..training import WIDTH_RANGE
+from ..worst_line import Certificate, certificate
 from . import training_panel
 from .training_run import Trainer
 
@@ -42,8 +43,6 @@ DEFAULT_STARTS = training_panel.DEFAULT_STARTS
 MAX_STARTS = training_panel.MAX_STARTS
 #: The panel's runs are "starts" and its width "neurons m" (the 1-D page: "runs", "units m").
 WORDS = training_panel.RunWords(run="start", width="neurons m")
-#: Grid points per side on which the best start's surface is drawn.
-SURFACE_GRID = 81
 
 Points3 = tuple[tuple[float, float, float], ...]
 
@@ -63,13 +62,13 @@ LOSS_CAPTION = (
     "optimum of the convex program: no network of any width can go below it."
 )
 SURFACE_CAPTION = (
-    "The best start's trained network: its output f as colours (red where f > 0, blue "
-    "where f < 0, white near 0), the black line where f = 0 (the decision line) and its "
-    "neurons' lines w·x + b = 0 dotted. The points are filled with their targets y on the "
-    "same colours. Compare it with the certified optimum's picture."
+    "The best start's trained network, drawn like the certified optimum: its output f as "
+    "colours, the decision line f = 0, every neuron's line w·x + b = 0 with an arrow into "
+    "the side where it is active and its weight |α|·|w|, and the worst line of its own "
+    "certificate (dotted grey)."
 )
-#: Diverging colours of the surface and the points: blue (negative), white (0), red.
-SURFACE_COLORS = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]
+#: ``M(r) <= beta (1 + CERTIFIED_RTOL)`` counts as "no new neuron helps" (rounding).
+CERTIFIED_RTOL = 1e-6
 
 
 @dataclass(frozen=True)
@@ -189,111 +188,80 @@ def surface_title(snapshot: PlaneTrainingSnapshot) -> str:
     return f"The best start's trained network (start {k + 1}, seed {snapshot.seeds[k]})"
 
 
-def _box(points: NDArray) -> tuple[NDArray, NDArray]:
-    """The points' bounding box, padded by 15 % (at least 0.5 on each side)."""
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    pad = np.maximum(0.15 * (hi - lo), 0.5)
-    return lo - pad, hi + pad
+@dataclass(frozen=True, eq=False)
+class TrainedPicture:
+    """A trained network with its certificate: what the plane's figure
+    (:func:`convexviz.plane_figure.create_plane_figure`) reads of a ``PlaneFit``, so the best
+    start is drawn exactly as the certified optimum is.
+
+    Attributes
+    ----------
+    points : array (N, 2)
+    y : array (N,)
+    beta : float
+    network : PlaneNetwork
+    certificate : Certificate
+        THEORY_2D §4 for this network: its worst line ``M(r)`` and duality gap. A network
+        with ``M(r) > beta`` is not optimal: a new neuron on the worst line lowers its
+        objective, and ``objective - optimum <= duality_gap``.
+    """
+
+    points: NDArray[np.float64]
+    y: NDArray[np.float64]
+    beta: float
+    network: PlaneNetwork
+    certificate: Certificate
+
+    @property
+    def objective(self) -> float:
+        return self.certificate.primal
 
 
-def _neuron_segments(network: PlaneNetwork, lo: NDArray, hi: NDArray) -> tuple[list, list]:
-    """The lines ``w . x + b = 0`` clipped to the box, as x and y lists with ``None`` gaps."""
-    xs: list[float | None] = []
-    ys: list[float | None] = []
-    for (w1, w2), b in zip(network.weights, network.biases, strict=True):
-        if math.hypot(w1, w2) < 1e-12:
-            continue
-        if abs(w2) >= abs(w1):  # y as a function of x
-            x = np.array([lo[0], hi[0]])
-            y = -(w1 * x + b) / w2
-        else:
-            y = np.array([lo[1], hi[1]])
-            x = -(w2 * y + b) / w1
-        xs += [float(x[0]), float(x[1]), None]
-        ys += [float(y[0]), float(y[1]), None]
-    return xs, ys
-
-
-def surface_figure(network: PlaneNetwork, points: object, title: str):
-    """A trained network's output ``f`` over the points' box: colours (blue ``f > 0``, red
-    ``f < 0``, white at 0), the decision line ``f = 0``, the neurons' lines and the points
-    (filled by their target on the same colour scale)."""
+def trained_picture(network: PlaneNetwork, points: object, beta: float) -> TrainedPicture:
+    """The network on the page's points (array (N, 3) of ``x1, x2, y``) with its certificate."""
     data = np.asarray(points, dtype=float).reshape(-1, 3)
-    lo, hi = _box(data[:, :2])
-    g1 = np.linspace(lo[0], hi[0], SURFACE_GRID)
-    g2 = np.linspace(lo[1], hi[1], SURFACE_GRID)
-    mesh = np.stack(np.meshgrid(g1, g2), axis=-1).reshape(-1, 2)
-    f = network(mesh).reshape(SURFACE_GRID, SURFACE_GRID)
-    scale = float(max(np.abs(f).max(), np.abs(data[:, 2]).max(), 1e-9))
-    colors = {"colorscale": SURFACE_COLORS, "zmin": -scale, "zmax": scale}
-    rounded = np.round(f, 4)
-    surface = {
-        "type": "heatmap",
-        "x": np.round(g1, 5).tolist(),
-        "y": np.round(g2, 5).tolist(),
-        "z": rounded.tolist(),
-        **colors,
-        "colorbar": {"title": {"text": "f"}, "thickness": 16, "len": 0.8},
-        "hovertemplate": "x1 %{x:.2f}, x2 %{y:.2f}<br>f %{z:.3f}<extra></extra>",
-        "showlegend": False,
-    }
-    decision = {
-        "type": "contour",
-        "x": surface["x"],
-        "y": surface["y"],
-        "z": surface["z"],
-        "contours": {"start": 0, "end": 0, "size": 1, "coloring": "lines"},
-        "line": {"color": "black", "width": 3},
-        "colorscale": [[0, "black"], [1, "black"]],
-        "showscale": False,
-        "name": "decision line f = 0",
-        "showlegend": True,
-        "hoverinfo": "skip",
-    }
-    xs, ys = _neuron_segments(network, lo, hi)
-    neurons = scatter(
-        x=xs,
-        y=ys,
-        mode="lines",
-        name="neuron lines",
-        line={"color": INK, "width": 1.5, "dash": "dot"},
-        hoverinfo="skip",
+    x, y = data[:, :2], data[:, 2]
+    cert = certificate(x, y, network(x), network.penalty(beta), beta)
+    return TrainedPicture(x, y, float(beta), network, cert)
+
+
+def surface_figure(picture: TrainedPicture):
+    """The trained network drawn as the plane page draws the certified optimum."""
+    data = np.column_stack([picture.points, picture.y])
+    return create_plane_figure(picture, data)  # type: ignore[arg-type]  # reads a PlaneFit's
+
+
+def line_text(w: tuple[float, float], b: float) -> str:
+    """``0.71 x₁ − 0.71 x₂ + 0.35`` (the left side of a line's equation, two decimals).
+
+    >>> line_text((0.7071, -0.7071), -0.3536)
+    '0.71 x₁ − 0.71 x₂ − 0.35'
+    """
+    w1, w2 = w
+
+    def term(value: float, name: str) -> str:
+        return f" {'−' if value < 0 else '+'} {abs(value):.2f}{name}"
+
+    first = f"{'−' if w1 < 0 else ''}{abs(w1):.2f} x₁"
+    return first + term(w2, " x₂") + term(b, "")
+
+
+def certificate_text(picture: TrainedPicture) -> str:
+    """What the trained network's own certificate says, in words."""
+    cert, beta = picture.certificate, picture.beta
+    line = cert.worst_line
+    m = line.magnitude
+    gap = max(cert.duality_gap, 0.0)
+    if m > beta * (1 + CERTIFIED_RTOL):
+        side = line_text(line.w, line.b)
+        return (
+            f"Its certificate's worst line, {side} = 0 (dotted grey), has M(r) = {m:.3g} > "
+            f"β = {beta:.3g}: a new neuron on it, active where {side} > 0, would lower the "
+            "objective, so a wider network does better than this one. Its duality gap "
+            f"{gap:.3g} bounds how far above the optimum it can be."
+        )
+    return (
+        f"Its certificate's worst line has M(r) = {m:.3g} ≤ β = {beta:.3g}: no new neuron can "
+        f"lower the objective. Gradient descent found an optimal network (duality gap "
+        f"{gap:.2g})."
     )
-    marks = scatter(
-        x=data[:, 0].tolist(),
-        y=data[:, 1].tolist(),
-        mode="markers",
-        name="training points",
-        marker={
-            "size": 13,
-            "color": data[:, 2].tolist(),
-            "colorscale": SURFACE_COLORS,
-            "cmin": -scale,
-            "cmax": scale,
-            "line": {"width": 2, "color": "black"},
-        },
-        hovertemplate="x1 %{x:.2f}, x2 %{y:.2f}<br>y %{marker.color:.3g}<extra></extra>",
-    )
-    layout = figure_layout(title, (lo[0], hi[0]), (lo[1], hi[1]), "x1", "x2")
-    # One unit is as long on both axes (the plane is not squashed): the plot area shrinks to
-    # fit instead of the ranges growing past the data.
-    layout["xaxis"] = {**layout["xaxis"], "constrain": "domain"}
-    layout["yaxis"] = {
-        **layout["yaxis"],
-        "scaleanchor": "x",
-        "scaleratio": 1,
-        "constrain": "domain",
-    }
-    layout["height"] = 560
-    # The legend below the plot area (inside it would hide part of the surface), under the
-    # x axis's title.
-    layout["legend"] = {
-        **layout["legend"],
-        "orientation": "h",
-        "x": 0.0,
-        "xanchor": "left",
-        "y": -0.2,
-        "yanchor": "top",
-    }
-    layout["margin"] = {**layout["margin"], "b": 150}
-    return make_figure([surface, decision, neurons, marks], layout)
