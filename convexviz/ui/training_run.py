@@ -1,14 +1,14 @@
-"""Background Adam runs for the app's gradient-descent panel, one per session at most.
+"""Background Adam runs for the app's gradient-descent panels, one per owner at most.
 
 Training takes seconds; a Streamlit page must not wait for it. :class:`RunManager` starts
 each batch of runs in a daemon thread that keeps only the latest snapshot (an
 :class:`~convexviz.training.AdamSnapshot`); the panel polls it. A run is described by a
 :class:`Request`: :class:`RunRequest` for the 1-D page (:func:`convexviz.training.train_live`),
-``PlaneRunRequest`` (``convexviz.ui.plane_training_panel``) for the plane; both pages share
-the manager, so the server-wide cap counts every run. A session
-has at most one active run (starting another cancels the old one), and the whole server at
-most ``max_active`` at once: beyond that :meth:`RunManager.start` raises :class:`BusyError`
-("busy, try again"), so a class of 60 students on one machine cannot start 60 runs.
+``PlaneRunRequest`` (``convexviz.ui.plane_training_panel``) for the plane. An owner (one
+session's panel on one page) has at most one active run (starting another cancels the old
+one), and the whole server, both pages together, at most ``max_active`` at once: beyond that
+:meth:`RunManager.start` raises :class:`BusyError` ("busy, try again"), so a class of 60
+students on one machine cannot start 60 runs.
 
 Pure Python and threading; no Streamlit (tests/test_training_run.py).
 
