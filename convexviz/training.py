@@ -47,6 +47,10 @@ depend on which other seeds share the batch, nor on how the steps are chunked.
 * :func:`train_live` yields a :class:`TrainingSnapshot` before the first step and after
   every ``chunk`` steps, for a panel that draws progress and can stop between chunks.
 
+The Adam loop (:func:`adam_runs`), the snapshot's common part (:class:`AdamSnapshot`) and the
+settings check (:func:`check_adam_settings`) know nothing of the network: the plane's trainer
+(:mod:`convexviz.plane_training`) uses them too.
+
 The random starts use :mod:`convexviz.portable_random` (Mulberry32 uniforms only), so the
 initial networks of a seed are reproducible bit for bit in another language
 (:func:`init_params` documents the draw order).
