@@ -171,6 +171,20 @@ def test_an_edit_of_the_data_cancels_the_run():
     assert any("no longer applies" in t for t in texts(at.caption))
 
 
+def test_the_page_state_hook_is_read_while_a_run_trains():
+    """The hook the real page fills (``ss.plane``: ``.points`` as (x1, x2, y) tuples,
+    ``.beta``) is what the panel compares with: a moved point there cancels the run."""
+    from types import SimpleNamespace
+
+    at, run_ = start_a_long_run()
+    moved = [tuple(p) for p in STAND_IN]
+    moved[0] = (-1.4, -1.0, 1.0)
+    at.session_state["plane"] = SimpleNamespace(points=tuple(moved), beta=STAND_IN_BETA)
+    at.run()
+    assert not at.exception
+    assert run_.join(5) and run_.reason == "the points changed"
+
+
 def test_a_new_beta_cancels_the_run():
     at, run_ = start_a_long_run()
     at.session_state["plane_stand_in"] = {"points": STAND_IN, "beta": 0.1}

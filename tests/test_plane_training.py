@@ -269,6 +269,15 @@ def test_random_start_follows_the_documented_draws():
     np.testing.assert_array_equal(pack(init_network(x, y, m, seed)), pack(net))
 
 
+def test_the_start_is_pinned_for_a_port_to_another_language():
+    """Seed 0, width 2 on XOR: weights (row-major), biases, alphas, offset."""
+    assert pack(init_network(XOR, XOR_Y, 2, 0)).tolist() == [
+        -0.4096323792486924, -0.8763129754189984, -0.6438453871194891, -0.8231589778288466,
+        0.42664444877642516, 0.09247576608741889, -0.25374246994033456, -0.4021483052056283,
+        0.0,
+    ]  # fmt: skip
+
+
 def test_one_point_and_repeated_points_train():
     one = train([(0.5, 0.5)], [2.0], PlaneTrainingSetup(0.1, 2, 200, seeds=(0,)))
     assert one.objective[0] == pytest.approx(0.0, abs=1e-3)  # the offset fits it, no weights
