@@ -60,6 +60,14 @@ def test_beyond_workers_plus_queue_a_call_is_refused_at_once(pool):
     assert stats.in_flight == 0 and stats.refused >= 1
 
 
+def test_a_caller_may_wait_for_room_instead(pool):
+    slow = [pool.submit(sleep_then, k, 0.5) for k in range(pool.capacity)]
+    start = time.perf_counter()
+    assert pool.run(sleep_then, "queued", 0, wait_s=10) == "queued"
+    assert 0.3 < time.perf_counter() - start < 5
+    assert [f.result() for f in slow] == list(range(pool.capacity))
+
+
 def test_a_dead_worker_fails_its_call_and_the_pool_recovers():
     pool = FitPool(workers=1, queue=0)
     try:

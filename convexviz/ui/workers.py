@@ -82,6 +82,7 @@ class FitPool:
         self.retry_after_s = retry_after_s
         self._start_method = start_method
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)  # notified whenever a call finishes
         self._executor: ProcessPoolExecutor | None = None
         self._in_flight = self._refused = self._finished = 0
 
@@ -94,14 +95,16 @@ class FitPool:
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
             return self._executor
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], *args: Any, wait_s: float = 0.0) -> Future:
         """Run ``fn(*args)`` in a worker; :class:`ServerBusyError` when the pool is full.
 
-        ``fn`` and its arguments and result travel by pickle (module-level functions, plain
-        data). A pool whose worker died (killed, out of memory) is replaced for later calls.
+        ``wait_s`` : how long to wait for room (a page's own run may queue a little; the
+        preview route asks with 0 and is refused at once). ``fn`` and its arguments and
+        result travel by pickle (module-level functions, plain data). A pool whose worker
+        died (killed, out of memory) is replaced for later calls.
         """
-        with self._lock:
-            if self._in_flight >= self.capacity:
+        with self._room:
+            if not self._room.wait_for(lambda: self._in_flight < self.capacity, wait_s):
                 self._refused += 1
                 raise ServerBusyError(self.retry_after_s)
             self._in_flight += 1
@@ -121,9 +124,11 @@ class FitPool:
             self._replace_broken()
             return self._pool().submit(fn, *args)
 
-    def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+    def run(
+        self, fn: Callable[..., Any], *args: Any, wait_s: float = 0.0, timeout: float | None = None
+    ) -> Any:
         """:meth:`submit` and wait for the result (its exception is raised here)."""
-        future = self.submit(fn, *args)
+        future = self.submit(fn, *args, wait_s=wait_s)
         try:
             return future.result(timeout)
         except BrokenProcessPool:
@@ -131,9 +136,10 @@ class FitPool:
             raise
 
     def _done(self, _future: Future | None) -> None:
-        with self._lock:
+        with self._room:
             self._in_flight -= 1
             self._finished += _future is not None
+            self._room.notify()
 
     def _replace_broken(self) -> None:
         with self._lock:
