@@ -449,11 +449,18 @@ CODE_RUNNERS = frozenset({"eval", "exec", "compile", "__import__"})
 #: Modules that rebuild arbitrary objects from bytes (running code), or run commands.
 UNSAFE_MODULES = frozenset({"pickle", "_pickle", "cPickle", "marshal", "shelve", "dill",
                             "cloudpickle", "joblib", "subprocess"})  # fmt: skip
-#: Functions that open, read, write or remove files, by the name they are called with.
+#: Called by one of these names, a function opens, reads, writes, lists or removes files
+#: (or runs a command).
 FILE_FUNCTIONS = frozenset({"open", "Path", "PurePath", "read_text", "read_bytes", "write_text",
-                            "write_bytes", "unlink", "remove", "rmtree", "loadtxt", "genfromtxt",
-                            "fromfile", "tofile", "load", "save", "savetxt", "read_csv",
-                            "read_pickle", "listdir", "scandir", "system", "popen"})  # fmt: skip
+                            "write_bytes", "unlink", "rmtree", "rmdir", "mkdir", "makedirs",
+                            "iterdir", "glob", "listdir", "scandir", "loadtxt", "genfromtxt",
+                            "fromfile", "tofile", "savetxt", "read_csv", "read_pickle",
+                            "system", "popen"})  # fmt: skip
+#: Names that touch files only as functions of these modules (a list's ``remove`` does not).
+MODULE_FILE_FUNCTIONS = frozenset({"load", "save", "remove", "rename", "replace"})
+FILE_MODULES = frozenset({"os", "io", "np", "numpy", "pd", "pandas", "shutil", "pathlib",
+                          "json", "codecs"})  # fmt: skip
+
 
 #: Every place of the package and app.py that touches the file system, with why no
 #: student input can reach its path. A new place fails the audit until it is added here.
@@ -477,6 +484,17 @@ def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
 def _called_name(call: ast.Call) -> str:
     f = call.func
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+
+
+def _file_access(call: ast.Call) -> str:
+    """The name by which ``call`` touches the file system, or ``""``."""
+    name, f = _called_name(call), call.func
+    if name in FILE_FUNCTIONS:
+        return name
+    on_module = isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name)
+    if on_module and name in MODULE_FILE_FUNCTIONS and f.value.id in FILE_MODULES:
+        return f"{f.value.id}.{name}"
+    return ""
 
 
 def _function_of(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> str:
@@ -549,11 +567,9 @@ def audit(source: str, file: str) -> list[Finding]:
             name = _called_name(node)
             if name == "file_uploader" and not isinstance(parents.get(node), ast.Expr):
                 flag(node, "file_uploader's value kept: read it from session state by key")
-            if (
-                name in FILE_FUNCTIONS
-                and (file, _function_of(node, parents)) not in FILE_ACCESS_REVIEWED
-            ):
-                flag(node, f"{name}(): file access in a place not reviewed")
+            access = _file_access(node)
+            if access and (file, _function_of(node, parents)) not in FILE_ACCESS_REVIEWED:
+                flag(node, f"{access}(): file access in a place not reviewed")
         if _names_upload(node, keys) and isinstance(getattr(node, "ctx", None), ast.Load):
             parent = parents.get(node)
             read = isinstance(parent, ast.Attribute) and parent.attr in {"getvalue", "read"}
@@ -581,7 +597,7 @@ def test_every_reviewed_file_access_still_exists():
         parents = _parents(tree)
         rel = str(path.relative_to(ROOT))
         used |= {(rel, _function_of(n, parents)) for n in ast.walk(tree)
-                 if isinstance(n, ast.Call) and _called_name(n) in FILE_FUNCTIONS}  # fmt: skip
+                 if isinstance(n, ast.Call) and _file_access(n)}  # fmt: skip
     assert set(FILE_ACCESS_REVIEWED) <= used
 
 
@@ -611,6 +627,8 @@ VIOLATIONS = [
     ("def f(name):\n    return open(name).read()\n", "open()"),
     ("from pathlib import Path\ndef f(name):\n    return Path(name).read_text()\n", "Path()"),
     ("import numpy as np\ndef f(name):\n    return np.loadtxt(name)\n", "loadtxt()"),
+    ("import numpy as np\ndef f(name):\n    return np.load(name)\n", "np.load()"),
+    ("import os\ndef f(name):\n    os.remove(name)\n", "os.remove()"),
     (CLEAN_APP + "def g():\n    return open(ss.w_csv.name).read()\n", "uploaded file used"),
     (CLEAN_APP + "def g():\n    save_as(ss['w_csv'])\n", "uploaded file used"),
     (CLEAN_APP + "def g():\n    up = st.file_uploader('x', key='w_up')\n", "value kept"),
@@ -619,6 +637,11 @@ VIOLATIONS = [
 
 def test_the_audit_passes_the_apps_own_uploader_pattern():
     assert audit(CLEAN_APP, "app.py") == []
+
+
+def test_the_audit_does_not_take_list_methods_or_regexes_for_danger():
+    snippet = "import re\ndef f(items, x):\n    items.remove(x)\n    return re.compile(x)\n"
+    assert audit(snippet, "app.py") == []
 
 
 @pytest.mark.parametrize(("snippet", "rule"), VIOLATIONS, ids=[r for _, r in VIOLATIONS])
@@ -645,3 +668,12 @@ def test_an_uploaded_file_is_parsed_as_text_and_never_run_or_opened(tmp_path, mo
         assert s["data_error"].startswith("CSV not loaded (points kept)")
         assert s["app"].points == DEFAULT_STATE.points
     assert sorted(p.name for p in tmp_path.iterdir()) == ["secret.csv"]
+
+
+def test_the_audit_catches_a_violation_injected_into_the_real_app():
+    source = (ROOT / "app.py").read_text(encoding="utf-8")
+    honest = "session.load_csv(ss, ss.w_csv.getvalue())"
+    injected = source.replace(honest, "session.load_csv(ss, open(ss.w_csv.name, 'rb').read())")
+    assert honest in source and injected != source
+    rules = [f.rule for f in audit(injected, "app.py")]
+    assert any("open()" in r for r in rules) and any("uploaded file" in r for r in rules), rules
