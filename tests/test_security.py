@@ -74,8 +74,20 @@ def request(base: str, method: str, path: str, body: bytes | None = None, **head
         conn.close()
 
 
-def post_json(base: str, body: bytes, content_type: str = "application/json") -> Reply:
-    return request(base, "POST", preview.PREVIEW_PATH, body, Content_Type=content_type)
+def json_routes() -> list[str]:
+    """Every JSON route of the app: the 1-D preview and, once merged, the plane's."""
+    try:
+        from convexviz.ui import plane_preview
+    except ImportError:  # the plane page's route is not on this branch
+        return [preview.PREVIEW_PATH]
+    return [preview.PREVIEW_PATH, plane_preview.PLANE_PREVIEW_PATH]
+
+
+def post_json(
+    base: str, body: bytes, content_type: str = "application/json", route: str = ""
+) -> Reply:
+    path = route or preview.PREVIEW_PATH
+    return request(base, "POST", path, body, Content_Type=content_type)
 
 
 def xsrf_cookie(base: str) -> str:
@@ -108,23 +120,25 @@ def permits(reply: Reply, origin: str) -> bool:
 
 
 def cross_origin_replies(base: str) -> dict[str, Reply]:
-    """The page, the health endpoint and the preview route, asked from another origin."""
+    """The page, the health endpoint and the JSON routes, asked from another origin."""
     body = json.dumps({"points": OPT, "params": RELU3}).encode()
-    return {
+    replies = {
         "page": request(base, "GET", "/", Origin=EVIL),
         "health": request(base, "GET", "/_stcore/health", Origin=EVIL),
-        "preview": request(
-            base, "POST", preview.PREVIEW_PATH, body, Origin=EVIL, Content_Type="application/json"
-        ),
-        "preview preflight": request(
+    }
+    for route in json_routes():
+        replies[route] = request(
+            base, "POST", route, body, Origin=EVIL, Content_Type="application/json"
+        )
+        replies[f"{route} preflight"] = request(
             base,
             "OPTIONS",
-            preview.PREVIEW_PATH,
+            route,
             Origin=EVIL,
             Access_Control_Request_Method="POST",
             Access_Control_Request_Headers="content-type",
-        ),
-    }
+        )
+    return replies
 
 
 @pytest.fixture(scope="module")
@@ -229,7 +243,7 @@ def test_the_xsrf_check_notices_when_protection_is_off(unprotected):
 
 def test_another_origin_is_not_allowed_to_read_the_page_health_or_preview(server):
     replies = cross_origin_replies(server)
-    assert replies["preview"].status == 200  # the route answered, only without CORS headers
+    assert replies[preview.PREVIEW_PATH].status == 200  # it answered, without CORS headers
     opened = {
         name: dict(r.headers)
         for name, r in replies.items()
@@ -258,32 +272,36 @@ def test_the_cors_check_notices_an_opened_server(unprotected):
 # ================================================================ 4. the preview route
 
 
-def test_only_json_is_accepted(server):
+@pytest.mark.parametrize("route", json_routes())
+def test_only_json_is_accepted(server, route):
     body = json.dumps({"points": OPT, "params": RELU3}).encode()
     for content_type in ("text/plain", "application/x-www-form-urlencoded",
                          "multipart/form-data; boundary=x", "", "application/jsonp"):  # fmt: skip
-        reply = post_json(server, body, content_type)
+        reply = post_json(server, body, content_type, route)
         assert reply.status == 415, content_type
         assert json.loads(reply.body) == {"error": "send the request as application/json"}
     for content_type in ("application/json", "Application/JSON; charset=utf-8"):
-        assert post_json(server, body, content_type).status == 200
+        assert post_json(server, body, content_type, route).status != 415
+    assert post_json(server, body).status == 200
 
 
-def test_only_post_is_accepted(server):
-    reply = request(server, "GET", preview.PREVIEW_PATH)
+@pytest.mark.parametrize("route", json_routes())
+def test_only_post_is_accepted(server, route):
+    reply = request(server, "GET", route)
     assert reply.status == 405 and reply.headers["allow"] == "POST"
     assert json.loads(reply.body) == {"error": "use POST"}
 
 
-def test_a_large_body_is_refused_from_its_declared_length_or_while_read(server):
+@pytest.mark.parametrize("route", json_routes())
+def test_a_large_body_is_refused_from_its_declared_length_or_while_read(server, route):
     big = b'{"points": [' + b"[1, 2], " * 10_000 + b"[1, 2]]}"
     assert len(big) > preview.MAX_REQUEST_BYTES
-    declared = post_json(server, big)
+    declared = post_json(server, big, route=route)
     assert declared.status == 400 and b"larger than" in declared.body
     url = urlparse(server)  # no Content-Length: chunks, cut off once past the limit
     conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
     chunks = (big[i : i + 4096] for i in range(0, len(big), 4096))
-    conn.request("POST", preview.PREVIEW_PATH, body=chunks, encode_chunked=True,
+    conn.request("POST", route, body=chunks, encode_chunked=True,
                  headers={"Content-Type": "application/json"})  # fmt: skip
     chunked = conn.getresponse()
     assert chunked.status == 400 and b"larger than" in chunked.read()
@@ -352,6 +370,21 @@ def test_odd_bodies_get_the_same_answers_from_the_running_route(server):
         reply = post_json(server, body)
         assert reply.status == status, (name, reply.body[:200])
         assert error in json.loads(reply.body).get("error", ""), name
+
+
+#: Refused by the gate every JSON route shares (read_json_request), whatever the route.
+GATE_REFUSALS = ("deep nesting", "deep nesting in an object", "not UTF-8", "a JSON string",
+                 "nothing")  # fmt: skip
+
+
+@pytest.mark.parametrize("route", json_routes())
+def test_every_json_route_refuses_at_the_gate_and_never_crashes(server, route):
+    for name, (body, status, error) in ODD_BODIES.items():
+        reply = post_json(server, body, route=route)
+        if name in GATE_REFUSALS:
+            assert reply.status == status and error in json.loads(reply.body)["error"], name
+        else:  # the route's own checks: an answer or a reason, never a server error
+            assert reply.status in (200, 400), (name, reply.body[:200])
 
 
 def test_deep_nesting_is_refused_before_the_json_parser_runs(monkeypatch):
