@@ -19,7 +19,9 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from convexviz import ACTIVATIONS, Architecture, FitResult, export, plots, theory, training
@@ -27,9 +29,20 @@ from convexviz.datasets import PRESETS, random_points
 from convexviz.features import fmt
 from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
 from convexviz.optimal_figure import create_alternatives_figure
-from convexviz.ui import betapath, preview, session, teach, training_panel, training_run, wording
-from convexviz.ui.canvas import canvas_assets, payload, plotly_js_dir, protocol
+from convexviz.plane import PlaneFit, fit_plane
+from convexviz.ui import (
+    betapath,
+    plane_training_panel,
+    preview,
+    session,
+    teach,
+    training_panel,
+    training_run,
+    wording,
+)
+from convexviz.ui.canvas import canvas_assets, payload, plotly_bundle, protocol
 from convexviz.ui.fitmemo import fit_state
+from convexviz.ui.serving import CompressedStatic, plotly_prefix, static_prefix
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
 
 ss = st.session_state
@@ -49,8 +62,9 @@ class Components:
 
 def declare_components() -> Components:
     """Register the components (once per run of the page, as Streamlit asks)."""
-    # Plotly.js comes from the installed plotly package, served by Streamlit (no network).
-    plotly_js = st.components.v1.declare_component("plotlyjs", path=str(plotly_js_dir()))
+    # Plotly.js is served by this server (no network): the partial bundle if npm installed it.
+    bundle = plotly_bundle()
+    plotly_js = st.components.v1.declare_component("plotlyjs", path=str(bundle.folder))
     base = st.get_option("server.baseUrlPath").strip("/")
     assets = canvas_assets()
     return Components(
@@ -64,7 +78,7 @@ def declare_components() -> Components:
         figure=st.components.v2.component(
             "convexviz_figure", js=assets.figure_js, isolate_styles=False
         ),
-        plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/plotly.min.js",
+        plotly_url=f"{'/' + base if base else ''}/component/{plotly_js.name}/{bundle.name}",
         preview_url=preview.route_path(base),
     )  # fmt: skip
 
@@ -77,14 +91,16 @@ def line_page(components: Components) -> None:
                        ("w_leak", "leak"), ("w_dict", "show_dictionary")]:  # fmt: skip
         ss[key] = getattr(ss.app, field)
     result, _ = fit_state(ss.app)
-    with st.sidebar:
-        network_sidebar(result.beta_max if result else 10.0)
-        data_sidebar()
     st.title("convexviz: the globally optimal network, live")
     st.caption(wording.INTRO_TEXT)
     for notice in ss.notices:
         st.warning(f"Link: {notice}")
     live(components)
+    # The sidebar after the canvas: the same place on screen, but the browser fetches the
+    # canvas's code (and then Plotly.js) before the widgets' (a faster first fit on screen).
+    with st.sidebar:
+        network_sidebar(result.beta_max if result else 10.0)
+        data_sidebar()
     panels(components)
 
 
@@ -606,11 +622,192 @@ def follow_path_click() -> None:
         st.rerun()
 
 
+# ---------------------------------------------------------------- plane: gradient descent
+#: Seconds between two looks at a background training run on the plane (only while active).
+PLANE_ADAM_POLL_S = 0.5
+
+
+def plane_adam_panel(components: Components, points: object, beta: float, fit: PlaneFit) -> None:
+    """Adam on the plane's two-layer network from random starts, beside the certified optimum.
+
+    ``points``: array (N, 3) of ``(x1, x2, y)``; ``beta``; ``fit``: the page's ``PlaneFit``.
+    """
+    with st.container(key="plane_adam"):
+        st.subheader("Gradient descent beside the certified optimum")
+        st.caption(plane_training_panel.INTRO_TEXT)
+        default = plane_training_panel.default_width(fit)
+        width_key = f"plane_adam_width_{default}"  # a new optimum width resets the input
+        c1, c2, c3 = st.columns(3)
+        c1.number_input(
+            "Neurons m",
+            *training.WIDTH_RANGE,
+            default,
+            key=width_key,
+            help=plane_training_panel.WIDTH_HELP,
+        )
+        c2.number_input(
+            "Random starts",
+            1,
+            plane_training_panel.MAX_STARTS,
+            plane_training_panel.DEFAULT_STARTS,
+            key="plane_adam_starts",
+        )
+        c3.number_input("Seed", 0, 10**6, 0, key="plane_adam_seed", help="Same seed, same runs.")
+        run = plane_adam_run(ss.get("plane_adam"))
+        b1, b2 = st.columns(2)
+        optimum = (fit.objective, fit.duality_gap)
+        b1.button(
+            "Train with Adam",
+            key="plane_adam_train",
+            type="primary",
+            width="stretch",
+            on_click=on_plane_adam_train,
+            args=(plane_training_panel.as_points(points), float(beta), width_key, optimum),
+        )
+        b2.button(
+            "Stop", key="plane_adam_stop", width="stretch",
+            disabled=run is None or not run.active, on_click=on_plane_adam_stop,
+        )  # fmt: skip
+        if ss.get("plane_adam_error"):
+            st.warning(ss.plane_adam_error)
+        if run is None:
+            return
+        if reason := plane_training_panel.stale_reason(run.request, points, beta):
+            run.cancel(reason)
+            ss.plane_adam = None
+            st.caption(f"The last run no longer applies ({reason}): press Train again.")
+            return
+        if run.active:
+            plane_adam_live(components)
+        else:
+            show_plane_adam_run(components, ss.plane_adam)
+
+
+def on_plane_adam_train(
+    points: tuple, beta: float, width_key: str, optimum: tuple[float, float]
+) -> None:
+    """Start K runs in the background (the panel polls them); say why if it cannot."""
+    ss.plane_adam_error = ""
+    request = plane_training_panel.make_request(
+        points, beta, int(ss[width_key]), int(ss.plane_adam_seed), int(ss.plane_adam_starts)
+    )
+    owner = ss.setdefault("plane_adam_owner", uuid.uuid4().hex)
+    try:
+        training_run.SHARED.start(owner, request)
+    except (training_run.BusyError, ValueError) as err:
+        ss.plane_adam_error = str(err)
+        return
+    # Plain values only (session state must pickle): the run stays in SHARED.
+    ss.plane_adam = {"owner": owner, "optimum": optimum[0], "certificate_gap": optimum[1]}
+
+
+def plane_adam_run(adam: dict | None) -> training_run.TrainingRun | None:
+    """The session's latest run on the plane, kept by the server's run manager."""
+    return None if adam is None else training_run.SHARED.latest(adam["owner"])
+
+
+def on_plane_adam_stop() -> None:
+    if (run := plane_adam_run(ss.get("plane_adam"))) is not None:
+        run.stop()
+        run.join(5.0)  # ends after its current chunk of steps (milliseconds)
+
+
+def plane_inputs() -> tuple[object, float]:
+    """The plane page's current points (N, 3) and beta, for a poll between page runs.
+
+    INTEGRATOR: reads ``ss.plane`` (``PlaneState``: ``.points`` (x1, x2, y) tuples,
+    ``.beta``); until that exists, the TEMPORARY stand-in below (tests change it through
+    ``ss.plane_stand_in``)."""
+    state = ss.get("plane")
+    if state is not None:
+        return state.points, float(state.beta)
+    stand_in = ss.get("plane_stand_in") or {"points": STAND_IN_POINTS, "beta": STAND_IN_BETA}
+    return stand_in["points"], float(stand_in["beta"])
+
+
+@st.fragment(run_every=PLANE_ADAM_POLL_S)
+def plane_adam_live(components: Components) -> None:
+    """The run while it trains: redrawn every PLANE_ADAM_POLL_S seconds (only while active)."""
+    adam = ss.get("plane_adam")
+    run = plane_adam_run(adam)
+    if run is None:
+        return
+    if run.active and (reason := plane_training_panel.stale_reason(run.request, *plane_inputs())):
+        run.cancel(reason)
+        run.join(5.0)
+    show_plane_adam_run(components, adam)
+    if not run.active:
+        st.rerun(scope="app")  # the run ended: a full run of the page stops the polling
+
+
+def show_plane_adam_run(components: Components, adam: dict) -> None:
+    """Progress or results of a run: loss figure, best start's gap and network, table."""
+    run = plane_adam_run(adam)
+    snapshot = run.latest()
+    optimum = adam["optimum"]
+    elapsed = (run.finished or time.monotonic()) - run.started
+    if run.active:
+        words = plane_training_panel.WORDS
+        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum, words))
+    elif run.status == training_run.FAILED:
+        st.error(f"Training failed: {run.error}")
+        return
+    elif run.status == training_run.CANCELLED:
+        st.caption(f"Training cancelled: {run.reason}.")
+    elif run.status == training_run.STOPPED:
+        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
+    if snapshot is None:
+        return
+    figure_data = {
+        "figure": plots.figure_json(plane_training_panel.loss_figure(snapshot, optimum)),
+        "plotly_url": components.plotly_url,
+    }
+    components.figure(key="plane_adam_loss", data=figure_data)
+    st.caption(plane_training_panel.LOSS_CAPTION)
+    if run.active:
+        return
+    words = plane_training_panel.WORDS
+    said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"], words)
+    {"success": st.success, "info": st.info, "error": st.error}[said.kind](said.text)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.markdown(f"**{plane_training_panel.surface_title(snapshot)}**")
+        best = snapshot.best_networks[snapshot.best_run]
+        picture = plane_training_panel.trained_picture(best, run.request.points, run.request.beta)
+        surface = plane_training_panel.surface_figure(picture)
+        data = {"figure": plots.figure_json(surface), "plotly_url": components.plotly_url}
+        components.figure(key="plane_adam_surface", data=data)
+        st.caption(plane_training_panel.SURFACE_CAPTION)
+        st.markdown(plane_training_panel.certificate_text(picture))
+    rows = training_panel.gap_rows(snapshot, optimum, words)
+    right.dataframe(rows, hide_index=True, width="stretch")
+
+
 # ---------------------------------------------------------------- entry points
 def plane_page(components: Components) -> None:
     """One run of the plane page (THEORY_2D.md): two-layer ReLU networks on points in the plane."""
     st.title("convexviz in the plane: every way a line cuts the points")
     st.info("The plane page is being built.")
+    # TEMPORARY stand-in (plane-adam branch) until the real page lands: fixed data, its fit.
+    # INTEGRATOR: replace these lines by the page's state and PlaneFit.
+    points, beta = plane_inputs()
+    plane_adam_panel(components, points, beta, stand_in_fit(points, beta))
+
+
+# TEMPORARY stand-in data of the plane page (XOR, two points per corner; plane-adam branch):
+# INTEGRATOR: delete with the two lines above and ``plane_inputs``'s fallback.
+STAND_IN_POINTS = (
+    (-1.5, -1.0, 1.0), (-1.0, -1.5, 1.0), (1.5, 1.0, 1.0), (1.0, 1.5, 1.0),
+    (-1.5, 1.0, -1.0), (-1.0, 1.5, -1.0), (1.5, -1.0, -1.0), (1.0, -1.5, -1.0),
+)  # fmt: skip
+STAND_IN_BETA = 0.05
+
+
+@st.cache_resource
+def stand_in_fit(points: object, beta: float) -> PlaneFit:
+    """TEMPORARY: the certified fit of the stand-in data."""
+    data = np.asarray(points, dtype=float).reshape(-1, 3)
+    return fit_plane(data[:, :2], data[:, 2], beta)
 
 
 def main() -> None:
@@ -629,6 +826,10 @@ def main() -> None:
 if __name__ == "__main__":  # Streamlit runs the page as __main__, once per rerun
     main()
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
-    path = preview.route_path(st.get_option("server.baseUrlPath"))  # config is loaded here
+    base = st.get_option("server.baseUrlPath")  # the config is loaded by now
+    path = preview.route_path(base)
     route = Route(path, preview.endpoint, methods=["GET", "POST"])
-    app = st.App(__file__, routes=[route])
+    # Streamlit's own scripts, compressed once per process (convexviz/ui/serving.py).
+    prefixes = (static_prefix(base), plotly_prefix(base))
+    static = Middleware(CompressedStatic, prefixes=prefixes)
+    app = st.App(__file__, routes=[route], middleware=[static])

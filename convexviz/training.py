@@ -47,6 +47,10 @@ depend on which other seeds share the batch, nor on how the steps are chunked.
 * :func:`train_live` yields a :class:`TrainingSnapshot` before the first step and after
   every ``chunk`` steps, for a panel that draws progress and can stop between chunks.
 
+The Adam loop (:func:`adam_runs`), the snapshot's common part (:class:`AdamSnapshot`) and the
+settings check (:func:`check_adam_settings`) know nothing of the network: the plane's trainer
+(:mod:`convexviz.plane_training`) uses them too.
+
 The random starts use :mod:`convexviz.portable_random` (Mulberry32 uniforms only), so the
 initial networks of a seed are reproducible bit for bit in another language
 (:func:`init_params` documents the draw order).
@@ -61,7 +65,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,22 +182,11 @@ class TrainingSetup:
             raise ValueError(
                 f"training {self.activation} supports depth {listed}; got {self.depth!r}"
             )
-        if not (np.isfinite(self.beta) and self.beta > 0):
-            raise ValueError(f"beta must be a positive number, got {self.beta!r}")
-        _check_int("width", self.width, WIDTH_RANGE)
-        _check_int("steps", self.steps, STEPS_RANGE)
-        seeds = tuple(self.seeds)
-        _check_int("number of seeds", len(seeds), SEEDS_RANGE)
-        if not all(_is_int(s) and 0 <= s <= MAX_SEED for s in seeds):
-            raise ValueError(f"seeds must be integers in [0, {MAX_SEED}], got {seeds!r}")
-        if len(set(seeds)) != len(seeds):
-            raise ValueError(f"seeds must be distinct, got {seeds!r}")
-        if not (np.isfinite(self.lr) and LR_RANGE[0] <= self.lr <= LR_RANGE[1]):
-            raise ValueError(f"lr must be in [{LR_RANGE[0]:g}, {LR_RANGE[1]:g}], got {self.lr!r}")
+        seeds = check_adam_settings(self.beta, self.width, self.steps, self.seeds, self.lr)
         low, high = LEAK_RANGE
         if not (np.isfinite(self.leak) and low <= self.leak <= high):
             raise ValueError(f"leak must be in [{low:g}, {high:g}], got {self.leak!r}")
-        object.__setattr__(self, "seeds", tuple(int(s) for s in seeds))
+        object.__setattr__(self, "seeds", seeds)
         object.__setattr__(self, "depth", int(self.depth))
 
     def work(self, n_points: int) -> float:
@@ -201,14 +194,48 @@ class TrainingSetup:
         return float(len(self.seeds)) * self.width * self.steps * n_points * (self.depth - 1)
 
 
+def check_adam_settings(
+    beta: float, width: object, steps: object, seeds: Sequence[object], lr: float
+) -> tuple[int, ...]:
+    """Check the settings every trainer shares; return the seeds as a tuple of ints.
+
+    ``beta > 0``; ``width``, ``steps`` and the number of seeds in :data:`WIDTH_RANGE`,
+    :data:`STEPS_RANGE`, :data:`SEEDS_RANGE`; seeds distinct in ``[0, 2**32 - 1]``; ``lr``
+    in :data:`LR_RANGE`.
+
+    Raises
+    ------
+    ValueError
+        The first setting out of range, in one line.
+    """
+    if not (np.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a positive number, got {beta!r}")
+    _check_int("width", width, WIDTH_RANGE)
+    _check_int("steps", steps, STEPS_RANGE)
+    seeds = tuple(seeds)
+    _check_int("number of seeds", len(seeds), SEEDS_RANGE)
+    if not all(_is_int(s) and 0 <= s <= MAX_SEED for s in seeds):
+        raise ValueError(f"seeds must be integers in [0, {MAX_SEED}], got {seeds!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct, got {seeds!r}")
+    if not (np.isfinite(lr) and LR_RANGE[0] <= lr <= LR_RANGE[1]):
+        raise ValueError(f"lr must be in [{LR_RANGE[0]:g}, {LR_RANGE[1]:g}], got {lr!r}")
+    return tuple(int(s) for s in seeds)
+
+
 @dataclass(frozen=True, eq=False)
-class TrainingSnapshot:
-    """The state of ``K`` runs after ``step`` Adam steps.
+class AdamSnapshot:
+    """The state of ``K`` Adam runs after ``step`` steps, whatever network they train.
+
+    Shared by every trainer of the app (the parallel chains here, the two-layer network on
+    the plane in :mod:`convexviz.plane_training`), so that the panels read progress, losses
+    and gaps the same way.
 
     Attributes
     ----------
-    setup : TrainingSetup
-        What is being trained; run ``k`` belongs to seed ``setup.seeds[k]``.
+    setup : object
+        What is being trained: it has ``steps`` (the steps of every run) and ``seeds`` (run
+        ``k`` belongs to seed ``setup.seeds[k]``).
     step : int
         Adam steps done so far, ``0 <= step <= setup.steps``.
     history : ndarray of shape (K, step)
@@ -218,25 +245,13 @@ class TrainingSnapshot:
         run's *final* objective.
     best : ndarray of shape (K,)
         Lowest ``J`` seen so far: ``min(history[k].min(), objective[k])``.
-    params : tuple of ParallelParams
-        Current parameters of every run.
-    best_params : tuple of ParallelParams
-        Parameters where ``best`` was reached.
-    grid : ndarray of shape (G,) or None
-        Where the current networks were evaluated.
-    prediction : ndarray of shape (K, G) or None
-        ``prediction[k] = f_k(grid)`` with the current parameters of run ``k``.
     """
 
-    setup: TrainingSetup
+    setup: object
     step: int
     history: NDArray[np.float64]
     objective: NDArray[np.float64]
     best: NDArray[np.float64]
-    params: tuple[ParallelParams, ...]
-    best_params: tuple[ParallelParams, ...]
-    grid: NDArray[np.float64] | None = None
-    prediction: NDArray[np.float64] | None = None
 
     @property
     def done(self) -> bool:
@@ -259,6 +274,29 @@ class TrainingSnapshot:
         if optimum > 0:
             return 100.0 * (values - optimum) / optimum
         return np.where(values > optimum, np.inf, 0.0)
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingSnapshot(AdamSnapshot):
+    """An :class:`AdamSnapshot` of the parallel chains, with their parameters.
+
+    Attributes
+    ----------
+    setup : TrainingSetup
+    params : tuple of ParallelParams
+        Current parameters of every run.
+    best_params : tuple of ParallelParams
+        Parameters where ``best`` was reached.
+    grid : ndarray of shape (G,) or None
+        Where the current networks were evaluated.
+    prediction : ndarray of shape (K, G) or None
+        ``prediction[k] = f_k(grid)`` with the current parameters of run ``k``.
+    """
+
+    params: tuple[ParallelParams, ...] = ()
+    best_params: tuple[ParallelParams, ...] = ()
+    grid: NDArray[np.float64] | None = None
+    prediction: NDArray[np.float64] | None = None
 
     def predict(self, x: NDArray[np.float64], run: int) -> NDArray[np.float64]:
         """Current network of run ``run`` (an index into ``seeds``) at ``x``."""
@@ -561,16 +599,40 @@ def _starts(
     return theta
 
 
-def _adam(
-    x: NDArray,
-    y: NDArray,
-    setup: TrainingSetup,
-    chunk: int,
-    grid: NDArray | None,
-    theta: NDArray[np.float64],
-) -> Iterator[TrainingSnapshot]:
-    depth, width, steps = setup.depth, setup.width, setup.steps
-    args = (x, y, depth, width, setup.activation, setup.beta, setup.leak)
+@dataclass(frozen=True, eq=False)
+class AdamProgress:
+    """What :func:`adam_runs` yields between chunks: *live views*, valid until the next step.
+
+    ``history[:, :step]`` (shape (K, steps) in all), ``value`` (``J`` at ``theta``), ``best``
+    and ``best_theta`` (the lowest ``J`` seen per run and where), ``theta`` (current rows).
+    Copy what you keep (a snapshot does).
+    """
+
+    step: int
+    history: NDArray[np.float64]
+    value: NDArray[np.float64]
+    best: NDArray[np.float64]
+    theta: NDArray[np.float64]
+    best_theta: NDArray[np.float64]
+
+
+#: ``objective(theta, grad)``: ``J`` of every row of ``theta`` (shape (K,)); when ``grad``
+#: is an array, ``dJ/dtheta`` is written into it. Each row's numbers must not depend on the
+#: other rows (so a run does not depend on which seeds share its batch).
+BatchObjective = Callable[[NDArray[np.float64], NDArray[np.float64] | None], NDArray[np.float64]]
+
+
+def adam_runs(
+    theta: NDArray[np.float64], objective: BatchObjective, steps: int, lr: float, chunk: int
+) -> Iterator[AdamProgress]:
+    """Adam on every row of ``theta`` (updated in place), yielding progress between chunks.
+
+    Yields before the first step (``step = 0``), after every ``chunk`` steps and after the
+    last one (``step = steps``). Adam (``beta_1 = 0.9``, ``beta_2 = 0.999``,
+    ``eps = 1e-12``, bias-corrected, full batch) with step size
+    ``lr (0.01 + 0.99 (1 + cos(pi t / T)) / 2)`` at step ``t = 0..T-1``. Every operation is
+    elementwise in the row, so the result does not depend on ``chunk`` nor on the other rows.
+    """
     grad = np.empty_like(theta)
     m1 = np.zeros_like(theta)
     m2 = np.zeros_like(theta)
@@ -582,19 +644,19 @@ def _adam(
     step = 0
     while True:
         if step == steps or step % chunk == 0:
-            value = _objective_and_grad_batch(theta, None, *args)
+            value = objective(theta, None)
             improved = value < best
             best = np.where(improved, value, best)
             best_theta[improved] = theta[improved]
-            yield _snapshot(setup, step, history, value, best, theta, best_theta, grid)
+            yield AdamProgress(step, history, value, best, theta, best_theta)
             if step == steps:
                 return
-        value = _objective_and_grad_batch(theta, grad, *args)
+        value = objective(theta, grad)
         history[:, step] = value
         improved = value < best
         best = np.where(improved, value, best)
         best_theta[improved] = theta[improved]
-        rate = setup.lr * (0.01 + 0.99 * 0.5 * (1.0 + np.cos(np.pi * step / steps)))
+        rate = lr * (0.01 + 0.99 * 0.5 * (1.0 + np.cos(np.pi * step / steps)))
         step += 1
         b1_t *= b1
         b2_t *= b2
@@ -605,28 +667,40 @@ def _adam(
         theta -= (rate / (1.0 - b1_t)) * m1 / (np.sqrt(m2 / (1.0 - b2_t)) + eps)
 
 
-def _snapshot(
+def _adam(
+    x: NDArray,
+    y: NDArray,
     setup: TrainingSetup,
-    step: int,
-    history: NDArray,
-    value: NDArray,
-    best: NDArray,
-    theta: NDArray,
-    best_theta: NDArray,
+    chunk: int,
     grid: NDArray | None,
+    theta: NDArray[np.float64],
+) -> Iterator[TrainingSnapshot]:
+    args = (x, y, setup.depth, setup.width, setup.activation, setup.beta, setup.leak)
+
+    def objective(rows: NDArray, grad: NDArray | None) -> NDArray:
+        return _objective_and_grad_batch(rows, grad, *args)
+
+    for progress in adam_runs(theta, objective, setup.steps, setup.lr, chunk):
+        yield _snapshot(setup, progress, grid)
+
+
+def _snapshot(
+    setup: TrainingSetup, progress: AdamProgress, grid: NDArray | None
 ) -> TrainingSnapshot:
-    depth, width = setup.depth, setup.width
+    depth, width, step = setup.depth, setup.width, progress.step
     prediction = None
     if grid is not None:
-        prediction = _forward_batch(theta, depth, width, grid, setup.activation, setup.leak)
+        prediction = _forward_batch(
+            progress.theta, depth, width, grid, setup.activation, setup.leak
+        )
     return TrainingSnapshot(
         setup=setup,
         step=step,
-        history=history[:, :step].copy(),
-        objective=value.copy(),
-        best=best.copy(),
-        params=tuple(unpack(row, depth, width) for row in theta),
-        best_params=tuple(unpack(row, depth, width) for row in best_theta),
+        history=progress.history[:, :step].copy(),
+        objective=progress.value.copy(),
+        best=progress.best.copy(),
+        params=tuple(unpack(row, depth, width) for row in progress.theta),
+        best_params=tuple(unpack(row, depth, width) for row in progress.best_theta),
         grid=None if grid is None else grid.copy(),
         prediction=prediction,
     )

@@ -6,6 +6,10 @@ background: :mod:`convexviz.ui.training_run`) and shows it beside the certified 
 optimum. No network of that architecture can end *below* the optimum (THEORY.md §1): a run
 that does is reported as a bug, never as a success (:func:`verdict`).
 
+The loss figure, the verdict, the table and the progress line read only what every
+:class:`~convexviz.training.AdamSnapshot` has, so the plane's panel
+(:mod:`convexviz.ui.plane_training_panel`) shows its runs with them too.
+
 Everything here is pure (no Streamlit) and tested in tests/test_app_adam.py and
 tests/test_training_run.py.
 """
@@ -21,7 +25,14 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..fit import FitResult
 from ..plot_style import DATA_COLOR, OKABE_ITO, figure_layout, make_figure, scatter
-from ..training import DEFAULT_STEPS, MAX_WORK, TRAINABLE_DEPTHS, TrainingSnapshot, default_width
+from ..training import (
+    DEFAULT_STEPS,
+    MAX_WORK,
+    TRAINABLE_DEPTHS,
+    AdamSnapshot,
+    TrainingSnapshot,
+    default_width,
+)
 from .canvas import ASSET_DIR
 from .canvas.protocol import Ranges, trained_curves
 from .state import AppState
@@ -142,8 +153,31 @@ def thinned(history: np.ndarray, limit: int = LOSS_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
-def loss_figure(snapshot: TrainingSnapshot, optimum: float):
-    """Objective of every run against the Adam step, with the certified optimum's line."""
+@dataclass(frozen=True)
+class RunWords:
+    """How a page names its runs and its width in the panel's sentences (the 1-D page:
+    ``run`` and ``units m``; the plane: ``start`` and ``neurons m``)."""
+
+    run: str = "run"
+    width: str = "units m"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.run}s"
+
+
+RUN_WORDS = RunWords()
+
+
+def loss_figure(
+    snapshot: AdamSnapshot,
+    optimum: float,
+    *,
+    title: str = "Training loss of each run",
+    words: RunWords = RUN_WORDS,
+):
+    """Objective of every run against the Adam step, with the certified optimum's line
+    (the legend names run ``k`` as ``{words.run} k (seed s)``)."""
     traces = []
     positive = optimum > 0
     for k, seed in enumerate(snapshot.seeds):
@@ -155,7 +189,7 @@ def loss_figure(snapshot: TrainingSnapshot, optimum: float):
                 x=steps.tolist(),
                 y=values.tolist(),
                 mode="lines",
-                name=f"run {k + 1} (seed {seed})",
+                name=f"{words.run} {k + 1} (seed {seed})",
                 line={"color": run_color(k), "width": 2.5, "dash": run_dash(k)},
                 hovertemplate="step %{x:.0f}<br>objective %{y:.5g}<extra></extra>",
             )
@@ -172,7 +206,7 @@ def loss_figure(snapshot: TrainingSnapshot, optimum: float):
         )
     )
     layout = figure_layout(
-        "Training loss of each run",
+        title,
         (0, end),
         None,
         "Adam step",
@@ -191,7 +225,7 @@ def loss_figure(snapshot: TrainingSnapshot, optimum: float):
     return make_figure(traces, layout)
 
 
-def log_range(snapshot: TrainingSnapshot, optimum: float) -> list[float]:
+def log_range(snapshot: AdamSnapshot, optimum: float) -> list[float]:
     """Log-axis range from just under the optimum to above the runs once past their first
     steps: the first few percent of a run start far higher and would flatten the rest."""
     history = snapshot.history
@@ -236,7 +270,12 @@ class Verdict:
     text: str
 
 
-def verdict(snapshot: TrainingSnapshot, optimum: float, certificate_gap: float = 0.0) -> Verdict:
+def verdict(
+    snapshot: AdamSnapshot,
+    optimum: float,
+    certificate_gap: float = 0.0,
+    words: RunWords = RUN_WORDS,
+) -> Verdict:
     """The sentence under the table: best gap; none below the optimum (or a bug report)."""
     final = snapshot.objective
     tol = below_tolerance(optimum, certificate_gap)
@@ -245,23 +284,25 @@ def verdict(snapshot: TrainingSnapshot, optimum: float, certificate_gap: float =
         runs = ", ".join(str(k + 1) for k in below) or "some"
         return Verdict(
             "error",
-            f"Run {runs} ended BELOW the certified optimum {optimum:.6g}. That cannot "
-            "happen if the code and the theory are right: this is a bug, please report it.",
+            f"{words.run.capitalize()} {runs} ended BELOW the certified optimum "
+            f"{optimum:.6g}. That cannot happen if the code and the theory are right: this "
+            "is a bug, please report it.",
         )
     gaps = snapshot.gap_percent(optimum)
     best = int(np.argmin(gaps))
     none = "none below: no network beats the convex optimum."
     if gaps[best] < REACHED_PERCENT:
         stuck = int(np.sum(gaps >= REACHED_PERCENT))
-        tail = f" {stuck} of {gaps.size} runs got stuck higher up." if stuck else ""
+        tail = f" {stuck} of {gaps.size} {words.runs} got stuck higher up." if stuck else ""
         return Verdict(
             "success",
-            f"Best run {format_gap(gaps[best])} above the certified optimum; {none}{tail}",
+            f"Best {words.run} {format_gap(gaps[best])} above the certified optimum; {none}{tail}",
         )
     return Verdict(
         "info",
-        f"Every run got stuck above the certified optimum (best {format_gap(gaps[best])} "
-        f"above); {none} More units m, another seed or more starts may get closer.",
+        f"Every {words.run} got stuck above the certified optimum (best "
+        f"{format_gap(gaps[best])} above); {none} More {words.width}, another seed or more "
+        "starts may get closer.",
     )
 
 
@@ -274,12 +315,14 @@ def format_gap(percent: float) -> str:
     return f"{percent:.2g} %"
 
 
-def gap_rows(snapshot: TrainingSnapshot, optimum: float) -> list[dict[str, object]]:
+def gap_rows(
+    snapshot: AdamSnapshot, optimum: float, words: RunWords = RUN_WORDS
+) -> list[dict[str, object]]:
     """One row per run: seed, final objective, gap to the optimum, lowest seen."""
     gaps = snapshot.gap_percent(optimum)
     return [
         {
-            "run": k + 1,
+            words.run: k + 1,
             "seed": seed,
             "final objective": float(f"{snapshot.objective[k]:.6g}"),
             "above the optimum": format_gap(gaps[k]),
@@ -289,7 +332,12 @@ def gap_rows(snapshot: TrainingSnapshot, optimum: float) -> list[dict[str, objec
     ]
 
 
-def progress_text(snapshot: TrainingSnapshot | None, elapsed_s: float, optimum: float) -> str:
+def progress_text(
+    snapshot: AdamSnapshot | None,
+    elapsed_s: float,
+    optimum: float,
+    words: RunWords = RUN_WORDS,
+) -> str:
     """``Training: step 2,300 of 10,000 (1.2 s); best run so far 3.1 % above the optimum``."""
     if snapshot is None:
         return "Training: starting…"
@@ -297,7 +345,7 @@ def progress_text(snapshot: TrainingSnapshot | None, elapsed_s: float, optimum: 
     text = f"Training: step {snapshot.step:,} of {total:,} ({elapsed_s:.1f} s)"
     gaps = snapshot.gap_percent(optimum)
     if gaps.size and np.isfinite(gaps).any():
-        text += f"; best run so far {format_gap(float(np.nanmin(gaps)))} above the optimum"
+        text += f"; best {words.run} so far {format_gap(float(np.nanmin(gaps)))} above the optimum"
     return text
 
 

@@ -1,11 +1,14 @@
-"""Background Adam runs for the app's gradient-descent panel, one per session at most.
+"""Background Adam runs for the app's gradient-descent panels, one per owner at most.
 
 Training takes seconds; a Streamlit page must not wait for it. :class:`RunManager` starts
-each batch of runs (:func:`convexviz.training.train_live`) in a daemon thread that keeps
-only the latest :class:`~convexviz.training.TrainingSnapshot`; the panel polls it. A session
-has at most one active run (starting another cancels the old one), and the whole server at
-most ``max_active`` at once: beyond that :meth:`RunManager.start` raises :class:`BusyError`
-("busy, try again"), so a class of 60 students on one machine cannot start 60 runs.
+each batch of runs in a daemon thread that keeps only the latest snapshot (an
+:class:`~convexviz.training.AdamSnapshot`); the panel polls it. A run is described by a
+:class:`Request`: :class:`RunRequest` for the 1-D page (:func:`convexviz.training.train_live`),
+``PlaneRunRequest`` (``convexviz.ui.plane_training_panel``) for the plane. An owner (one
+session's panel on one page) has at most one active run (starting another cancels the old
+one), and the whole server, both pages together, at most ``max_active`` at once: beyond that
+:meth:`RunManager.start` raises :class:`BusyError` ("busy, try again"), so a class of 60
+students on one machine cannot start 60 runs.
 
 Pure Python and threading; no Streamlit (tests/test_training_run.py).
 
@@ -26,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -34,8 +38,8 @@ from ..training import (
     DEFAULT_CHUNK,
     DEFAULT_LR,
     MAX_WORK,
+    AdamSnapshot,
     TrainingSetup,
-    TrainingSnapshot,
     train_live,
 )
 
@@ -52,6 +56,21 @@ RUNNING, DONE, STOPPED, CANCELLED, FAILED = "running", "done", "stopped", "cance
 
 class BusyError(RuntimeError):
     """Too many runs on this server right now; the message says to try again."""
+
+
+#: ``trainer(*data, setup, chunk=...)`` yielding snapshots (the 1-D one also takes ``grid``).
+Trainer = Callable[..., Iterator[AdamSnapshot]]
+
+
+class Request(Protocol):
+    """What :class:`RunManager` needs of a run's description (a frozen dataclass)."""
+
+    def check(self) -> None:
+        """Raise ``ValueError`` (one line) if it cannot be trained; runs in the caller."""
+
+    def snapshots(self, trainer: Trainer | None) -> Iterator[AdamSnapshot]:
+        """The training's snapshots, from ``trainer`` (a test's stand-in) or, if ``None``,
+        the request's own trainer."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +111,25 @@ class RunRequest:
             leak=self.leak,
         )
 
+    def check(self) -> None:
+        """Bad settings, no points or too much work: ``ValueError`` with one line."""
+        setup = self.setup()
+        n = len(self.points)
+        if n < 1:
+            raise ValueError("training needs at least one point")
+        if setup.work(n) > MAX_WORK:
+            raise ValueError(
+                f"too much training for one run ({setup.work(n):.2g} > {MAX_WORK:.0e} "
+                "units of work): use fewer units, starts or points"
+            )
 
-Trainer = Callable[..., Iterator[TrainingSnapshot]]
+    def snapshots(self, trainer: Trainer | None) -> Iterator[AdamSnapshot]:
+        """``trainer(x, y, setup, chunk=..., grid=...)``, by default
+        :func:`convexviz.training.train_live`."""
+        xy = np.asarray(self.points, dtype=float).reshape(-1, 2)
+        grid = np.asarray(self.grid, dtype=float) if self.grid else None
+        train = train_live if trainer is None else trainer
+        return train(xy[:, 0], xy[:, 1], self.setup(), chunk=self.chunk, grid=grid)
 
 
 @dataclass(eq=False)
@@ -105,13 +141,13 @@ class TrainingRun:
     (``error`` holds the message).
     """
 
-    request: RunRequest
+    request: Request
     status: str = RUNNING
     error: str = ""
     reason: str = ""
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
-    _latest: TrainingSnapshot | None = None
+    _latest: AdamSnapshot | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _thread: threading.Thread | None = None
@@ -121,7 +157,7 @@ class TrainingRun:
     def active(self) -> bool:
         return self.status == RUNNING
 
-    def latest(self) -> TrainingSnapshot | None:
+    def latest(self) -> AdamSnapshot | None:
         """The newest snapshot (``None`` before the first)."""
         with self._lock:
             return self._latest
@@ -147,13 +183,10 @@ class TrainingRun:
             self._thread.join(timeout)
         return not self.active
 
-    def _run(self, trainer: Trainer, on_exit: Callable[[TrainingRun], None]) -> None:
-        r = self.request
+    def _run(self, trainer: Trainer | None, on_exit: Callable[[TrainingRun], None]) -> None:
         status, error = DONE, ""
         try:
-            xy = np.asarray(r.points, dtype=float).reshape(-1, 2)
-            grid = np.asarray(r.grid, dtype=float) if r.grid else None
-            for snapshot in trainer(xy[:, 0], xy[:, 1], r.setup(), chunk=r.chunk, grid=grid):
+            for snapshot in self.request.snapshots(trainer):
                 with self._lock:
                     self._latest = snapshot
                 if self._stop.is_set() and not snapshot.done:
@@ -181,12 +214,12 @@ class RunManager:
     ----------
     max_active : int
         Runs allowed at once on the server.
-    trainer : callable
-        ``trainer(x, y, setup, chunk=..., grid=...)`` yielding snapshots; the default is
-        :func:`convexviz.training.train_live`. Tests pass slow or failing stand-ins.
+    trainer : callable, optional
+        Used for every request instead of the request's own trainer (see
+        :meth:`Request.snapshots`): tests pass slow or failing stand-ins.
     """
 
-    def __init__(self, max_active: int = DEFAULT_MAX_ACTIVE, trainer: Trainer = train_live):
+    def __init__(self, max_active: int = DEFAULT_MAX_ACTIVE, trainer: Trainer | None = None):
         if max_active < 1:
             raise ValueError(f"max_active must be at least 1, got {max_active}")
         self.max_active = max_active
@@ -197,7 +230,7 @@ class RunManager:
         # id (session state must pickle); the oldest owners are forgotten first.
         self._latest: OrderedDict[str, TrainingRun] = OrderedDict()
 
-    def start(self, owner: str, request: RunRequest) -> TrainingRun:
+    def start(self, owner: str, request: Request) -> TrainingRun:
         """Start ``request`` for ``owner``, cancelling the owner's active run first.
 
         Raises
@@ -207,15 +240,7 @@ class RunManager:
         BusyError
             ``max_active`` runs of other owners are active.
         """
-        setup = request.setup()  # bad settings fail here, in the caller's thread
-        n = len(request.points)
-        if n < 1:
-            raise ValueError("training needs at least one point")
-        if setup.work(n) > MAX_WORK:
-            raise ValueError(
-                f"too much training for one run ({setup.work(n):.2g} > {MAX_WORK:.0e} "
-                "units of work): use fewer units, starts or points"
-            )
+        request.check()  # bad settings fail here, in the caller's thread
         with self._lock:
             old = self._active.get(owner)
             if old is not None:
