@@ -506,6 +506,8 @@ FILE_ACCESS_REVIEWED = {
     ("convexviz/ui/canvas/__init__.py", "<module>"): "ASSET_DIR from __file__",
     ("convexviz/ui/canvas/__init__.py", "canvas_assets"): "fixed names in ASSET_DIR",
     ("convexviz/ui/canvas/__init__.py", "plotly_js_dir"): "plotly.__file__",
+    ("convexviz/ui/canvas/__init__.py", "bundle_version"): "plotly_bundle's fixed bundle files",
+    ("convexviz/ui/canvas/__init__.py", "bundle_trace_types"): "plotly_bundle's fixed files",
     ("convexviz/ui/training_panel.py", "trained_js"): "a fixed name in ASSET_DIR",
 }
 
