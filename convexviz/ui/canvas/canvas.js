@@ -23,6 +23,9 @@
 
 const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
 const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
+// A fingertip covers ~40 px and wobbles while it taps (phones and tablets).
+const TOUCH_HIT_RADIUS_PX = 20; // a tap this close to a point deletes it
+const TOUCH_SLOP_PX = 10; // a touch that moves further drags (or, off a point, is no tap)
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
 const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
 const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight
@@ -364,11 +367,11 @@ class Chart {
     return [roundTo(x, ranges.x), roundTo(y, ranges.y)];
   }
 
-  /** Index of the point nearest to a spot on screen within HIT_RADIUS_PX, else -1. */
-  hit(clientX, clientY, rect, points) {
+  /** Index of the point nearest to a spot on screen within `radius` pixels, else -1. */
+  hit(clientX, clientY, rect, points, radius) {
     const full = this.plot._fullLayout;
     let best = -1;
-    let bestDist = HIT_RADIUS_PX;
+    let bestDist = radius;
     points.list.forEach((p, i) => {
       const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
       const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
@@ -562,10 +565,11 @@ function layout(ranges, style) {
 // ================================================================ view: pointer input
 
 /**
- * Presses on the plot: `begin(x, y)` returns {rect, index} (the plot area and the point hit,
- * or -1) or null to ignore the press; a press that moves more than DRAG_THRESHOLD_PX on a
- * point drags it (`drag(press, x, y)`, clamped to the plot area); `release(press, still)`
- * ends every press (`still`: it moved at most DRAG_THRESHOLD_PX).
+ * Presses on the plot: `begin(x, y, touch)` returns {rect, index} (the plot area and the
+ * point hit, or -1) or null to ignore the press; a press that moves more than its slop
+ * (DRAG_THRESHOLD_PX, TOUCH_SLOP_PX for a finger) on a point drags it (`drag(press, x, y)`,
+ * clamped to the plot area); `release(press, still)` ends every press (`still`: it moved
+ * at most its slop). A press the browser cancels ends a drag where it is; a tap is dropped.
  */
 class Pointer {
   constructor(target, { begin, drag, release }) {
@@ -576,6 +580,7 @@ class Pointer {
       pointerdown: (e) => this.down(e),
       pointermove: (e) => this.move(e),
       pointerup: (e) => this.up(e),
+      pointercancel: () => this.cancel(),
     };
     for (const [type, fn] of Object.entries(this.listeners)) {
       target.addEventListener(type, fn, true);
@@ -592,11 +597,14 @@ class Pointer {
 
   down(e) {
     if (e.button !== 0) return;
-    const start = this.handlers.begin(e.clientX, e.clientY);
+    const touch = e.pointerType === "touch";
+    const start = this.handlers.begin(e.clientX, e.clientY, touch);
     if (!start) return;
     e.preventDefault();
     e.stopPropagation();
-    this.press = { x: e.clientX, y: e.clientY, t: performance.now(), ...start, dragging: false };
+    const at = { x: e.clientX, y: e.clientY, t: performance.now() };
+    const slop = touch ? TOUCH_SLOP_PX : DRAG_THRESHOLD_PX;
+    this.press = { ...at, ...start, slop, dragging: false };
     this.target.setPointerCapture(e.pointerId);
   }
 
@@ -605,7 +613,7 @@ class Pointer {
     if (!press) return;
     e.stopPropagation();
     const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
-    if (!press.dragging && press.index >= 0 && moved > DRAG_THRESHOLD_PX) press.dragging = true;
+    if (!press.dragging && press.index >= 0 && moved > press.slop) press.dragging = true;
     if (press.dragging) {
       const x = clamp(e.clientX, press.rect.left, press.rect.right);
       const y = clamp(e.clientY, press.rect.top, press.rect.bottom);
@@ -620,7 +628,13 @@ class Pointer {
     e.stopPropagation();
     if (this.target.hasPointerCapture(e.pointerId)) this.target.releasePointerCapture(e.pointerId);
     const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
-    this.handlers.release(press, moved <= DRAG_THRESHOLD_PX);
+    this.handlers.release(press, moved <= press.slop);
+  }
+
+  cancel() {
+    const press = this.press;
+    this.press = null;
+    if (press && press.dragging) this.handlers.release(press, false);
   }
 
   destroy() {
@@ -658,7 +672,7 @@ class Canvas {
       }
     );
     this.pointer = new Pointer(this.chart.plot, {
-      begin: (x, y) => this.pressAt(x, y),
+      begin: (x, y, touch) => this.pressAt(x, y, touch),
       drag: (press, x, y) => this.dragTo(press, x, y),
       release: (press, still) => this.released(press, still),
     });
@@ -835,11 +849,12 @@ class Canvas {
 
   // ---------------------------------------------------------------- edits
 
-  pressAt(clientX, clientY) {
+  pressAt(clientX, clientY, touch) {
     if (!this.chart.ready) return null;
     const rect = this.chart.area();
     if (!rect || !inside(clientX, clientY, rect)) return null;
-    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points) };
+    const radius = touch ? TOUCH_HIT_RADIUS_PX : HIT_RADIUS_PX;
+    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points, radius) };
   }
 
   dragTo(press, clientX, clientY) {

@@ -76,10 +76,9 @@ def _pair(item: object) -> tuple[float, float] | None:
     for v in item:
         if isinstance(v, bool) or not isinstance(v, int | float):
             return None
-        v = float(v)
-        if not math.isfinite(v) or abs(v) > MAX_ABS_VALUE:
+        if not abs(v) <= MAX_ABS_VALUE:  # NaN and inf too; before float(): no overflow
             return None
-        values.append(_round(v))
+        values.append(_round(float(v)))
     return values[0], values[1]
 
 
@@ -109,7 +108,7 @@ def apply_snapshot(state: CanvasState, event: object) -> CanvasState | None:
 def _int(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or int(value) != value:
+    if isinstance(value, float) and not value.is_integer():  # also NaN and inf
         return None
     return int(value)
 
