@@ -35,7 +35,8 @@ import numpy as np
 from ..architecture import Architecture
 from ..fit import FitResult, fit
 from .state import AppState
-from .wording import fit_problem
+from .wording import BUSY_TEXT, fit_problem
+from .workers import POOL, ServerBusyError, may_wait, pooled
 
 Points = Sequence[tuple[float, float]]
 Key = tuple[tuple[tuple[float, float], ...], Architecture, float]
@@ -178,11 +179,18 @@ def _unwrap(outcome: FitResult | ValueError) -> FitResult:
 
 
 #: The memo used by the app and by the preview route (one per server process).
-SHARED = FitMemo()
+SHARED = FitMemo(compute=pooled(_compute, POOL))
 
 
 def fit_state(state: AppState, memo: FitMemo = SHARED) -> tuple[FitResult | None, str]:
-    """The fit of an app state, or ``None`` and a sentence saying why there is none."""
+    """The fit of an app state, or ``None`` and a sentence saying why there is none.
+
+    Raises
+    ------
+    ServerBusyError
+        Only for a caller that must not wait (the preview route, which answers ``503``); a
+        page's run that found no room in the fit pool gets :data:`wording.BUSY_TEXT`.
+    """
     if problem := fit_problem(state):
         return None, problem
     arch = Architecture(state.activation, state.depth, state.leak, state.branching)
@@ -190,3 +198,7 @@ def fit_state(state: AppState, memo: FitMemo = SHARED) -> tuple[FitResult | None
         return memo.fit(state.points, arch, state.beta), ""
     except ValueError as err:
         return None, f"No fit: {err}"
+    except ServerBusyError:
+        if not may_wait():
+            raise
+        return None, BUSY_TEXT

@@ -55,8 +55,10 @@ from starlette.responses import JSONResponse
 
 from .canvas import protocol
 from .canvas.payload import SETTINGS_KEYS, canvas_payload
+from .fairness import ANONYMOUS, ClientLimits, retry_after_header
 from .fitmemo import SHARED, FitMemo
 from .state import decode
+from .workers import ServerBusyError, waiting
 
 #: The route the canvas POSTs to (registered by ``app.py`` on Streamlit's server).
 PREVIEW_PATH = "/convexviz/preview"
@@ -200,13 +202,45 @@ async def read_json_request(
     return parse_json_object(body, max_bytes=max_bytes, max_depth=max_depth)
 
 
+#: Fair shares of the JSON routes, per page (one server-wide table, :mod:`.fairness`).
+LIMITS = ClientLimits()
+#: The longest client token accepted (the canvas sends 32 hex digits).
+MAX_TOKEN_CHARS = 64
+TOO_MANY_TEXT = "too many requests from this page at once; the canvas asks again shortly"
+BUSY_ROUTE_TEXT = "the server is busy; the canvas keeps the edit and asks again shortly"
+
+
+def client_token(request: Mapping[str, Any]) -> str:
+    """The page's random ``client`` token of a request, or :data:`ANONYMOUS`.
+
+    >>> client_token({"client": "ab12"}), client_token({"client": 7}), client_token({})
+    ('ab12', '', '')
+    """
+    token = request.get("client")
+    if isinstance(token, str) and 0 < len(token) <= MAX_TOKEN_CHARS:
+        return token
+    return ANONYMOUS
+
+
+def _busy(status: int, text: str, retry_after_s: float) -> JSONResponse:
+    """A refusal the canvas retries: ``Retry-After`` in seconds, ``retry_ms`` for scripts."""
+    body = {"error": text, "busy": True, "retry_ms": round(1000 * retry_after_s)}
+    headers = {"Retry-After": retry_after_header(retry_after_s)}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def json_endpoint(
     answer_object: Callable[[dict[str, Any]], tuple[int, dict[str, Any]]],
+    limits: ClientLimits = LIMITS,
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     """A Starlette endpoint: :func:`read_json_request`, then ``answer_object`` off the loop.
 
     ``answer_object(request_object) -> (status, body)`` runs in Starlette's thread pool (a
-    fit must not block the server's event loop) and must not raise on any JSON object.
+    fit must not block the server's event loop) and must not raise on any JSON object
+    except :class:`ServerBusyError`. Back-pressure, answered at once with ``Retry-After``:
+    a page (its ``client`` token, :func:`client_token`) beyond its fair share of ``limits``
+    gets ``429``; a request for which the fit pool has no room gets ``503`` (fits never
+    queue here; :func:`convexviz.ui.workers.waiting`).
     Register the endpoint with ``methods=["GET", "POST"]``: a GET is then refused with 405
     here instead of being answered with the page by Streamlit's catch-all route.
     """
@@ -216,7 +250,17 @@ def json_endpoint(
         if status != 200:
             headers = {"Allow": "POST"} if status == 405 else None
             return JSONResponse(content, status_code=status, headers=headers)
-        status, content = await run_in_threadpool(answer_object, content)
+        client = client_token(content)
+        decision = limits.acquire(client)
+        if not decision.allowed:
+            return _busy(429, TOO_MANY_TEXT, decision.retry_after_s)
+        try:
+            with waiting(0):  # a preview never queues: the canvas asks again later
+                status, content = await run_in_threadpool(answer_object, content)
+        except ServerBusyError as busy:
+            return _busy(503, BUSY_ROUTE_TEXT, busy.retry_after_s)
+        finally:
+            limits.release(client)
         return JSONResponse(content, status_code=status)
 
     endpoint.__doc__ = f"JSON route answered by ``{answer_object.__name__}``."

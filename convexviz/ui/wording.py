@@ -245,3 +245,10 @@ def unique_text(reason: str) -> str:
     'Only one network is optimal here: one feature fits.'
     """
     return f"{OPTIMA_UNIQUE_TEXT}: {reason.removeprefix('Unique: ')}"
+
+
+# ---------------------------------------------------------------- a full server (issue 10)
+BUSY_TEXT = (
+    "The server is busy with other students' fits right now. Your points are kept: change "
+    "anything (or wait a moment and click) to try again."
+)

@@ -15,17 +15,26 @@ milliseconds, not after the seconds of a fresh import.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
 #: Modules the fork server imports once, so that every worker starts with them loaded.
-PRELOAD = ["convexviz.fit", "convexviz.plane"]
+PRELOAD = ["convexviz.fit", "convexviz.plane", "convexviz.ui.fitmemo"]
+#: How long a page's own run waits for room in the pool before it says "busy" (seconds).
+PAGE_WAIT_S = 10.0
+#: Environment variable: the number of worker processes; ``0`` fits in the server process.
+WORKERS_ENV = "CONVEXVIZ_FIT_WORKERS"
+
+#: How long the current caller waits for room (the preview route sets 0 with :func:`waiting`).
+_WAIT_S: contextvars.ContextVar[float] = contextvars.ContextVar("fit_wait_s", default=PAGE_WAIT_S)
 
 
 class ServerBusyError(RuntimeError):
@@ -157,3 +166,53 @@ class FitPool:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def waiting(seconds: float) -> Iterator[None]:
+    """Within this block, pooled computations wait at most ``seconds`` for room (the preview
+    route: 0, refused at once; a page's run: :data:`PAGE_WAIT_S`)."""
+    token = _WAIT_S.set(seconds)
+    try:
+        yield
+    finally:
+        _WAIT_S.reset(token)
+
+
+def may_wait() -> bool:
+    """True when the current caller waits for room (a page's run), False when it must be
+    refused at once (the preview route, inside ``waiting(0)``)."""
+    return _WAIT_S.get() > 0
+
+
+def pooled(fn: Callable[..., Any], pool: FitPool | None) -> Callable[..., Any]:
+    """``fn`` run in ``pool`` (waiting as :func:`waiting` says), or in place if ``pool`` is
+    None. ``fn`` must be a module-level function (it travels by pickle)."""
+    if pool is None:
+        return fn
+
+    def in_pool(*args: Any) -> Any:
+        return pool.run(fn, *args, wait_s=_WAIT_S.get())
+
+    in_pool.__name__ = f"pooled_{fn.__name__}"
+    in_pool.__doc__ = f"``{fn.__name__}`` in a worker process of the fit pool."
+    return in_pool
+
+
+def pool_from_environment() -> FitPool | None:
+    """The server's pool: :data:`WORKERS_ENV` workers (default one per core), or None (fits
+    in the server process) when it is ``0``."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if not text:
+        return FitPool()
+    try:
+        workers = int(text)
+    except ValueError:
+        raise ValueError(f"{WORKERS_ENV} must be a whole number, got {text!r}") from None
+    if workers < 0:
+        raise ValueError(f"{WORKERS_ENV} must be 0 or more, got {workers}")
+    return FitPool(workers) if workers else None
+
+
+#: The server's pool of fit processes (started on the first fit; see pool_from_environment).
+POOL = pool_from_environment()
