@@ -53,10 +53,11 @@ def canvas_assets() -> CanvasAssets:
     """Read the files of this folder once per process."""
     read = lambda name: (ASSET_DIR / name).read_text(encoding="utf-8")  # noqa: E731
     shared = read("page.js")  # the window.convexviz namespace and the Plotly.js loader
+    canvas_kit = shared + read("sync.js")  # what the click canvases share
     return CanvasAssets(
         html=read("canvas.html"),
         css=read("canvas.css"),
-        js=shared + read("canvas.js"),
+        js=canvas_kit + read("canvas.js"),
         refresh_js=read("refresh.js"),
         figure_js=shared + read("figure.js"),
     )
