@@ -252,6 +252,7 @@ class PlaneCanvas {
       version: this.version,
       points: this.points,
       ranges: this.fit ? this.fit.ranges : this.server.ranges,
+      asked: performance.now(),
     });
   }
 
@@ -260,8 +261,13 @@ class PlaneCanvas {
     // While dragging, a slightly older fit is better than none; otherwise only an exact one.
     if (!this.pointer.dragging && !request.points.sameAs(this.points)) return;
     if (!this.adopt(reply, request.points.key, request.version)) return;
-    if (reply.key !== this.chart.drawn.key) count("previewsDrawn");
-    return this.draw();
+    const fresh = reply.key !== this.chart.drawn.key; // else Streamlit's reply was first
+    if (fresh) count("previewsDrawn");
+    const replied = performance.now();
+    return this.draw().then(() => {
+      const times = { fetch: replied - request.asked, draw: performance.now() - replied };
+      if (fresh) record("previewTimes", times);
+    });
   }
 
   // ---------------------------------------------------------------- drawing

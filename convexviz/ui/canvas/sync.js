@@ -33,11 +33,13 @@ const PLOTLY_CONFIG = {
 // Test and benchmark hooks, recorded only when window.convexviz.debug is set before the page
 // loads: `fitLatencies`: click -> the fit of exactly the clicked points painted (either
 // path); `latencies`: click -> the session's acknowledged fit painted (Streamlit round trip);
-// counts of snapshots sent and resent, previews asked, drawn and failed.
+// counts of snapshots sent and resent, previews asked, drawn and failed; `previewTimes`
+// (plane canvas): each drawn preview's {fetch: ask -> reply, draw: reply -> drawn} in ms.
 const stats = cvz.debug
   ? (cvz.stats ??= {
       latencies: [],
       fitLatencies: [],
+      previewTimes: [],
       sent: 0,
       resent: 0,
       previews: 0,
