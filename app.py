@@ -662,11 +662,14 @@ def plane_page(components: Components) -> None:
     for notice in ps["notices"]:
         st.warning(f"Link: {notice}")
     plane_live(plane)
-    # ------------------------------------------------------------------------------------
-    # GRADIENT-DESCENT PANEL (issue 9 item 5, built separately as `plane_adam`): it goes in
-    # this container, below the canvas and the numbers, beside the certified optimum.
-    with st.container(key="plane_adam"):
-        st.caption(plane_wording.ADAM_SPOT_TEXT)
+    plane_gradient_descent_spot(ps["state"])
+
+
+def plane_gradient_descent_spot(state: PlaneState) -> None:
+    """THE SPOT FOR THE GRADIENT-DESCENT PANEL (issue 9 item 5, built separately as
+    ``plane_adam``): below the canvas and the numbers. Replace this body with the panel; its
+    certified optimum is ``plane_memo.plane_fit_state(state)`` (a memo hit, no new solve)."""
+    st.caption(plane_wording.ADAM_SPOT_TEXT)
 
 
 def plane_network_sidebar(ps: dict) -> None:

@@ -176,6 +176,19 @@ def test_the_plot_area_takes_pointer_events_not_scrolling(server, page):
     assert style == "none"
 
 
+def test_a_tap_on_a_touch_screen_adds_a_point(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, has_touch=True)
+    try:
+        page = context.new_page()
+        plot = open_plane(page, server, pts=SQUARE, beta="0.1")
+        page.touchscreen.tap(*plot.pixel(-0.3, 0.6))
+        wait_for_count(page, 5)
+        assert near(url_points(page)[-1], (-0.3, 0.6), plot.tolerance(2.0))
+        assert_no_errors(page)
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------- the preview fast path
 
 
