@@ -17,6 +17,7 @@ import numpy as np
 from . import training
 from .architecture import Architecture
 from .datasets import parse_csv, parse_points
+from .datasets2d import parse_plane_csv, parse_plane_points
 from .export import FORMATS, cvxpy_script, fit_json, points_csv, result_to_dict
 from .fit import fit
 from .limits import DEFAULT_LEAK, LEAK_RANGE
@@ -356,44 +357,15 @@ def _fit2d_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
-def _plane_rows(text: str, separator: str | None, what: str) -> list[tuple[float, ...]]:
-    from .limits import MAX_ABS_VALUE, MAX_PLANE_POINTS
-
-    chunks = [c.strip() for c in (text.split(separator) if separator else text.split())]
-    chunks = [c for c in chunks if c]
-    if not chunks:
-        raise ValueError("no training points given")
-    if len(chunks) > MAX_PLANE_POINTS:
-        raise ValueError(
-            f"too many points ({len(chunks)}); at most {MAX_PLANE_POINTS} in the plane"
-        )
-    rows = []
-    for k, chunk in enumerate(chunks, start=1):
-        parts = chunk.split(",")
-        if len(parts) != 3:
-            raise ValueError(f"{what} {k}: expected 'x1,x2,y', got {chunk!r}")
-        try:
-            values = tuple(float(v) for v in parts)
-        except ValueError:
-            raise ValueError(f"{what} {k}: {chunk!r} has a field that is not a number") from None
-        if not all(np.isfinite(v) and abs(v) <= MAX_ABS_VALUE for v in values):
-            raise ValueError(f"{what} {k}: {chunk!r} must be finite numbers of size <= 1e6")
-        rows.append(values)
-    return rows
-
-
 def _load_plane_points(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     if args.csv is None:
-        rows = _plane_rows(args.points, None, "point")
+        rows = parse_plane_points(args.points)
     else:
         try:
             with open(args.csv, encoding="utf-8") as handle:
-                lines = [line.strip() for line in handle.read().splitlines() if line.strip()]
+                rows = parse_plane_csv(handle.read())
         except OSError as exc:
             raise ValueError(f"cannot read {args.csv}: {exc.strerror}") from None
-        if lines and lines[0].replace(" ", "").lower() == "x1,x2,y":
-            lines = lines[1:]
-        rows = _plane_rows("\n".join(lines), "\n", "CSV row")
     arr = np.array(rows, dtype=float)
     return arr[:, :2], arr[:, 2]
 
