@@ -185,3 +185,18 @@ def test_the_1d_page_is_unaffected():
     assert not at.exception and params(at) == encode(DEFAULT_STATE)
     assert "plane_session" not in at.session_state
     assert all(not t.key.startswith("w_plane") for t in at.text_input)
+
+
+@pytest.mark.parametrize("points", [[[0, 0, 1]], [[0, 0, 1], [0, 0, -1]], []])
+def test_degenerate_point_sets_never_break_the_page(points):
+    """One point, one location with two labels, and every point deleted on the canvas."""
+    at = run_plane({"pts": "0:0:1,1:1:-1", "beta": "0.1"})
+    ps = at.session_state["plane_session"]
+    event = {"seq": 1, "gen": ps["gen"], "op": "delete", "points": points}
+    plane_session.apply_canvas_edit(ps, event)
+    at.run()
+    assert not at.exception and not at.error
+    if points:
+        assert texts(at.success) and texts(at.success)[0].startswith("Certified optimal")
+    else:
+        assert any("Click anywhere" in i for i in texts(at.info))
