@@ -22,7 +22,16 @@ from dataclasses import dataclass
 import streamlit as st
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, Architecture, FitResult, export, plots, theory, training
+from convexviz import (
+    ACTIVATIONS,
+    Architecture,
+    FitResult,
+    export,
+    plane_figure,
+    plots,
+    theory,
+    training,
+)
 from convexviz.datasets import PRESETS, random_points
 from convexviz.datasets2d import PLANE_PRESETS
 from convexviz.features import fmt
@@ -758,6 +767,12 @@ def on_plane_csv(ps: dict) -> None:
         plane_session.load_csv(ps, ss.w_plane_csv.getvalue())
 
 
+#: Width of the plane canvas's column: the figure's square plot area and its fixed margins.
+PLANE_CANVAS_WIDTH_PX = (
+    plane_figure.PLOT_HEIGHT_PX + plane_figure.PLOT_MARGIN["l"] + plane_figure.PLOT_MARGIN["r"]
+)
+
+
 @st.fragment
 def plane_live(plane: PlaneComponents) -> None:
     """The plane canvas and the numbers beside it: a canvas edit reruns only this part."""
@@ -770,7 +785,11 @@ def plane_live(plane: PlaneComponents) -> None:
     )
     if fit is not None:
         ps["fitted"] = s.points  # the next fit starts from this one's working lines
-    left, right = st.columns([5, 3], gap="large")
+    # The canvas keeps the width its square plot area needs; the numbers take the rest of
+    # the row, or wrap below the canvas when the window is too narrow for both.
+    row = st.container(horizontal=True, gap="large")
+    left = row.container(width=PLANE_CANVAS_WIDTH_PX)
+    right = row.container(width="stretch")
     with left:
         plane.canvas(
             key="plane_canvas",
