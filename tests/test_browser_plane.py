@@ -283,3 +283,15 @@ def test_the_plane_canvas_is_legible(server, page, pts, beta):
     cut = [(t, [round(v) for v in b]) for t, b in m["texts"] if not inside(b, figure)]
     assert not cut, cut
     assert all(inside(a, figure) for a in m["annotations"])
+
+
+@pytest.mark.parametrize("width", [1000, 1920])
+def test_the_plot_area_keeps_its_size_in_narrower_and_wider_windows(server, page, width):
+    """The numbers wrap below the canvas rather than squeeze it (it shrank to 120 px once)."""
+    page.set_viewport_size({"width": width, "height": 1000})
+    open_plane(page, server)
+    page.wait_for_timeout(200)
+    m = page.evaluate(MEASURE_JS)
+    plot = m["plot"]
+    assert plot[2] - plot[0] >= MIN_PLOT_PX and inside(m["figure"], m["canvas"]), m
+    assert_no_errors(page)
