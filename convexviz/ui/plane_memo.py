@@ -16,10 +16,11 @@ memo's key does not include the warm start.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ..plane import PlaneFit, fit_plane
 from ..worst_line import worst_line
@@ -27,6 +28,8 @@ from .fitmemo import SingleFlightMemo
 from .plane_state import PlanePoints, PlaneState
 
 PlaneKey = tuple[PlanePoints, float]
+#: ``compute(points (N, 2), y (N,), beta, warm_lines or None) -> PlaneFit``.
+Compute = Callable[[NDArray[np.float64], NDArray[np.float64], float, NDArray | None], PlaneFit]
 
 
 def one_edit_apart(a: PlanePoints, b: PlanePoints) -> bool:
@@ -56,7 +59,7 @@ class PlaneMemo(SingleFlightMemo[PlaneKey, PlaneFit]):
         self,
         max_entries: int = 256,
         max_bytes: int = 64 * 2**20,
-        compute=None,
+        compute: Compute | None = None,
     ) -> None:
         super().__init__(max_entries, max_bytes)
         self._compute = compute or _fit
@@ -85,7 +88,7 @@ class PlaneMemo(SingleFlightMemo[PlaneKey, PlaneFit]):
         self._remember(key)
         return result
 
-    def _warm_lines(self, key: PlaneKey, after: PlanePoints | None) -> np.ndarray | None:
+    def _warm_lines(self, key: PlaneKey, after: PlanePoints | None) -> NDArray | None:
         points, beta = key
         candidates = [(tuple(after), beta)] if after is not None else []
         candidates += reversed(self._recent)
@@ -108,7 +111,7 @@ class PlaneMemo(SingleFlightMemo[PlaneKey, PlaneFit]):
 RECENT_KEYS = 8
 
 
-def _fit(points: np.ndarray, y: np.ndarray, beta: float, warm: np.ndarray | None) -> PlaneFit:
+def _fit(points: NDArray, y: NDArray, beta: float, warm: NDArray | None) -> PlaneFit:
     return fit_plane(points, y, beta, warm_lines=warm)
 
 
