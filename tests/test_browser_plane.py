@@ -161,9 +161,13 @@ def test_drag_moves_a_point_and_keeps_its_label(server, page):
 
 def test_regression_mode_adds_the_chosen_value(server, page):
     plot = open_plane(page, server, pts=SQUARE, beta="0.1", label="2.5")
+    assert [t["name"] for t in drawn_points(page)] == ["class +1", "class −1"]
     plot.click(-0.5, 0.5)
     wait_for_count(page, 5)
     assert url_points(page)[-1][2] == 2.5
+    (values,) = drawn_points(page)  # two classes became values: one trace coloured by y
+    assert values["name"].startswith("training points") and len(values["x"]) == 5
+    assert values["marker"]["color"][-1] == 2.5
     assert_no_errors(page)
 
 

@@ -312,8 +312,16 @@ class PlaneCanvas {
     const label = this.points.list[press.index][2];
     this.points = this.points.moved(press.index, [x1, x2, label]);
     this.version += 1;
-    this.chart.drawPoints(this.points, this.server.point_traces);
+    this.showPoints();
     this.requestPreview(); // the fit follows the point while it moves
+  }
+
+  // The points shown now over the fit drawn: their traces alone, or the whole chart when
+  // they changed between two classes and values (a different set of traces).
+  showPoints() {
+    this.chart.drawPoints(this.points, this.server.point_traces).then((done) => {
+      if (!done) this.draw();
+    });
   }
 
   released(press, still) {
@@ -340,7 +348,7 @@ class PlaneCanvas {
     this.waiting.fit = { started: startedAt, pointsKey: points.key };
     this.waiting.editedAt = startedAt;
     this.requestPreview(); // the fast path to the new fit, asked before drawing anything
-    this.chart.drawPoints(points, this.server.point_traces); // optimistic: shown at once
+    this.showPoints(); // optimistic: shown at once
     this.sync.sendSoon(this.preview.busy);
   }
 
