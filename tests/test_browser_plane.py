@@ -13,7 +13,7 @@ import json
 import statistics
 import urllib.error
 import urllib.request
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlparse
 
 import numpy as np
 import pytest
@@ -23,7 +23,8 @@ from convexviz.plane_figure import points_trace
 from convexviz.ui.canvas.plane_payload import plain
 from convexviz.ui.plane_preview import PLANE_PREVIEW_PATH
 from convexviz.ui.plane_state import format_plane_points, parse_plane_points
-from tests.browser import WAIT_MS, assert_no_errors, inside, overlap, url_params
+from tests.browser import WAIT_MS, assert_no_errors, inside, overlap, unavailable, url_params
+from tests.streamlit_server import free_port, start_streamlit
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("canvas_debug")]
 
@@ -220,6 +221,25 @@ def test_a_clicks_fit_is_drawn_from_the_preview_quickly_at_n_20(server, page):
     assert recorded["previewsDrawn"] >= 1  # the fast path, not only Streamlit's round trip
     assert statistics.median(latencies) <= GENEROUS * CLICK_BUDGET_MS
     assert_no_errors(page)
+
+
+def test_under_a_base_url_path_the_plane_preview_moves_with_the_page(page):
+    """Served under a path (a lecturer behind a reverse proxy), clicks still preview."""
+    proc = start_streamlit("app.py", port := free_port(), base_url_path="lessons/relu")
+    if proc is None:
+        unavailable("the streamlit server with a base URL path did not start")
+    try:
+        asked = []
+        page.on("request", lambda r: asked.append(urlparse(r.url).path))
+        plot = open_plane(page, f"http://127.0.0.1:{port}/lessons/relu", pts=SQUARE, beta="0.1")
+        plot.click(0.4, 0.2)
+        page.wait_for_function("() => window.convexviz.stats.previewsDrawn >= 1", timeout=WAIT_MS)
+        assert stats(page)["previewErrors"] == 0
+        assert "/lessons/relu/convexviz/preview/plane" in asked, asked
+        assert_no_errors(page)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 def test_plane_preview_route_over_http(server):
