@@ -138,14 +138,28 @@ def objectives_table(fit: PlaneFit) -> str:
 def certificate_text(fit: PlaneFit) -> str:
     """What the worst line certifies, in words."""
     worst = fit.certificate.worst_line
-    w1, w2 = worst.w
     return (
-        f"Certificate {CERTIFICATE_LABEL}: the worst line {w1:.3g} x₁ + {w2:.3g} x₂ + "
-        f"{worst.b:.3g} = 0 is where a new neuron would help most; its score "
+        f"Certificate {CERTIFICATE_LABEL}: the worst line {line_equation(worst.w, worst.b)} "
+        "is where a new neuron would help most; its score "
         f"M(r) = |Σₙ rₙ relu(w · xₙ + b)| = {worst.magnitude:.4g} is at most β = "
         f"{format_beta(fit.beta)} (up to rounding), so no neuron anywhere lowers the "
         "objective, and the dual value bounds every network of any width from below."
     )
+
+
+def line_equation(w: tuple[float, float], b: float) -> str:
+    """``w1 x₁ + w2 x₂ + b = 0`` with signs written once.
+
+    >>> line_equation((0.993, -0.119), 0.168), line_equation((-1.0, 0.0), -2.5)
+    ('0.993 x₁ − 0.119 x₂ + 0.168 = 0', '−1 x₁ + 0 x₂ − 2.5 = 0')
+    """
+
+    def term(value: float, name: str, first: bool) -> str:
+        sign = "−" if value < 0 else ("" if first else "+")
+        text = f"{abs(value):.3g}{name}"
+        return f"{sign}{text}" if first else f" {sign} {text}"
+
+    return term(w[0], " x₁", True) + term(w[1], " x₂", False) + term(b, "", False) + " = 0"
 
 
 def task_text(points: PlanePoints) -> str:
