@@ -671,13 +671,22 @@ def plane_page(components: Components) -> None:
     for notice in ps["notices"]:
         st.warning(f"Link: {notice}")
     plane_live(plane)
-    plane_gradient_descent_spot(ps["state"])
+    plane_gradient_descent_spot(components, ps["state"])
 
 
-def plane_gradient_descent_spot(state: PlaneState) -> None:
+def plane_gradient_descent_spot(components: Components, state: PlaneState) -> None:
     """THE SPOT FOR THE GRADIENT-DESCENT PANEL (issue 9 item 5, built separately as
-    ``plane_adam``): below the canvas and the numbers. Replace this body with the panel; its
-    certified optimum is ``plane_memo.plane_fit_state(state)`` (a memo hit, no new solve)."""
+    ``plane_adam``): below the canvas and the numbers.
+
+    INTEGRATOR, when merging main's ``plane_adam_panel``: replace this body with ::
+
+        fit, _ = plane_memo.plane_fit_state(state)  # a memo hit: the fragment just fitted it
+        if fit is not None:
+            plane_adam_panel(components, state.points, state.beta, fit)
+
+    and let its poller's ``plane_inputs()`` read ``ss.plane_session["state"]`` (this page's
+    :class:`PlaneState`) instead of ``ss.plane`` and the stand-in data.
+    """
     st.caption(plane_wording.ADAM_SPOT_TEXT)
 
 
