@@ -248,6 +248,8 @@ def unique_text(reason: str) -> str:
 
 
 # ---------------------------------------------------------------- a full server (issue 10)
+#: What a canvas shows while the preview route answers "busy" (it asks again by itself).
+PREVIEW_BUSY_TEXT = "The server is busy: your edit is kept, asking again…"
 BUSY_TEXT = (
     "The server is busy with other students' fits right now. Your points are kept: change "
     "anything (or wait a moment and click) to try again."

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: Modules the fork server imports once, so that every worker starts with them loaded.
-PRELOAD = ["convexviz.fit", "convexviz.plane", "convexviz.ui.fitmemo"]
+PRELOAD = ["convexviz.fit", "convexviz.plane", "convexviz.ui.fitmemo", "convexviz.ui.plane_memo"]
 #: How long a page's own run waits for room in the pool before it says "busy" (seconds).
 PAGE_WAIT_S = 10.0
 #: Environment variable: the number of worker processes; ``0`` fits in the server process.
