@@ -64,6 +64,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import math
 import os
 import random
 import sys
@@ -172,6 +173,7 @@ class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     busy: int = 0
     busy_answers: int = 0
+    folded: int = 0
     refused: int = 0
     errors: Counter = field(default_factory=Counter)
 
@@ -194,6 +196,7 @@ class Tally:
             self.latencies_ms + other.latencies_ms,
             self.busy + other.busy,
             self.busy_answers + other.busy_answers,
+            self.folded + other.folded,
             self.refused + other.refused,
             self.errors + other.errors,
         )
@@ -582,6 +585,8 @@ class Results:
     rss: list[tuple[float, int]] = field(default_factory=list)
     alive: bool | None = None
     server: str = ""
+    client_cpu_s: float = 0.0
+    wall_s: float = 0.0
 
     def tally(self, name: str) -> Tally:
         return self.tallies.setdefault(name, Tally())
@@ -596,19 +601,19 @@ class Clock:
     grace: float
 
 
-def next_edits(due: float, now: float, period: float) -> tuple[float, float]:
-    """The first edit due (the earliest of those folded into one request) and the one after.
+def next_due(due: float, sent_at: float, period: float) -> tuple[float, int]:
+    """The next edit's time after the request for the edit ``due`` went out at ``sent_at``,
+    and how many more edits that request carried.
 
-    Edits due at or before ``now`` while a request was in flight fold into one request,
-    timed from the earliest (``due``); the following edit is the first due after ``now``.
+    A request goes out at its edit's time, or when the previous answer came if that was
+    later (at most one request in flight, as the canvas). Edits that fell due meanwhile are
+    in the points it sends: they are folded into it, and it is timed from the earliest.
 
-    >>> next_edits(4.0, 3.0, 2.0), next_edits(4.0, 7.5, 2.0)
-    ((4.0, 6.0), (4.0, 8.0))
+    >>> next_due(4.0, 4.01, 2.0), next_due(6.0, 11.5, 2.0)
+    ((6.0, 0), (12.0, 2))
     """
-    following = due + period
-    while following <= now:
-        following += period
-    return due, following
+    folded = max(0, math.floor((sent_at - due) / period))
+    return due + (folded + 1) * period, folded
 
 
 async def preview_student(
@@ -622,13 +627,15 @@ async def preview_student(
     try:
         while due < clock.end:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            sent_at = time.perf_counter()
             points = move_some(rng, points)
             reply = await preview_until_answered(
                 http, path, points, lesson.params(), ranges, tally, due, clock.grace
             )
             if reply is not None:
                 ranges = reply.get("ranges", ranges)
-            _, due = next_edits(due, time.perf_counter(), period)
+            due, folded = next_due(due, sent_at, period)
+            tally.folded += folded
     finally:
         http.close()
 
@@ -662,6 +669,7 @@ async def session_student(
     try:
         while due < clock.end:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            sent_at = time.perf_counter()
             points = move_some(rng, points)
             preview = asyncio.create_task(preview_until_answered(
                 http=http, path=path, points=points, params=lesson.params(),
@@ -680,7 +688,8 @@ async def session_student(
             reply = await preview
             if reply is not None:
                 ranges = reply.get("ranges", ranges)
-            _, due = next_edits(due, time.perf_counter(), period)
+            due, folded = next_due(due, sent_at, period)
+            edits.folded += folded
             if not problem and acked_at + SETTLED_S < due and session.panels_id:
                 refresh = asyncio.create_task(refresh_later(session, acked_at + SETTLED_S, panels))
     finally:
@@ -819,6 +828,7 @@ async def run(args: argparse.Namespace, base_url: str, students: int, pids: Sequ
     """Join the sessions, run the window of edits, wait out the grace time: the Results."""
     sessions = min(args.sessions, students)
     results = Results(students, sessions, args.duration, server=base_url)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pids, results, stop)) if pids else None
     window = asyncio.get_running_loop().create_future()
@@ -845,6 +855,8 @@ async def run(args: argparse.Namespace, base_url: str, students: int, pids: Sequ
         rng = random.Random(f"{args.seed}-heavy")
         tasks.append(asyncio.create_task(heavy_client(base_url, heavy, rng, clock, results)))
     await asyncio.gather(*tasks, *joined)
+    results.client_cpu_s = time.process_time() - cpu0
+    results.wall_s = time.perf_counter() - wall0
     results.alive = await healthy(base_url)
     stop.set()
     if sampler is not None:
@@ -862,12 +874,22 @@ def row(name: str, t: Tally) -> str:
         value = percentile(t.latencies_ms, q)
         return "-" if value is None else f"{value:.0f}"
 
-    return (f"| {name} | {t.total} | {len(t.latencies_ms)} | {t.busy} | {t.busy_answers} | "
-            f"{t.refused} | {t.n_errors} | {ms(50)} | {ms(95)} | {ms(100)} |")  # fmt: skip
+    cells = [name, t.total, len(t.latencies_ms), t.busy, t.busy_answers, t.refused,
+             t.n_errors, t.folded, ms(50), ms(95), ms(100)]  # fmt: skip
+    return "| " + " | ".join(map(str, cells)) + " |"
 
 
 TABLE_HEADER = ("| kind | requests | ok | busy | busy answers | refused | errors | "
-                "p50 ms | p95 ms | max ms |")  # fmt: skip
+                "folded | p50 ms | p95 ms | max ms |")  # fmt: skip
+
+#: What the columns count, printed under the table.
+TABLE_LEGEND = (
+    "requests: edits sent (or page loads, panel refreshes, heavy fits); ok: answered with "
+    "the right fit, timed from the edit (busy retries included); busy: still busy (503/429) "
+    "when time was up; busy answers: 503/429 answers, each retried after Retry-After; "
+    "refused: 400 or no fit (a limit); folded: edits that fell due while a request was in "
+    "flight and went with the next one (timed from the earliest)."
+)
 
 
 def all_students(results: Results) -> Tally:
@@ -916,7 +938,12 @@ def report(results: Results) -> str:
     for name in sorted(results.tallies, key=lambda n: (n.startswith("heavy"), n)):
         lines.append(row(name, results.tallies[name]))
     memory, bounded = memory_verdict(results.rss)
-    lines += ["", memory, f"server alive and healthy at the end: {results.alive}"]
+    alive = f"server alive and healthy at the end: {results.alive}"
+    client = (
+        f"this load generator used {results.client_cpu_s:.1f} s of CPU in "
+        f"{results.wall_s:.0f} s (taken from the server when both share a machine)"
+    )
+    lines += ["", TABLE_LEGEND, "", memory, alive, client]
     reasons = Counter()
     for name, t in results.tallies.items():
         for reason, n in t.errors.items():
