@@ -665,7 +665,7 @@ async def session_student(
     path = route_path(urllib.parse.urlsplit(base_url).path)
     ranges = session.canvas_data.get("ranges", START_RANGES)
     due = clock.start + rng.uniform(0, period)
-    refresh: asyncio.Task | None = None
+    refreshes: list[asyncio.Task] = []
     try:
         while due < clock.end:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
@@ -677,7 +677,7 @@ async def session_student(
             await asyncio.wait({preview}, timeout=PREVIEW_WAIT_S)
             try:
                 problem = await session.edit(points, lesson.params())
-            except (TimeoutError, RuntimeError, OSError) as err:
+            except Exception as err:  # noqa: BLE001 - a lost run or socket is an error of this row
                 edits.error(f"{type(err).__name__}: {err}"[:120])
                 break  # the session is unusable after a lost run
             if problem:
@@ -691,10 +691,10 @@ async def session_student(
             due, folded = next_due(due, sent_at, period)
             edits.folded += folded
             if not problem and acked_at + SETTLED_S < due and session.panels_id:
-                refresh = asyncio.create_task(refresh_later(session, acked_at + SETTLED_S, panels))
+                later = refresh_later(session, acked_at + SETTLED_S, panels)
+                refreshes.append(asyncio.create_task(later))
     finally:
-        if refresh is not None:
-            await asyncio.gather(refresh, return_exceptions=True)
+        await asyncio.gather(*refreshes, return_exceptions=True)
         await session.close()
 
 
@@ -705,7 +705,7 @@ async def refresh_later(session: Session, at: float, tally: Tally) -> None:
     try:
         await session.refresh_panels()
         tally.ok(started)
-    except (TimeoutError, RuntimeError, OSError) as err:
+    except Exception as err:  # noqa: BLE001 - a lost run or socket is an error of this row
         tally.error(f"{type(err).__name__}: {err}"[:120])
 
 
