@@ -8,7 +8,9 @@ points and waits for the new fit. Two kinds of students:
   Streamlit's websocket (``/_stcore/stream``) with its protobuf messages. A session GETs the
   page of its lesson link (cookies: the balancer's affinity cookie, Streamlit's XSRF cookie),
   opens the websocket, asks for the first script run (``BackMsg.rerun_script`` with the
-  link's query string) and waits for ``script_finished`` (the "page load" row). Per edit it
+  link's query string) and waits for ``script_finished`` (the "page load" row: the HTML and
+  the first run, not the static files a browser also fetches, which
+  ``bench_first_load.py`` measures). Per edit it
   sends what ``canvas.js`` sends: first the preview POST, then, once that answered (or after
   400 ms, ``PREVIEW_WAIT_MS``), the snapshot ``{seq, gen, op, points}`` as the canvas
   component's trigger ``edit``: a fragment rerun (the ``fragment_id`` and element id of key
@@ -22,7 +24,8 @@ points and waits for the new fit. Two kinds of students:
   (``SETTLED_MS``) then sends the panels' trigger ``refresh`` (the "panels" row: the
   figures below the canvas are rebuilt then). Only the triggers travel in the widget
   states: the other widgets keep their values on the server (checked: the settings in the
-  canvas data must stay the lesson's).
+  canvas data must stay the lesson's). Unlike a browser, a session claims no cached
+  messages, so Streamlit sends every delta in full.
 * **Preview students**: the rest; each edit is the canvas's preview request,
   ``POST /convexviz/preview`` with its exact JSON ``{points, params, ranges}``, over a
   kept-alive HTTP/1.1 connection with the browser's headers (JSON body, gzip accepted,
@@ -581,6 +584,8 @@ class Results:
     students: int
     sessions: int
     duration_s: float
+    period_s: float = PERIOD_S
+    heavy: bool = True
     tallies: dict[str, Tally] = field(default_factory=dict)
     rss: list[tuple[float, int]] = field(default_factory=list)
     alive: bool | None = None
@@ -827,7 +832,8 @@ async def healthy(base_url: str) -> bool:
 async def run(args: argparse.Namespace, base_url: str, students: int, pids: Sequence[int]):
     """Join the sessions, run the window of edits, wait out the grace time: the Results."""
     sessions = min(args.sessions, students)
-    results = Results(students, sessions, args.duration, server=base_url)
+    heavy = parse_heavy(args.heavy)
+    results = Results(students, sessions, args.duration, args.period, bool(heavy), server=base_url)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_rss(pids, results, stop)) if pids else None
@@ -850,7 +856,6 @@ async def run(args: argparse.Namespace, base_url: str, students: int, pids: Sequ
         tasks.append(asyncio.create_task(preview_student(
             base_url, LESSONS[i % len(LESSONS)], rng, clock, args.period,
             results.tally("preview student"))))  # fmt: skip
-    heavy = parse_heavy(args.heavy)
     if heavy:
         rng = random.Random(f"{args.seed}-heavy")
         tasks.append(asyncio.create_task(heavy_client(base_url, heavy, rng, clock, results)))
@@ -925,9 +930,9 @@ def report(results: Results) -> str:
     """The run's table, memory, error reasons and targets as Markdown-friendly text."""
     n_preview = results.students - results.sessions
     lines = [
-        f"## {results.students} students ({results.sessions} Streamlit sessions, {n_preview} "
-        f"preview clients) + 1 heavy client, {results.duration_s:g} s, one edit per "
-        f"{PERIOD_S:g} s each",
+        f"## {results.students} students ({results.sessions} in Streamlit sessions, "
+        f"{n_preview} sending previews){' + 1 heavy client' if results.heavy else ''}, "
+        f"{results.duration_s:g} s, one edit per {results.period_s:g} s each",
         f"server: {results.server}",
         "",
         TABLE_HEADER,
