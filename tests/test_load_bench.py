@@ -15,7 +15,8 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -26,6 +27,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import load  # noqa: E402
 
 PARAMS = {"act": "relu", "depth": "2", "beta": "0.001"}
+
+
+def run_async(coroutine: Coroutine):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests'
+    session fixtures) may keep an event loop running in the main thread."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def fit_reply(request: dict) -> dict:
@@ -84,7 +92,7 @@ def test_preview_answers_read_through_gzip_chunks_and_cookies():
         server.close()
         return first, second, http.cookies
 
-    first, second, cookies = asyncio.run(main())
+    first, second, cookies = run_async(main())
     assert first.kind == second.kind == "ok"  # the kept-alive connection served both
     assert first.reply["points"] == [[0.0, 1.0], [2.0, 3.5]]
     assert cookies == {"CVZ_REPLICA": "r2"}
@@ -109,7 +117,7 @@ def test_preview_answers_are_classified(answer, kind):
         server.close()
         return got
 
-    assert asyncio.run(main()).kind == kind
+    assert run_async(main()).kind == kind
 
 
 def test_busy_answers_are_retried_after_retry_after_and_timed_from_the_edit():
@@ -131,7 +139,7 @@ def test_busy_answers_are_retried_after_retry_after_and_timed_from_the_edit():
         server.close()
         return reply, tally
 
-    reply, tally = asyncio.run(main())
+    reply, tally = run_async(main())
     assert reply is not None and len(calls) == 3
     assert calls[1] - calls[0] >= 0.19 and calls[2] - calls[1] >= 0.19
     assert tally.busy_answers == 2 and tally.busy == 0 and tally.n_errors == 0
@@ -149,7 +157,7 @@ def test_an_edit_still_busy_when_time_is_up_counts_as_busy():
         server.close()
         return tally
 
-    tally = asyncio.run(main())
+    tally = run_async(main())
     assert (tally.busy, tally.busy_answers, tally.latencies_ms, tally.n_errors) == (1, 2, [], 0)
 
 
@@ -172,7 +180,7 @@ def test_heavy_client_settles_on_the_largest_accepted_point_count():
         server.close()
         return results
 
-    results = asyncio.run(main())
+    results = run_async(main())
     assert sizes[:5] == [9, 8, 7, 6, 5] and set(sizes[5:]) == {5}
     assert results.tallies["heavy: relu depth 4, 9 points"].refused == 1
     assert results.tallies["heavy: relu depth 4, 6 points"].refused == 1
