@@ -31,12 +31,15 @@ points and waits for the new fit. Two kinds of students:
   kept-alive HTTP/1.1 connection with the browser's headers (JSON body, gzip accepted,
   cookies). Ok means status 200 with a fit of exactly the sent points.
 
-A busy answer (503 or 429) is what the canvas retries: the student waits ``Retry-After``
-(at most 2 s) and asks again; the edit's time includes the waits, and the busy answers are
-counted. An edit still busy when the run and its grace time (``--grace``) are over counts
-as busy; a timeout, another status, a broken answer or a wrong fit is an error. Edits that
-fall due while the previous one is in flight are folded into the next request, timed from
-the earliest of them (as the canvas does).
+Every request carries the page's random ``client`` token, as the canvas's (the route's
+per-page fair share). A busy answer (503 or 429) is what the canvas retries: the student
+waits as ``retryWait`` in ``sync.js`` does (the answer's ``retry_ms``, else ``Retry-After``,
+times 1 to 1.5 at random, at most 10 s) and asks again; the edit's time includes the
+waits, and the busy answers are counted. An edit still busy when the run and its grace
+time (``--grace``) are over counts as busy, and so does a session's edit whose run says
+the server is busy (``wording.BUSY_TEXT``, no fit); a timeout, another status, a broken
+answer or a wrong fit is an error. Edits that fall due while the previous one is in flight
+are folded into the next request, timed from the earliest of them (as the canvas does).
 
 **The heavy client** loops, one request at a time, over the most expensive fits the
 limits accept (``--heavy``; default abs depth 5, ReLU depth 4, sign depth 5, abs depth 4
@@ -92,20 +95,23 @@ from convexviz import Architecture  # noqa: E402
 from convexviz.dictionary import max_points  # noqa: E402
 from convexviz.ui.preview import route_path  # noqa: E402
 from convexviz.ui.state import format_points  # noqa: E402
+from convexviz.ui.wording import BUSY_TEXT  # noqa: E402
 from tests.streamlit_server import free_port, start_streamlit  # noqa: E402
 
 #: A student edits once per this many seconds.
 PERIOD_S = 2.0
-#: The canvas sends its snapshot once the preview answered, or after this long (canvas.js).
+#: The canvas sends its snapshot once the preview answered, or after this long (sync.js).
 PREVIEW_WAIT_S = 0.4
 #: An acknowledged edit followed by this long without another one refreshes the panels.
 SETTLED_S = 1.2
 #: A request (or a Streamlit run) without an answer after this long is an error.
 TIMEOUT_S = 60.0
-#: The longest wait before asking again after a busy answer (whatever ``Retry-After`` says).
-MAX_RETRY_WAIT_S = 2.0
+#: The longest wait before asking again after a busy answer (sync.js, ``retryWait``).
+MAX_RETRY_WAIT_S = 10.0
 #: The axes a student's first request sends (later ones send the ranges of the last answer).
 START_RANGES = {"x": [-1.0, 11.0], "y": [-2.0, 4.0]}
+#: What a session's edit ends as when the server had no room for its fit.
+BUSY = "busy"
 #: A Streamlit run that ended normally (a whole page, a fragment).
 RUN_DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}
 
@@ -159,6 +165,11 @@ def move_some(rng: random.Random, points: list[list[float]]) -> list[list[float]
         x = min(10.0, max(0.0, moved[i][0] + rng.gauss(0, 0.4)))
         moved[i] = [round(x, 3), round(moved[i][1] + rng.gauss(0, 0.3), 3)]
     return moved
+
+
+def client_token(rng: random.Random) -> str:
+    """A page's random client token, 32 hex digits as the canvas makes it."""
+    return f"{rng.getrandbits(128):032x}"
 
 
 def same_points(a: object, b: list[list[float]]) -> bool:
@@ -221,14 +232,16 @@ class Response:
 
 
 class HttpClient:
-    """One browser's kept-alive HTTP/1.1 connection to the server, with its cookies.
+    """One browser page's kept-alive HTTP/1.1 connection to the server, with its cookies
+    and its canvas's ``client`` token (its fair share of the preview route).
 
     Just what the benchmark needs on top of asyncio's streams: Content-Length and chunked
     bodies, gzip, ``Set-Cookie`` (the balancer's affinity cookie), one retry on a
     kept-alive connection the server closed meanwhile.
     """
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, client: str = "") -> None:
+        self.client = client
         parts = urllib.parse.urlsplit(base_url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.origin = f"{parts.scheme}://{parts.netloc}"
@@ -318,8 +331,15 @@ class Answer:
 async def ask_preview(
     http: HttpClient, path: str, points: list[list[float]], params: dict, ranges: dict
 ) -> Answer:
-    """POST the canvas's preview request once and classify the answer."""
-    body = json.dumps({"points": points, "params": params, "ranges": ranges}).encode()
+    """POST the canvas's preview request once and classify the answer.
+
+    A busy answer's wait is the canvas's: its ``retry_ms`` (else ``Retry-After`` seconds)
+    times 1 to 1.5 at random, at most :data:`MAX_RETRY_WAIT_S`.
+    """
+    request = {"points": points, "params": params, "ranges": ranges}
+    if http.client:
+        request["client"] = http.client
+    body = json.dumps(request).encode()
     try:
         response = await asyncio.wait_for(http.request("POST", path, body), TIMEOUT_S)
     except TimeoutError:
@@ -329,11 +349,8 @@ async def ask_preview(
         http.close()
         return Answer("error", reason=f"connection: {type(err).__name__}")
     if response.status in (429, 503):
-        try:
-            wait = float(response.headers.get("retry-after", "1"))
-        except ValueError:
-            wait = 1.0
-        return Answer("busy", retry_after_s=min(MAX_RETRY_WAIT_S, max(0.05, wait)))
+        wait = retry_wait_s(response)
+        return Answer("busy", retry_after_s=min(MAX_RETRY_WAIT_S, wait * random.uniform(1, 1.5)))
     if response.status == 400:
         return Answer("refused", reason=response.body[:200].decode(errors="replace"))
     if response.status != 200:
@@ -349,6 +366,20 @@ async def ask_preview(
     if not same_points(reply.get("points"), points):
         return Answer("error", reply, reason="fit of other points")
     return Answer("ok", reply)
+
+
+def retry_wait_s(response: Response) -> float:
+    """Seconds a busy answer asks to wait: ``retry_ms`` of its JSON, else ``Retry-After``."""
+    try:
+        retry_ms = json.loads(response.body).get("retry_ms")
+        if isinstance(retry_ms, int | float) and retry_ms > 0:
+            return retry_ms / 1000
+    except (ValueError, AttributeError):
+        pass
+    try:
+        return max(0.0, float(response.headers.get("retry-after", "1"))) or 1.0
+    except ValueError:
+        return 1.0
 
 
 async def preview_until_answered(
@@ -515,7 +546,8 @@ class Session:
         return ""
 
     async def edit(self, points: list, params: dict) -> str:
-        """Send the canvas's snapshot of ``points``; ``""`` once acknowledged, else why not.
+        """Send the canvas's snapshot of ``points``; ``""`` once acknowledged with its fit,
+        :data:`BUSY` if the run found no room for the fit (``wording.BUSY_TEXT``), else why not.
 
         Done at the first ``script_finished`` after the canvas delta acknowledging it. A
         run of the panels may end first; a second run ending without that delta means the
@@ -548,7 +580,7 @@ class Session:
         if (data.get("preview") or {}).get("params") != params:
             return "the session's settings changed"
         if not data.get("curves"):
-            return f"no fit: {data.get('message')}"
+            return BUSY if data.get("message") == BUSY_TEXT else f"no fit: {data.get('message')}"
         return ""
 
     async def refresh_panels(self) -> None:
@@ -625,7 +657,7 @@ async def preview_student(
     base_url: str, lesson: Lesson, rng: random.Random, clock: Clock, period: float, tally: Tally
 ) -> None:
     """A student whose edits are preview requests only (the canvas's fast path)."""
-    http = HttpClient(base_url)
+    http = HttpClient(base_url, client_token(rng))
     path = route_path(urllib.parse.urlsplit(base_url).path)
     points, ranges = random_points(rng, lesson.n_points), START_RANGES
     due = clock.start + rng.uniform(0, period)
@@ -655,7 +687,7 @@ async def session_student(
     """
     load, edits = results.tally("session: page load"), results.tally("session: edit (run)")
     previews, panels = results.tally("session: preview"), results.tally("session: panels")
-    http = HttpClient(base_url)
+    http = HttpClient(base_url, client_token(rng))
     session = Session(base_url, http)
     points = random_points(rng, lesson.n_points)
     started = time.perf_counter()
@@ -685,7 +717,9 @@ async def session_student(
             except Exception as err:  # noqa: BLE001 - a lost run or socket is an error of this row
                 edits.error(f"{type(err).__name__}: {err}"[:120])
                 break  # the session is unusable after a lost run
-            if problem:
+            if problem == BUSY:
+                edits.busy += 1
+            elif problem:
                 edits.error(problem)
             else:
                 edits.ok(due)
@@ -744,7 +778,7 @@ async def heavy_client(
     base_url: str, fits: list[HeavyFit], rng: random.Random, clock: Clock, results: Results
 ) -> None:
     """One request at a time, in turn over ``fits``, new random points each time."""
-    http = HttpClient(base_url)
+    http = HttpClient(base_url, client_token(rng))
     path = route_path(urllib.parse.urlsplit(base_url).path)
     await asyncio.sleep(max(0.0, clock.start - time.perf_counter()))
     turn = 0
@@ -891,7 +925,8 @@ TABLE_HEADER = ("| kind | requests | ok | busy | busy answers | refused | errors
 TABLE_LEGEND = (
     "requests: edits sent (or page loads, panel refreshes, heavy fits); ok: answered with "
     "the right fit, timed from the edit (busy retries included); busy: still busy (503/429) "
-    "when time was up; busy answers: 503/429 answers, each retried after Retry-After; "
+    "when time was up, or a session's run saying the server is busy; busy answers: 503/429 "
+    "answers, each retried after Retry-After; "
     "refused: 400 or no fit (a limit); folded: edits that fell due while a request was in "
     "flight and went with the next one (timed from the earliest)."
 )

@@ -146,13 +146,40 @@ def test_busy_answers_are_retried_after_retry_after_and_timed_from_the_edit():
     assert len(tally.latencies_ms) == 1 and tally.latencies_ms[0] >= 400  # both waits
 
 
+def test_busy_waits_follow_retry_ms_and_requests_carry_the_pages_client_token():
+    calls = []
+
+    def handler(request: dict) -> bytes:
+        calls.append((time.perf_counter(), request.get("client")))
+        if len(calls) == 1:  # retry_ms (0.3 s) wins over Retry-After (5 s), as in sync.js
+            return response(503, b'{"busy": true, "retry_ms": 300}', "Retry-After: 5")
+        return response(200, json.dumps(fit_reply(request)).encode())
+
+    async def main():
+        server, url = await serve(handler)
+        tally = load.Tally()
+        now = time.perf_counter()
+        http = load.HttpClient(url, "ab" * 16)
+        await load.preview_until_answered(
+            http, "/p", [[1.0, 2.0]], PARAMS, {}, tally, now, now + 30
+        )
+        server.close()
+        return tally
+
+    tally = run_async(main())
+    (t0, first), (t1, second) = calls
+    assert first == second == "ab" * 16
+    assert 0.29 <= t1 - t0 <= 0.45 + 0.5  # 300 ms times 1 to 1.5, plus slack for a busy machine
+    assert tally.busy_answers == 1 and len(tally.latencies_ms) == 1
+
+
 def test_an_edit_still_busy_when_time_is_up_counts_as_busy():
     async def main():
         server, url = await serve(lambda request: response(503, b"", "Retry-After: 1"))
         tally = load.Tally()
         now = time.perf_counter()
         await load.preview_until_answered(
-            load.HttpClient(url), "/p", [[1.0, 2.0]], PARAMS, {}, tally, now, now + 1.5
+            load.HttpClient(url), "/p", [[1.0, 2.0]], PARAMS, {}, tally, now, now + 1.9
         )
         server.close()
         return tally
