@@ -1014,9 +1014,9 @@ def main() -> None:
     components = declare_components()
     pages = [
         st.Page(lambda: line_page(components), title="1-D: ramps and reflections",
-                icon="📈", url_path="line", default=True),
+                icon=":material/show_chart:", url_path="line", default=True),
         st.Page(lambda: plane_page(components), title="The plane: two-layer ReLU",
-                icon="🗺️", url_path="plane"),
+                icon=":material/scatter_plot:", url_path="plane"),
     ]  # fmt: skip
     st.navigation(pages, position="top").run()
 
