@@ -22,6 +22,7 @@ from convexviz.ui.canvas.plane_payload import (
 )
 from convexviz.ui.plane_memo import PlaneMemo
 from convexviz.ui.plane_state import PlaneState
+from convexviz.ui.wording import PREVIEW_BUSY_TEXT
 
 POINTS = [list(p) for p in random_plane_points(20, 4)]
 
@@ -70,7 +71,11 @@ def test_the_answer_equals_the_pages_payload_for_the_same_state():
     for field in ("points", "ranges", "key", "message", "figure"):
         assert reply[field] == page[field], field
     assert page["ack"] == 8 and page["gen"] == 3 and page["label"] == -1.0
-    assert page["preview"] == {"url": "/p", "params": {"beta": "0.05"}}
+    assert page["preview"] == {
+        "url": "/p",
+        "params": {"beta": "0.05"},
+        "busy_text": PREVIEW_BUSY_TEXT,
+    }
     assert memo.stats()["computed"] == 1
 
 
