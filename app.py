@@ -524,12 +524,14 @@ def on_adam_train(width_key: str) -> None:
 
 
 def adam_run(adam: dict | None) -> training_run.TrainingRun | None:
-    """The session's latest training run, kept by the server's run manager."""
+    """The session's latest training run of a panel (its ``ss.adam`` or ``ss.plane_adam``),
+    kept by the server's run manager."""
     return None if adam is None else training_run.SHARED.latest(adam["owner"])
 
 
-def on_adam_stop() -> None:
-    if (run := adam_run(ss.get("adam"))) is not None:
+def on_adam_stop(key: str = "adam") -> None:
+    """Stop the run of the panel whose session entry is ``key``."""
+    if (run := adam_run(ss.get(key))) is not None:
         run.stop()
         run.join(5.0)  # ends after its current chunk of steps (milliseconds)
 
@@ -549,6 +551,36 @@ def adam_live(components: Components) -> None:
         st.rerun(scope="app")  # the run ended: a full run of the page stops the polling
 
 
+def run_progress(
+    components: Components,
+    run: training_run.TrainingRun,
+    optimum: float,
+    loss: object | None,
+    loss_key: str,
+    caption: str,
+    words: training_panel.RunWords = training_panel.RUN_WORDS,
+) -> bool:
+    """A training run's state (progress, failure, cancel, stop) and its loss figure; True when
+    the run has ended with results to show below (both pages' gradient-descent panels)."""
+    snapshot = run.latest()
+    elapsed = (run.finished or time.monotonic()) - run.started
+    if run.active:
+        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum, words))
+    elif run.status == training_run.FAILED:
+        st.error(f"Training failed: {run.error}")
+        return False
+    elif run.status == training_run.CANCELLED:
+        st.caption(f"Training cancelled: {run.reason}.")
+    elif run.status == training_run.STOPPED:
+        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
+    if snapshot is None or loss is None:
+        return False
+    figure_data = {"figure": plots.figure_json(loss), "plotly_url": components.plotly_url}
+    components.figure(key=loss_key, data=figure_data)
+    st.caption(caption)
+    return not run.active
+
+
 def show_adam_run(components: Components, adam: dict) -> None:
     """Progress or results of a run: loss figure, trained curves on the canvas, gaps."""
     run = adam_run(adam)
@@ -559,25 +591,9 @@ def show_adam_run(components: Components, adam: dict) -> None:
         "convexviz_trained", js=training_panel.trained_js(), isolate_styles=False
     )
     trained(key="adam_trained", data={"trained": curves}, height=0)
-    elapsed = (run.finished or time.monotonic()) - run.started
-    if run.active:
-        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum))
-    elif run.status == training_run.FAILED:
-        st.error(f"Training failed: {run.error}")
-        return
-    elif run.status == training_run.CANCELLED:
-        st.caption(f"Training cancelled: {run.reason}.")
-    elif run.status == training_run.STOPPED:
-        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
-    if snapshot is None:
-        return
-    figure_data = {
-        "figure": plots.figure_json(training_panel.loss_figure(snapshot, optimum)),
-        "plotly_url": components.plotly_url,
-    }
-    components.figure(key="adam_loss", data=figure_data)
-    st.caption(training_panel.LOSS_CAPTION + " " + training_panel.CANVAS_CAPTION)
-    if run.active:
+    loss = training_panel.loss_figure(snapshot, optimum) if snapshot is not None else None
+    caption = training_panel.LOSS_CAPTION + " " + training_panel.CANVAS_CAPTION
+    if not run_progress(components, run, optimum, loss, "adam_loss", caption):
         return
     st.dataframe(training_panel.gap_rows(snapshot, optimum), hide_index=True, width="stretch")
     said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"])
@@ -667,7 +683,7 @@ def plane_adam_panel(components: Components, points: object, beta: float, fit: P
             key="plane_adam_starts",
         )
         c3.number_input("Seed", 0, 10**6, 0, key="plane_adam_seed", help="Same seed, same runs.")
-        run = plane_adam_run(ss.get("plane_adam"))
+        run = adam_run(ss.get("plane_adam"))
         b1, b2 = st.columns(2)
         optimum = (fit.objective, fit.duality_gap)
         b1.button(
@@ -680,7 +696,7 @@ def plane_adam_panel(components: Components, points: object, beta: float, fit: P
         )
         b2.button(
             "Stop", key="plane_adam_stop", width="stretch",
-            disabled=run is None or not run.active, on_click=on_plane_adam_stop,
+            disabled=run is None or not run.active, on_click=on_adam_stop, args=("plane_adam",),
         )  # fmt: skip
         if ss.get("plane_adam_error"):
             st.warning(ss.plane_adam_error)
@@ -715,17 +731,6 @@ def on_plane_adam_train(
     ss.plane_adam = {"owner": owner, "optimum": optimum[0], "certificate_gap": optimum[1]}
 
 
-def plane_adam_run(adam: dict | None) -> training_run.TrainingRun | None:
-    """The session's latest run on the plane, kept by the server's run manager."""
-    return None if adam is None else training_run.SHARED.latest(adam["owner"])
-
-
-def on_plane_adam_stop() -> None:
-    if (run := plane_adam_run(ss.get("plane_adam"))) is not None:
-        run.stop()
-        run.join(5.0)  # ends after its current chunk of steps (milliseconds)
-
-
 def plane_inputs() -> tuple[object, float]:
     """The plane page's current points (``(x1, x2, y)`` tuples) and beta, for a poll between
     page runs (a run whose data changed is cancelled)."""
@@ -737,7 +742,7 @@ def plane_inputs() -> tuple[object, float]:
 def plane_adam_live(components: Components) -> None:
     """The run while it trains: redrawn every PLANE_ADAM_POLL_S seconds (only while active)."""
     adam = ss.get("plane_adam")
-    run = plane_adam_run(adam)
+    run = adam_run(adam)
     if run is None:
         return
     if run.active and (reason := plane_training_panel.stale_reason(run.request, *plane_inputs())):
@@ -750,29 +755,13 @@ def plane_adam_live(components: Components) -> None:
 
 def show_plane_adam_run(components: Components, adam: dict) -> None:
     """Progress or results of a run: loss figure, best start's gap and network, table."""
-    run = plane_adam_run(adam)
+    run = adam_run(adam)
     snapshot = run.latest()
     optimum = adam["optimum"]
-    elapsed = (run.finished or time.monotonic()) - run.started
-    if run.active:
-        words = plane_training_panel.WORDS
-        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum, words))
-    elif run.status == training_run.FAILED:
-        st.error(f"Training failed: {run.error}")
-        return
-    elif run.status == training_run.CANCELLED:
-        st.caption(f"Training cancelled: {run.reason}.")
-    elif run.status == training_run.STOPPED:
-        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
-    if snapshot is None:
-        return
-    figure_data = {
-        "figure": plots.figure_json(plane_training_panel.loss_figure(snapshot, optimum)),
-        "plotly_url": components.plotly_url,
-    }
-    components.figure(key="plane_adam_loss", data=figure_data)
-    st.caption(plane_training_panel.LOSS_CAPTION)
-    if run.active:
+    loss = plane_training_panel.loss_figure(snapshot, optimum) if snapshot is not None else None
+    caption = plane_training_panel.LOSS_CAPTION
+    words = plane_training_panel.WORDS
+    if not run_progress(components, run, optimum, loss, "plane_adam_loss", caption, words):
         return
     words = plane_training_panel.WORDS
     said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"], words)
