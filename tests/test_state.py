@@ -19,6 +19,7 @@ from convexviz.ui.state import (
     decode,
     decode_fields,
     encode,
+    encode_fields,
     format_number,
     format_points,
     parse_points_param,
@@ -303,3 +304,11 @@ def test_preset_parser_takes_its_own_names_only():
     assert parse(" a ") == ("a", []) and parse("") == ("", [])
     assert parse("opt") == (None, ["preset 'opt' is not one of a, b"])
     assert preset_parser(PRESETS)("opt") == ("opt", [])
+
+
+def test_encode_fields_writes_the_keys_always_asked_and_the_changed_ones_in_order():
+    writers = {"w": ("word", str.upper), "n": ("size", lambda n: f"{n}!")}
+    assert encode_fields(_Toy(), _Toy(), writers, always=()) == {}
+    assert encode_fields(_Toy(), _Toy(), writers, always=("n",)) == {"n": "3!"}
+    changed = encode_fields(_Toy(size=4, word="b"), _Toy(), writers, always=("n",))
+    assert list(changed.items()) == [("w", "B"), ("n", "4!")]

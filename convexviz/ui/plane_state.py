@@ -28,6 +28,7 @@ from ..limits import MAX_ABS_VALUE_TEXT, MAX_PLANE_POINTS
 from .canvas.protocol import sanitize_tuples
 from .state import (
     decode_fields,
+    encode_fields,
     format_number,
     parse_beta,
     parse_number,
@@ -139,12 +140,7 @@ def encode_plane(state: PlaneState) -> dict[str, str]:
     >>> encode_plane(PlaneState(((0, 0, 1), (1, 0, -1)), 0.05, label=-1))
     {'pts': '0:0:1,1:0:-1', 'beta': '0.05', 'label': '-1'}
     """
-    params = {"pts": format_plane_points(state.points), "beta": format_number(state.beta)}
-    if state.label != DEFAULT_PLANE_STATE.label:
-        params["label"] = format_number(state.label)
-    if state.preset:
-        params["preset"] = state.preset
-    return params
+    return encode_fields(state, DEFAULT_PLANE_STATE, _WRITERS, always=("pts", "beta"))
 
 
 def decode_plane(params: Mapping[str, str | list[str]]) -> tuple[PlaneState, list[str]]:
@@ -187,6 +183,14 @@ def _parse_label(text: str) -> tuple[float | None, list[str]]:
         return None, [f"label {quote(text)} is not a number within +-{MAX_ABS_VALUE_TEXT}"]
     return value, []
 
+
+# How each key is written (encode), in the order of the link.
+_WRITERS = {
+    "pts": ("points", format_plane_points),
+    "beta": ("beta", format_number),
+    "label": ("label", format_number),
+    "preset": ("preset", str),
+}
 
 _FIELDS = {
     "pts": ("points", _parse_points),

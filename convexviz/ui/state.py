@@ -137,22 +137,35 @@ def encode(state: AppState) -> dict[str, str]:
     >>> encode(DEFAULT_STATE)
     {'pts': '0:0,4:0,5:0,7:2,10:3,11:3', 'act': 'relu', 'depth': '3', 'beta': '0.001'}
     """
-    params = {
-        "pts": format_points(state.points),
-        "act": state.activation,
-        "depth": str(int(state.depth)),
-        "beta": format_number(state.beta),
+    return encode_fields(state, DEFAULT_STATE, _WRITERS, always=("pts", "act", "depth", "beta"))
+
+
+def encode_fields(
+    state: object,
+    default: object,
+    writers: Mapping[str, tuple[str, Callable[[Any], str]]],
+    always: Collection[str],
+) -> dict[str, str]:
+    """A page's state as query parameters, in the order of ``writers``.
+
+    Parameters
+    ----------
+    state, default : dataclass instances
+        The state to write, and the one an empty link shows.
+    writers : mapping of str to (str, callable)
+        Each URL key's state field and how its value is written as text.
+    always : collection of str
+        The keys always written; any other is written only when its field differs from
+        ``default``'s (short links).
+
+    >>> encode_fields(DEFAULT_STATE, DEFAULT_STATE, {"beta": ("beta", str)}, always=())
+    {}
+    """
+    return {
+        key: write(getattr(state, name))
+        for key, (name, write) in writers.items()
+        if key in always or getattr(state, name) != getattr(default, name)
     }
-    d = DEFAULT_STATE
-    if state.leak != d.leak:
-        params["leak"] = format_number(state.leak)
-    if state.branching != d.branching:
-        params["br"] = "-".join(str(int(m)) for m in state.branching)
-    if state.show_dictionary != d.show_dictionary:
-        params["dict"] = "1" if state.show_dictionary else "0"
-    if state.preset != d.preset:
-        params["preset"] = state.preset
-    return params
 
 
 def decode(params: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:
@@ -315,6 +328,18 @@ def preset_parser(names: Collection[str]) -> Parser:
 
     return parse_preset
 
+
+# How each key is written (encode), in the order of the link.
+_WRITERS = {
+    "pts": ("points", format_points),
+    "act": ("activation", str),
+    "depth": ("depth", lambda depth: str(int(depth))),
+    "beta": ("beta", format_number),
+    "leak": ("leak", format_number),
+    "br": ("branching", lambda levels: "-".join(str(int(m)) for m in levels)),
+    "dict": ("show_dictionary", lambda shown: "1" if shown else "0"),
+    "preset": ("preset", str),
+}
 
 _FIELDS = {
     "pts": ("points", _parse_points),
