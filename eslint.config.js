@@ -22,6 +22,9 @@ const CANVAS_KIT = [
   "inside",
   "clamp",
   "roundTo",
+  "ChartBase",
+  "CanvasBase",
+  "mountCanvas",
 ];
 const CANVASES = ["convexviz/ui/canvas/canvas.js", "convexviz/ui/canvas/plane_canvas.js"];
 

@@ -23,6 +23,7 @@ from convexviz.ui.canvas.protocol import (
     fresh_ranges,
     payload_for_fit,
     sanitize_points,
+    sanitize_tuples,
     stable_ranges,
 )
 from convexviz.ui.fitmemo import FitMemo
@@ -138,6 +139,29 @@ def test_sanitize_rounds_pixel_noise_but_keeps_typed_precision():
 @pytest.mark.parametrize("raw", [None, "0:0", 5, {"x": 1}, b"12"])
 def test_sanitize_rejects_non_lists(raw):
     assert sanitize_points(raw) == ()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_sanitize_tuples_keeps_exactly_the_tuples_of_the_size_asked(size):
+    good = [float(k) for k in range(size)]
+    raw = [good, good[:-1], [*good, 9.0], good, [*good[:-1], True], [*good[:-1], "1"]]
+    assert sanitize_tuples(raw, size, limit=10) == (tuple(good),)
+
+
+def test_sanitize_tuples_drops_huge_whole_numbers_without_overflowing():
+    # json.loads gives a Python int for a long digit string; float() of it would raise.
+    huge = 10**400
+    raw = [[huge, 0, 1], [0, 0, -huge], [0, 0, 1], [1, 1, float("nan")], [0, 1, 1e300]]
+    assert sanitize_tuples(raw, 3, limit=10) == ((0.0, 0.0, 1.0),)
+
+
+def test_sanitize_tuples_rounds_and_caps_like_sanitize_points():
+    raw = [[k + 0.1 + 0.2, k, -k] for k in range(8)]
+    assert sanitize_tuples(raw, 3, limit=3) == (
+        (0.3, 0.0, 0.0),
+        (1.3, 1.0, -1.0),
+        (2.3, 2.0, -2.0),
+    )
 
 
 def test_snapshot_points_are_sanitized():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,10 +17,13 @@ from convexviz.ui.state import (
     DEFAULT_STATE,
     AppState,
     decode,
+    decode_fields,
     encode,
+    encode_fields,
     format_number,
     format_points,
     parse_points_param,
+    preset_parser,
 )
 
 CONTRACT_URL = {"pts": "0:0,4:0,5:0,7:2,10:3,11:3", "act": "relu", "depth": "3", "beta": "0.001"}
@@ -263,3 +267,48 @@ def test_any_text_decodes_to_a_valid_state(params):
     assert 0 < state.beta <= MAX_ABS_VALUE and math.isfinite(state.beta)
     assert LEAK_RANGE[0] <= state.leak <= LEAK_RANGE[1]
     assert decode(encode(state)) == (state, [])
+
+
+# ---------------------------------------------------------------- the pieces both codecs share
+
+
+@dataclass(frozen=True)
+class _Toy:
+    points: tuple = ((0.0, 0.0),)
+    size: int = 3
+    word: str = ""
+
+
+def _parse_size(text):
+    if text.isdigit():
+        return int(text), (["size rounded"] if text.startswith("0") else [])
+    return None, ["first problem", f"size {text!r} is not digits"]
+
+
+_TOY_FIELDS = {"n": ("size", _parse_size), "w": ("word", preset_parser(["a", "b"]))}
+
+
+def test_decode_fields_reads_the_fields_given_and_says_each_repair():
+    values, notices = decode_fields(
+        {"n": "07", "w": "b", "other": "x"}, _TOY_FIELDS, _Toy(), lambda v: f"<{v}>"
+    )
+    assert values == {"size": 7, "word": "b"} and notices == ["size rounded"]
+    values, notices = decode_fields({"n": "x", "w": ["a", 5]}, _TOY_FIELDS, _Toy(), str)
+    assert values == {}
+    assert notices == ["first problem", "size 'x' is not digits; using 3", "w is not text; using "]
+    assert decode_fields({}, _TOY_FIELDS, _Toy(), str) == ({}, [])
+
+
+def test_preset_parser_takes_its_own_names_only():
+    parse = preset_parser(["a", "b"])
+    assert parse(" a ") == ("a", []) and parse("") == ("", [])
+    assert parse("opt") == (None, ["preset 'opt' is not one of a, b"])
+    assert preset_parser(PRESETS)("opt") == ("opt", [])
+
+
+def test_encode_fields_writes_the_keys_always_asked_and_the_changed_ones_in_order():
+    writers = {"w": ("word", str.upper), "n": ("size", lambda n: f"{n}!")}
+    assert encode_fields(_Toy(), _Toy(), writers, always=()) == {}
+    assert encode_fields(_Toy(), _Toy(), writers, always=("n",)) == {"n": "3!"}
+    changed = encode_fields(_Toy(size=4, word="b"), _Toy(), writers, always=("n",))
+    assert list(changed.items()) == [("w", "B"), ("n", "4!")]

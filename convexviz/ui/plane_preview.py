@@ -28,7 +28,7 @@ from .canvas import protocol
 from .canvas.plane_payload import plane_canvas_payload, plane_ranges
 from .plane_memo import SHARED, PlaneMemo
 from .plane_state import decode_plane, sanitize_plane_points
-from .preview import MAX_REQUEST_BYTES, _ranges, json_endpoint, parse_json_object  # noqa: F401
+from .preview import MAX_REQUEST_BYTES, json_endpoint, parse_json_object, parse_ranges  # noqa: F401
 
 #: The route the plane canvas POSTs to (registered by ``app.py`` next to the 1-D one).
 PLANE_PREVIEW_PATH = "/convexviz/preview/plane"
@@ -73,7 +73,7 @@ def answer_object(
         return 400, {"error": "; ".join(notices)}
     points = sanitize_plane_points(request.get("points"))
     state = replace(state, points=points)
-    ranges = plane_ranges(_ranges(request.get("ranges")), points)
+    ranges = plane_ranges(parse_ranges(request.get("ranges")), points)
     canvas = protocol.CanvasState(points)
     payload, _, _ = plane_canvas_payload(state, canvas, ranges, memo, url="")
     for key in ("ack", "gen", "preview", "point_traces", "label"):

@@ -20,12 +20,7 @@ Every function only updates state (Streamlit widget callbacks must not compute).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import replace
-from typing import Any
-
 from ..datasets2d import PLANE_PRESETS, parse_plane_csv, random_plane_points
-from .canvas import protocol
 from .plane_state import (
     DEFAULT_PLANE_STATE,
     PlanePoints,
@@ -33,55 +28,19 @@ from .plane_state import (
     parse_plane_points,
     sanitize_plane_points,
 )
+from .point_session import PointSession, Session
 from .session import rebase_edit
 
-#: Undo keeps at most this many earlier point sets.
-HISTORY_LIMIT = 100
-
-Session = MutableMapping[str, Any]
+_PLANE = PointSession("state", sanitize_plane_points, decode_plane, extra={"fitted": None})
 
 
-def init(session: Session, params: Mapping[str, str | list[str]]) -> None:
-    """First run of the plane page in a session: the state from the URL (with notices)."""
-    if "state" in session:
-        return
-    session["state"], session["notices"] = decode_plane(params)
-    session.update(gen=0, seq=0, history=[], ranges=None, data_error="", fitted=None)
-
-
-def set_state(session: Session, **changes: object) -> None:
-    """Change fields of the plane state; any change retires the link notices."""
-    session["state"] = replace(session["state"], **changes)
-    session["notices"] = []
-
-
-def set_points(
-    session: Session,
-    points: Sequence[Sequence[float]],
-    *,
-    from_canvas: bool = False,
-    preset: str = "",
-    undo: bool = False,
-) -> None:
-    """New points; unless they come from the canvas, the canvas generation goes up."""
-    if not undo:
-        session["history"] = [*session["history"], session["state"].points][-HISTORY_LIMIT:]
-    if not from_canvas:  # the browser must drop local edits made on the old points
-        session["gen"] += 1
-        session["ranges"] = None
-    set_state(session, points=sanitize_plane_points(points), preset=preset)
-    session["data_error"] = ""
-
-
-def apply_canvas_edit(session: Session, event: object) -> None:
-    """A snapshot from the plane canvas (ignored if stale: ``protocol.apply_snapshot``)."""
-    state = protocol.CanvasState(session["state"].points, session["gen"], session["seq"])
-    new = protocol.apply_snapshot(state, event, sanitize=sanitize_plane_points)
-    if new is None:
-        return
-    session["seq"] = new.seq
-    if new.points != session["state"].points:
-        set_points(session, new.points, from_canvas=True)
+# Start a session, set the state, set points (with undo history), apply a canvas
+# snapshot, undo: the logic both pages share (convexviz.ui.point_session).
+init = _PLANE.init
+set_state = _PLANE.set_state
+set_points = _PLANE.set_points
+apply_canvas_edit = _PLANE.apply_canvas_edit
+undo = _PLANE.undo
 
 
 def load_preset(session: Session, name: str | None) -> None:
@@ -101,13 +60,6 @@ def reset(session: Session) -> None:
     """Back to the points and beta an empty link shows."""
     set_points(session, DEFAULT_PLANE_STATE.points)
     set_state(session, beta=DEFAULT_PLANE_STATE.beta)
-
-
-def undo(session: Session) -> None:
-    """Back to the previous point set (if any)."""
-    if session["history"]:
-        *session["history"], previous = session["history"]
-        set_points(session, previous, undo=True)
 
 
 def set_label(session: Session, label: float) -> None:

@@ -20,13 +20,21 @@ stay), an invalid value falls back to its default, and each repair is said in a 
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ..datasets2d import PLANE_PRESETS
-from ..limits import MAX_ABS_VALUE, MAX_ABS_VALUE_TEXT, MAX_PLANE_POINTS
-from .state import _get, _parse_number, _quote, format_number
+from ..limits import MAX_ABS_VALUE_TEXT, MAX_PLANE_POINTS
+from .canvas.protocol import sanitize_tuples
+from .state import (
+    decode_fields,
+    encode_fields,
+    format_number,
+    parse_beta,
+    parse_number,
+    preset_parser,
+    quote,
+)
 
 #: A point of the plane with its target: ``(x1, x2, y)``.
 PlanePoint = tuple[float, float, float]
@@ -34,9 +42,6 @@ PlanePoints = tuple[PlanePoint, ...]
 
 #: Malformed points named one by one in a link's notices; beyond that, only counted.
 NAMED_BAD_POINTS = 3
-
-#: Significant digits kept for a coordinate (drops float noise from pixel conversions).
-_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -72,44 +77,13 @@ def sanitize_plane_points(raw: object, limit: int = MAX_PLANE_POINTS) -> PlanePo
 
     Items that are not three numbers, hold NaN/inf, or a value beyond ``MAX_ABS_VALUE`` are
     dropped; values are rounded to 10 significant digits; exact repeats keep their first
-    occurrence (one location with two targets is legal data); at most ``limit`` are kept.
+    occurrence (one location with two targets is legal data); at most ``limit`` are kept
+    (:func:`convexviz.ui.canvas.protocol.sanitize_tuples` with ``size=3``).
 
     >>> sanitize_plane_points([[0, 1, 1], [0, 1, 1], [0, 1, -1], ["a", 2, 1], [2e7, 0, 1]])
     ((0.0, 1.0, 1.0), (0.0, 1.0, -1.0))
     """
-    if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
-        return ()
-    seen: set[PlanePoint] = set()
-    points: list[PlanePoint] = []
-    for item in raw:
-        point = _triple(item)
-        if point is None or point in seen:
-            continue
-        seen.add(point)
-        points.append(point)
-        if len(points) >= limit:
-            break
-    return tuple(points)
-
-
-def _triple(item: object) -> PlanePoint | None:
-    if not isinstance(item, Sequence) or isinstance(item, str | bytes) or len(item) != 3:
-        return None
-    values = []
-    for v in item:
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            return None
-        v = float(v)
-        if not math.isfinite(v) or abs(v) > MAX_ABS_VALUE:
-            return None
-        values.append(_round(v))
-    return values[0], values[1], values[2]
-
-
-def _round(v: float) -> float:
-    if v == 0.0:
-        return 0.0
-    return round(v, _DIGITS - 1 - math.floor(math.log10(abs(v))))
+    return sanitize_tuples(raw, 3, limit)  # type: ignore[return-value]
 
 
 def format_plane_points(points: PlanePoints) -> str:
@@ -139,9 +113,9 @@ def parse_plane_points(text: str) -> tuple[PlanePoints, list[str]]:
     bad: list[str] = []
     for k, chunk in enumerate(chunks, start=1):
         parts = chunk.split(":")
-        values = [_parse_number(p) for p in parts] if len(parts) == 3 else [None]
+        values = [parse_number(p) for p in parts] if len(parts) == 3 else [None]
         if any(v is None for v in values):
-            bad.append(f"point {k} {_quote(chunk)}")
+            bad.append(f"point {k} {quote(chunk)}")
             continue
         good.append((values[0], values[1], values[2]))
     rule = f"is not x1:x2:y with numbers within +-{MAX_ABS_VALUE_TEXT}; dropped"
@@ -166,12 +140,7 @@ def encode_plane(state: PlaneState) -> dict[str, str]:
     >>> encode_plane(PlaneState(((0, 0, 1), (1, 0, -1)), 0.05, label=-1))
     {'pts': '0:0:1,1:0:-1', 'beta': '0.05', 'label': '-1'}
     """
-    params = {"pts": format_plane_points(state.points), "beta": format_number(state.beta)}
-    if state.label != DEFAULT_PLANE_STATE.label:
-        params["label"] = format_number(state.label)
-    if state.preset:
-        params["preset"] = state.preset
-    return params
+    return encode_fields(state, DEFAULT_PLANE_STATE, _WRITERS, always=("pts", "beta"))
 
 
 def decode_plane(params: Mapping[str, str | list[str]]) -> tuple[PlaneState, list[str]]:
@@ -191,20 +160,7 @@ def decode_plane(params: Mapping[str, str | list[str]]) -> tuple[PlaneState, lis
         One sentence per repair, safe to show as Markdown (quoted values are shortened and
         reduced to safe characters).
     """
-    notices: list[str] = []
-    values: dict[str, object] = {}
-    for key, (name, parse) in _FIELDS.items():
-        text, garbled = _get(params, key)
-        if text is None and not garbled:
-            continue
-        value, said = parse(text) if text is not None else (None, [f"{key} is not text"])
-        if value is None:
-            default = getattr(DEFAULT_PLANE_STATE, name)
-            shown = "the default points" if name == "points" else _show(default)
-            notices += said[:-1] + [f"{said[-1]}; using {shown}"]
-            continue
-        notices += said
-        values[name] = value
+    values, notices = decode_fields(params, _FIELDS, DEFAULT_PLANE_STATE, _show)
     return replace(DEFAULT_PLANE_STATE, **values), notices
 
 
@@ -221,32 +177,26 @@ def _parse_points(text: str) -> tuple[PlanePoints | None, list[str]]:
     return points, notices
 
 
-def _parse_beta(text: str) -> tuple[float | None, list[str]]:
-    value = _parse_number(text)
-    if value is None or value <= 0:
-        return None, [f"beta {_quote(text)} is not a positive number up to {MAX_ABS_VALUE_TEXT}"]
-    return value, []
-
-
 def _parse_label(text: str) -> tuple[float | None, list[str]]:
-    value = _parse_number(text)
+    value = parse_number(text)
     if value is None:
-        return None, [f"label {_quote(text)} is not a number within +-{MAX_ABS_VALUE_TEXT}"]
+        return None, [f"label {quote(text)} is not a number within +-{MAX_ABS_VALUE_TEXT}"]
     return value, []
 
 
-def _parse_preset(text: str) -> tuple[str | None, list[str]]:
-    name = text.strip()
-    if name == "" or name in PLANE_PRESETS:
-        return name, []
-    return None, [f"preset {_quote(text)} is not one of {', '.join(PLANE_PRESETS)}"]
-
+# How each key is written (encode), in the order of the link.
+_WRITERS = {
+    "pts": ("points", format_plane_points),
+    "beta": ("beta", format_number),
+    "label": ("label", format_number),
+    "preset": ("preset", str),
+}
 
 _FIELDS = {
     "pts": ("points", _parse_points),
-    "beta": ("beta", _parse_beta),
+    "beta": ("beta", parse_beta),
     "label": ("label", _parse_label),
-    "preset": ("preset", _parse_preset),
+    "preset": ("preset", preset_parser(PLANE_PRESETS)),
 }
 
 

@@ -296,14 +296,22 @@ def answer_object(
     points = protocol.sanitize_points(request.get("points"))
     state = replace(state, points=points)
     fresh = protocol.fresh_ranges(points)
-    ranges = protocol.stable_ranges(_ranges(request.get("ranges")), points, fresh)
+    ranges = protocol.stable_ranges(parse_ranges(request.get("ranges")), points, fresh)
     payload, _, _ = canvas_payload(state, protocol.CanvasState(points), ranges, memo, url="")
     del payload["ack"], payload["gen"], payload["preview"], payload["style"]
     return 200, payload
 
 
-def _ranges(raw: object) -> protocol.Ranges | None:
-    """``{"x": [x0, x1], "y": [y0, y1]}`` with finite, moderate, increasing pairs, or None."""
+def parse_ranges(raw: object) -> protocol.Ranges | None:
+    """A request's axis ranges: ``{"x": [x0, x1], "y": [y0, y1]}``, or None if invalid.
+
+    Each pair must be two numbers (not booleans), finite, within ``10 * MAX_ABS_VALUE`` and
+    increasing; anything else (a missing axis, text, a reversed pair) gives None, and the
+    route then chooses ranges itself.
+
+    >>> parse_ranges({"x": [0, 1], "y": [-2, 2.5]}), parse_ranges({"x": [1, 0], "y": [0, 1]})
+    ({'x': [0.0, 1.0], 'y': [-2.0, 2.5]}, None)
+    """
     if not isinstance(raw, Mapping):
         return None
     limit = 10 * protocol.MAX_ABS_VALUE

@@ -18,62 +18,23 @@ Every function only updates state (Streamlit widget callbacks must not compute).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import replace
-from typing import Any
+from collections.abc import Sequence
 
 from ..datasets import PRESETS, parse_csv
 from .canvas import protocol
+from .point_session import PointSession, Session
 from .state import Points, decode, format_number, parse_points_param
 
-#: Undo keeps at most this many earlier point sets.
-HISTORY_LIMIT = 100
-
-Session = MutableMapping[str, Any]
+_LINE = PointSession("app", protocol.sanitize_points, decode)
 
 
-def init(session: Session, params: Mapping[str, str | list[str]]) -> None:
-    """First run of a session: the state from the URL (invalid values give notices)."""
-    if "app" in session:
-        return
-    session["app"], session["notices"] = decode(params)
-    session.update(gen=0, seq=0, history=[], ranges=None, data_error="")
-
-
-def set_app(session: Session, **changes: object) -> None:
-    """Change fields of the app state; any change retires the link notices."""
-    session["app"] = replace(session["app"], **changes)
-    session["notices"] = []
-
-
-def set_points(
-    session: Session,
-    points: Sequence[Sequence[float]],
-    *,
-    from_canvas: bool = False,
-    preset: str = "",
-    undo: bool = False,
-) -> None:
-    """New points; unless they come from the canvas, the canvas generation goes up."""
-    if not undo:
-        session["history"] = [*session["history"], session["app"].points][-HISTORY_LIMIT:]
-    points = protocol.sanitize_points(points)
-    if not from_canvas:  # the browser must drop local edits made on the old points
-        session["gen"] += 1
-        session["ranges"] = None
-    set_app(session, points=points, preset=preset)
-    session["data_error"] = ""
-
-
-def apply_canvas_edit(session: Session, event: object) -> None:
-    """A snapshot from the canvas (ignored if stale, see ``protocol.apply_snapshot``)."""
-    state = protocol.CanvasState(session["app"].points, session["gen"], session["seq"])
-    new = protocol.apply_snapshot(state, event)
-    if new is None:
-        return
-    session["seq"] = new.seq
-    if new.points != session["app"].points:
-        set_points(session, new.points, from_canvas=True)
+# Start a session, set the state, set points (with undo history), apply a canvas
+# snapshot, undo: the logic both pages share (convexviz.ui.point_session).
+init = _LINE.init
+set_app = _LINE.set_state
+set_points = _LINE.set_points
+apply_canvas_edit = _LINE.apply_canvas_edit
+undo = _LINE.undo
 
 
 def load_preset(session: Session, name: str | None) -> None:
@@ -140,10 +101,3 @@ def load_csv(session: Session, data: bytes) -> None:
         set_points(session, parse_csv(data.decode("utf-8", errors="replace")))
     except ValueError as err:
         session["data_error"] = f"CSV not loaded (points kept): {err}"
-
-
-def undo(session: Session) -> None:
-    """Back to the previous point set (if any)."""
-    if session["history"]:
-        *session["history"], previous = session["history"]
-        set_points(session, previous, undo=True)

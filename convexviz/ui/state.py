@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..activations import ACTIVATIONS
 from ..architecture import Architecture
@@ -119,10 +120,10 @@ def parse_points_param(text: str) -> tuple[Points, list[str]]:
     points = []
     for k, chunk in enumerate(chunks, start=1):
         pair = chunk.split(":")
-        values = [_parse_number(p) for p in pair] if len(pair) == 2 else [None]
+        values = [parse_number(p) for p in pair] if len(pair) == 2 else [None]
         if any(v is None for v in values):
             reason = (
-                f"pts point {k} {_quote(chunk)} is not x:y with numbers within "
+                f"pts point {k} {quote(chunk)} is not x:y with numbers within "
                 f"+-{MAX_ABS_VALUE_TEXT}"
             )
             return (), [reason]
@@ -136,22 +137,35 @@ def encode(state: AppState) -> dict[str, str]:
     >>> encode(DEFAULT_STATE)
     {'pts': '0:0,4:0,5:0,7:2,10:3,11:3', 'act': 'relu', 'depth': '3', 'beta': '0.001'}
     """
-    params = {
-        "pts": format_points(state.points),
-        "act": state.activation,
-        "depth": str(int(state.depth)),
-        "beta": format_number(state.beta),
+    return encode_fields(state, DEFAULT_STATE, _WRITERS, always=("pts", "act", "depth", "beta"))
+
+
+def encode_fields(
+    state: object,
+    default: object,
+    writers: Mapping[str, tuple[str, Callable[[Any], str]]],
+    always: Collection[str],
+) -> dict[str, str]:
+    """A page's state as query parameters, in the order of ``writers``.
+
+    Parameters
+    ----------
+    state, default : dataclass instances
+        The state to write, and the one an empty link shows.
+    writers : mapping of str to (str, callable)
+        Each URL key's state field and how its value is written as text.
+    always : collection of str
+        The keys always written; any other is written only when its field differs from
+        ``default``'s (short links).
+
+    >>> encode_fields(DEFAULT_STATE, DEFAULT_STATE, {"beta": ("beta", str)}, always=())
+    {}
+    """
+    return {
+        key: write(getattr(state, name))
+        for key, (name, write) in writers.items()
+        if key in always or getattr(state, name) != getattr(default, name)
     }
-    d = DEFAULT_STATE
-    if state.leak != d.leak:
-        params["leak"] = format_number(state.leak)
-    if state.branching != d.branching:
-        params["br"] = "-".join(str(int(m)) for m in state.branching)
-    if state.show_dictionary != d.show_dictionary:
-        params["dict"] = "1" if state.show_dictionary else "0"
-    if state.preset != d.preset:
-        params["preset"] = state.preset
-    return params
 
 
 def decode(params: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:
@@ -174,103 +188,168 @@ def decode(params: Mapping[str, str | list[str]]) -> tuple[AppState, list[str]]:
         ``"depth 'x' is not a whole number; using 3"``. Quoted values are shortened and
         reduced to safe characters, so the notices can be shown as Markdown.
     """
-    notices: list[str] = []
-    values = {}
-    for key, (name, parse) in _FIELDS.items():
-        text, garbled = _get(params, key)
-        if text is None and not garbled:
-            continue
-        value, notice = parse(text) if text is not None else (None, f"{key} is not text")
-        if value is None:
-            default = getattr(DEFAULT_STATE, name)
-            shown = "the default points" if name == "points" else _show(default)
-            notices.append(f"{notice}; using {shown}")
-            continue
-        if notice:
-            notices.append(notice)
-        values[name] = value
+    values, notices = decode_fields(params, _FIELDS, DEFAULT_STATE, _show)
     state, arch_notice = _valid_architecture(replace(DEFAULT_STATE, **values))
     return state, notices + arch_notice
 
 
+#: A key's parser: its text -> (value, or None for "use the default"; notices, the last of
+#: which says why when the value is None).
+Parser = Callable[[str], tuple[Any, list[str]]]
+
+
+def decode_fields(
+    params: Mapping[str, str | list[str]],
+    fields: Mapping[str, tuple[str, Parser]],
+    default: object,
+    show: Callable[[object], str],
+) -> tuple[dict[str, object], list[str]]:
+    """The valid values of a page's URL keys, and one notice per repair; never raises.
+
+    Parameters
+    ----------
+    params : mapping of str to str or list of str
+        The query parameters (for a list, the last value is used: :func:`param_text`).
+    fields : mapping of str to (str, callable)
+        Each URL key's state field and parser (:data:`Parser`); other keys are ignored.
+    default : dataclass instance
+        The state whose field stands in for a missing or invalid value.
+    show : callable
+        A default value as the text a notice gives it (``"...; using 3"``); the default
+        points are named ``"the default points"``.
+
+    Returns
+    -------
+    values : dict of str to object
+        The valid values by field name (missing and invalid ones left out).
+    notices : list of str
+        The parsers' notices in key order, the last one of an invalid value ending with
+        what is used instead.
+    """
+    notices: list[str] = []
+    values: dict[str, object] = {}
+    for key, (name, parse) in fields.items():
+        text, garbled = param_text(params, key)
+        if text is None and not garbled:
+            continue
+        value, said = parse(text) if text is not None else (None, [f"{key} is not text"])
+        if value is None:
+            shown = "the default points" if name == "points" else show(getattr(default, name))
+            notices += said[:-1] + [f"{said[-1]}; using {shown}"]
+            continue
+        notices += said
+        values[name] = value
+    return values, notices
+
+
 # ----------------------------------------------------------------------------------------
-# One parser per key: text -> (value or None, notice). ``None`` means "use the default".
+# One parser per key: text -> (value or None, notices). ``None`` means "use the default"
+# (the last notice says why).
 
 
-def _parse_points(text: str) -> tuple[Points | None, str]:
+def _parse_points(text: str) -> tuple[Points | None, list[str]]:
     if not text.strip():
-        return None, "pts is empty"
+        return None, ["pts is empty"]
     points, notices = parse_points_param(text)
     if not points:
-        return None, notices[0]
-    return points, "".join(notices)
+        return None, notices[:1]
+    return points, notices
 
 
-def _parse_activation(text: str) -> tuple[str | None, str]:
+def _parse_activation(text: str) -> tuple[str | None, list[str]]:
     name = text.strip().lower()
     if name in ACTIVATIONS:
-        return name, ""
-    return None, f"act {_quote(text)} is not one of {', '.join(ACTIVATIONS)}"
+        return name, []
+    return None, [f"act {quote(text)} is not one of {', '.join(ACTIVATIONS)}"]
 
 
-def _parse_depth(text: str) -> tuple[int | None, str]:
+def _parse_depth(text: str) -> tuple[int | None, list[str]]:
     if _INTEGER.fullmatch(text.strip()):
-        return int(text), ""
-    return None, f"depth {_quote(text)} is not a whole number"
+        return int(text), []
+    return None, [f"depth {quote(text)} is not a whole number"]
 
 
-def _parse_beta(text: str) -> tuple[float | None, str]:
-    value = _parse_number(text)
+def parse_beta(text: str) -> tuple[float | None, list[str]]:
+    """``beta`` (both pages): a positive number up to ``MAX_ABS_VALUE`` (a :data:`Parser`).
+
+    >>> parse_beta("0.05"), parse_beta("-1")
+    ((0.05, []), (None, ["beta '-1' is not a positive number up to 1e6"]))
+    """
+    value = parse_number(text)
     if value is None or value <= 0:
-        return None, f"beta {_quote(text)} is not a positive number up to {MAX_ABS_VALUE_TEXT}"
-    return value, ""
+        return None, [f"beta {quote(text)} is not a positive number up to {MAX_ABS_VALUE_TEXT}"]
+    return value, []
 
 
-def _parse_leak(text: str) -> tuple[float | None, str]:
-    value = _parse_number(text)
+def _parse_leak(text: str) -> tuple[float | None, list[str]]:
+    value = parse_number(text)
     low, high = LEAK_RANGE
     if value is None or not low <= value <= high:
-        return None, f"leak {_quote(text)} is not a number from {low:g} to {high:g}"
-    return value, ""
+        return None, [f"leak {quote(text)} is not a number from {low:g} to {high:g}"]
+    return value, []
 
 
-def _parse_branching(text: str) -> tuple[tuple[int, ...] | None, str]:
+def _parse_branching(text: str) -> tuple[tuple[int, ...] | None, list[str]]:
     text = text.strip()
     if not text:
-        return (), ""
+        return (), []
     if _BRANCHING.fullmatch(text):
         levels = tuple(int(m) for m in text.split("-"))
         if len(levels) <= MAX_BRANCH_LEVELS and all(1 <= m <= MAX_BRANCHING for m in levels):
-            return levels, ""
-    return None, (
-        f"br {_quote(text)} is not a list like 2-3 of at most {MAX_BRANCH_LEVELS} whole "
+            return levels, []
+    return None, [
+        f"br {quote(text)} is not a list like 2-3 of at most {MAX_BRANCH_LEVELS} whole "
         f"numbers from 1 to {MAX_BRANCHING}"
-    )
+    ]
 
 
-def _parse_flag(text: str) -> tuple[bool | None, str]:
+def _parse_flag(text: str) -> tuple[bool | None, list[str]]:
     word = text.strip().lower()
     if word in _TRUE or word in _FALSE:
-        return word in _TRUE, ""
-    return None, f"dict {_quote(text)} is not 1 or 0"
+        return word in _TRUE, []
+    return None, [f"dict {quote(text)} is not 1 or 0"]
 
 
-def _parse_preset(text: str) -> tuple[str | None, str]:
-    name = text.strip()
-    if name == "" or name in PRESETS:
-        return name, ""
-    return None, f"preset {_quote(text)} is not one of {', '.join(PRESETS)}"
+def preset_parser(names: Collection[str]) -> Parser:
+    """The :data:`Parser` of ``preset`` for a page whose presets are ``names``.
 
+    Empty text (no preset) or one of ``names`` (spaces around ignored) is taken.
+
+    >>> parse = preset_parser(["xor", "moons"])
+    >>> parse(" xor "), parse(""), parse("opt")
+    (('xor', []), ('', []), (None, ["preset 'opt' is not one of xor, moons"]))
+    """
+
+    def parse_preset(text: str) -> tuple[str | None, list[str]]:
+        name = text.strip()
+        if name == "" or name in names:
+            return name, []
+        return None, [f"preset {quote(text)} is not one of {', '.join(names)}"]
+
+    return parse_preset
+
+
+# How each key is written (encode), in the order of the link.
+_WRITERS = {
+    "pts": ("points", format_points),
+    "act": ("activation", str),
+    "depth": ("depth", lambda depth: str(int(depth))),
+    "beta": ("beta", format_number),
+    "leak": ("leak", format_number),
+    "br": ("branching", lambda levels: "-".join(str(int(m)) for m in levels)),
+    "dict": ("show_dictionary", lambda shown: "1" if shown else "0"),
+    "preset": ("preset", str),
+}
 
 _FIELDS = {
     "pts": ("points", _parse_points),
     "act": ("activation", _parse_activation),
     "depth": ("depth", _parse_depth),
-    "beta": ("beta", _parse_beta),
+    "beta": ("beta", parse_beta),
     "leak": ("leak", _parse_leak),
     "br": ("branching", _parse_branching),
     "dict": ("show_dictionary", _parse_flag),
-    "preset": ("preset", _parse_preset),
+    "preset": ("preset", preset_parser(PRESETS)),
 }
 
 
@@ -305,8 +384,16 @@ def _architecture_problem(state: AppState) -> str:
     return ""
 
 
-def _get(params: Mapping[str, str | list[str]], key: str) -> tuple[str | None, bool]:
-    """The text of ``key`` (last value of a list) and whether a present value was not text."""
+def param_text(params: Mapping[str, str | list[str]], key: str) -> tuple[str | None, bool]:
+    """The text of ``key`` in query parameters, and whether a present value was not text.
+
+    For a list the last value counts (as in Streamlit's query parameters). A missing key
+    gives ``(None, False)``; a value that is not text (or a mapping that raises) gives
+    ``(None, True)``, so decoding a hostile link never raises.
+
+    >>> param_text({"a": ["1", "2"], "b": 3}, "a"), param_text({"b": 3}, "b")
+    (('2', False), (None, True))
+    """
     try:
         value = params.get(key)
     except Exception:  # a hostile mapping must not break decoding
@@ -318,8 +405,15 @@ def _get(params: Mapping[str, str | list[str]], key: str) -> tuple[str | None, b
     return None, True
 
 
-def _parse_number(text: str) -> float | None:
-    """A finite decimal number with ``|value| <= MAX_ABS_VALUE``, else ``None``."""
+def parse_number(text: str) -> float | None:
+    """A finite decimal number with ``|value| <= MAX_ABS_VALUE``, else ``None``.
+
+    Only plain decimal text is read (sign, digits, point, exponent; at most 40 characters,
+    spaces around ignored): never ``nan``, ``inf``, hex or underscores.
+
+    >>> parse_number(" -1.5e3 "), parse_number("nan"), parse_number("1e7"), parse_number("0x1")
+    (-1500.0, None, None, None)
+    """
     text = text.strip()
     if len(text) > 40 or not _NUMBER.fullmatch(text):
         return None
@@ -339,7 +433,14 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def _quote(text: str, limit: int = 30) -> str:
-    """``'text'`` shortened to ``limit`` characters, unsafe characters replaced by ``?``."""
+def quote(text: str, limit: int = 30) -> str:
+    """``'text'`` shortened to ``limit`` characters, unsafe characters replaced by ``?``.
+
+    What a notice quotes from a link is safe to show as Markdown: only letters, digits,
+    spaces and ``.:,=-`` are kept.
+
+    >>> quote("x*[y](z)"), quote("a" * 40, limit=5)
+    ("'x??y??z?'", "'aaaaa...'")
+    """
     short = text if len(text) <= limit else text[:limit] + "..."
     return "'" + _UNSAFE.sub("?", short) + "'"

@@ -22,7 +22,9 @@
 // once per edit, so "are these the same points?" is one string comparison.
 
 // Shared with the plane's canvas (sync.js, prepended to this file): SnapshotSync,
-// PreviewClient, Pointer, PointSet, the debug records and the small helpers.
+// PreviewClient, Pointer, PointSet, ChartBase (Chart's plot area, note, pixel <-> data and
+// hit-testing), CanvasBase (Canvas's flow of data, previews and edits), the debug records
+// and the small helpers.
 
 const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
 const BUSY_MAX_MS = 2000; // the panels' figures wait at most this long for an edit's fit
@@ -36,25 +38,16 @@ const BUSY_MAX_MS = 2000; // the panels' figures wait at most this long for an e
  *
  * `drawn` is what Plotly's chart shows: {key of the fit, points}.
  */
-class Chart {
+class Chart extends ChartBase {
   constructor(parentElement) {
-    this.root = element("div", "cvz-canvas");
+    super(parentElement, "cvz-canvas");
     this.legend = new Legend();
-    const stage = element("div", "cvz-stage");
-    this.plot = element("div", "cvz-plot");
+    this.root.prepend(this.legend.element);
     this.marks = document.createElementNS(SVG_NS, "svg");
     this.marks.setAttribute("class", "cvz-pending");
-    this.note = element("div", "cvz-note");
-    stage.append(this.plot, this.marks, this.note);
-    this.root.append(this.legend.element, stage);
-    parentElement.appendChild(this.root);
-    this.ready = false; // Plotly has drawn once
+    this.note.before(this.marks); // over the plot, under the note
     this.drawn = { key: null, points: NO_POINTS };
     this.trained = null; // the trained networks drawn ({x, y: [[...]]}) or null
-    this.resizer = new ResizeObserver(() => {
-      if (this.ready) window.Plotly.Plots.resize(this.plot);
-    });
-    this.resizer.observe(this.plot);
   }
 
   /**
@@ -130,50 +123,6 @@ class Chart {
       }
       this.marks.appendChild(dot);
     });
-  }
-
-  showNote(text) {
-    this.note.textContent = text || "";
-    this.note.style.display = text ? "block" : "none";
-  }
-
-  // ---------------------------------------------------------------- pixels <-> data
-
-  /** The plot area's rectangle on screen (clicks convert through it), or null. */
-  area() {
-    const drag = this.plot.querySelector(".nsewdrag");
-    return drag ? drag.getBoundingClientRect() : null;
-  }
-
-  /** Data coordinates of a spot on screen, rounded to well under a pixel of `ranges`. */
-  toData(clientX, clientY, rect, ranges) {
-    const full = this.plot._fullLayout;
-    const x = full.xaxis.p2d(clientX - rect.left);
-    const y = full.yaxis.p2d(clientY - rect.top);
-    return [roundTo(x, ranges.x), roundTo(y, ranges.y)];
-  }
-
-  /** Index of the point nearest to a spot on screen within `radius` pixels, else -1. */
-  hit(clientX, clientY, rect, points, radius) {
-    const full = this.plot._fullLayout;
-    let best = -1;
-    let bestDist = radius;
-    points.list.forEach((p, i) => {
-      const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
-      const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
-      const d = Math.hypot(dx, dy);
-      if (d <= bestDist) {
-        best = i;
-        bestDist = d;
-      }
-    });
-    return best;
-  }
-
-  destroy() {
-    this.resizer.disconnect();
-    if (window.Plotly) window.Plotly.purge(this.plot);
-    this.root.remove();
   }
 }
 
@@ -351,128 +300,27 @@ function layout(ranges, style) {
 // ================================================================ the canvas
 
 /**
- * The click canvas: local, optimistic points and edits, wired to Streamlit (SnapshotSync),
- * the preview route (PreviewClient), the chart (Chart) and the mouse (Pointer).
- *
- * `points`: what the student sees; `version`: local edit counter, which tags every fit;
- * `fit`: the fit adopted for drawing ({curves, ranges, message, key, version, pointsKey});
- * `server`: Python's last data, and `route` its preview route ({url, params, paramsKey});
- * `waiting`: the last edit whose fit is not painted yet ({started, pointsKey}) and the
- * acknowledged snapshot whose fit is not painted yet.
+ * The click canvas (CanvasBase, sync.js): `points` a PointSet of [x, y]; `fit` the fit
+ * adopted for drawing ({curves, ranges, message, key, version, pointsKey}); `waiting.ack`
+ * the acknowledged snapshot whose fit is not painted yet.
  */
-class Canvas {
+class Canvas extends CanvasBase {
   constructor(parentElement, setTriggerValue) {
-    this.setTriggerValue = setTriggerValue;
-    this.chart = new Chart(parentElement);
-    this.sync = new SnapshotSync(
-      (snapshot) => this.setTriggerValue("edit", snapshot),
-      () => ({ points: this.points, version: this.version })
-    );
-    this.preview = new PreviewClient(
-      (request, reply) => this.previewed(request, reply),
-      (again) => {
-        this.sync.flush();
-        if (again) this.requestPreview();
-      },
-      () => this.chart.showNote(this.route ? this.route.busy_text : "")
-    );
-    this.pointer = new Pointer(this.chart.plot, {
-      begin: (x, y, touch) => this.pressAt(x, y, touch),
-      drag: (press, x, y) => this.dragTo(press, x, y),
-      release: (press, still) => this.released(press, still),
-    });
-    this.points = NO_POINTS;
-    this.version = 0;
-    this.fit = null;
-    this.server = null;
-    this.route = null;
-    this.queued = null; // data that arrived while dragging
-    this.waiting = { fit: null, ack: null, editedAt: -Infinity };
+    super(new Chart(parentElement), setTriggerValue, BUSY_MAX_MS);
+    this.waiting.ack = null;
     this.settledTimer = null;
-    this.busy = () => this.editing();
-    cvz.canvasBusy = this.busy;
     this.trainedTimer = null;
     this.onTrained = () => this.showTrained();
     window.addEventListener("convexviz:trained", this.onTrained);
   }
 
-  // The panels' figures (figure.js) are not drawn while a student edits: from the press
-  // until the edit's fit is on screen and the session has acknowledged it (at most
-  // BUSY_MAX_MS after the edit).
-  editing() {
-    return (
-      this.pointer.pressed ||
-      (performance.now() - this.waiting.editedAt < BUSY_MAX_MS &&
-        (this.waiting.fit !== null || !this.sync.idle))
-    );
+  received(data, replaced, acked) {
+    if (!replaced && acked) this.waiting.ack = acked;
   }
 
-  // ---------------------------------------------------------------- data from Python
-
-  update(data) {
-    if (!data) return;
-    if (this.pointer.dragging) {
-      this.queued = data; // never move the point under the mouse
-      return;
-    }
-    this.server = data;
-    const preview = data.preview;
-    this.route = preview ? { ...preview, paramsKey: JSON.stringify(preview.params) } : null;
-    const theirs = PointSet.of(data.points);
-    const { replaced, acked } = this.sync.receive(data);
-    let version = this.version; // the local edit this reply's fit belongs to
-    if (replaced) {
-      this.points = theirs; // Python replaced the points: local edits are dropped
-      this.version += 1;
-      version = this.version;
-      this.fit = null;
-    } else {
-      if (acked) this.waiting.ack = acked;
-      if (this.sync.idle) this.points = theirs;
-      // A fit for the points shown is current; an acknowledged snapshot's belongs to the
-      // edit it carried; any other reply is about older points (drawn only if none are).
-      if (!theirs.sameAs(this.points)) version = acked ? acked.version : -1;
-    }
-    this.chart.root.dataset.gen = String(this.sync.gen);
-    this.chart.root.dataset.ack = String(data.ack);
-    this.adopt(data, theirs.key, version);
-    loadPlotly(data.plotly_url)
-      .then(() => this.draw())
-      .then(() => this.sync.sendSoon(this.preview.busy))
-      .catch((err) => this.chart.showNote(String(err)));
-  }
-
-  /** Adopt a reply's fit for drawing, unless the one adopted belongs to a newer edit. */
-  adopt(reply, pointsKey, version) {
-    if (this.fit && this.fit.version > version) return false;
+  fitOf(reply) {
     const { curves, ranges, message, key } = reply;
-    this.fit = { curves, ranges, message, key, version, pointsKey };
-    return true;
-  }
-
-  // ---------------------------------------------------------------- preview
-
-  /** Ask the preview route for the fit of the points shown now. */
-  requestPreview() {
-    if (!this.route || !window.fetch) return;
-    this.preview.ask({
-      url: this.route.url,
-      params: this.route.params,
-      paramsKey: this.route.paramsKey,
-      gen: this.sync.gen,
-      version: this.version,
-      points: this.points,
-      ranges: this.fit ? this.fit.ranges : this.server.ranges,
-    });
-  }
-
-  previewed(request, reply) {
-    if (request.gen !== this.sync.gen || request.paramsKey !== this.route.paramsKey) return;
-    // While dragging, a slightly older fit is better than none; otherwise only an exact one.
-    if (!this.pointer.dragging && !request.points.sameAs(this.points)) return;
-    if (!this.adopt(reply, request.points.key, request.version)) return;
-    if (reply.key !== this.chart.drawn.key) count("previewsDrawn"); // else Streamlit's was first
-    return this.draw();
+    return { curves, ranges, message, key };
   }
 
   // ---------------------------------------------------------------- drawing
@@ -554,75 +402,37 @@ class Canvas {
 
   // ---------------------------------------------------------------- edits
 
-  pressAt(clientX, clientY, touch) {
-    if (!this.chart.ready) return null;
-    const rect = this.chart.area();
-    if (!rect || !inside(clientX, clientY, rect)) return null;
-    const radius = touch ? TOUCH_HIT_RADIUS_PX : HIT_RADIUS_PX;
-    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points, radius) };
+  movedPoint(point, xy) {
+    return xy;
   }
 
-  dragTo(press, clientX, clientY) {
-    const xy = this.chart.toData(clientX, clientY, press.rect, this.fit.ranges);
-    this.points = this.points.moved(press.index, xy);
-    this.version += 1;
+  newPoint(xy) {
+    return xy;
+  }
+
+  showPoints() {
     this.chart.drawPoints(this.points, this.server.style);
     this.chart.drawMarks(this.points, this.server.style);
-    this.requestPreview(); // the fit follows the point while it moves
   }
 
-  released(press, still) {
-    if (press.dragging) {
-      this.edit("move", this.points, press.t);
-    } else if (still && press.index >= 0) {
-      this.edit("delete", this.points.without(press.index), press.t);
-    } else if (still) {
-      const xy = this.chart.toData(press.x, press.y, press.rect, this.fit.ranges);
-      this.edit("add", this.points.with(xy), press.t);
-    }
-    if (this.queued) {
-      const data = this.queued;
-      this.queued = null;
-      this.update(data);
-    }
+  // Marks over the chart, not a Plotly redraw: the edit's fit redraws the points with it.
+  showEdit(points) {
+    this.chart.drawMarks(points, this.server.style);
   }
 
   edit(op, points, startedAt) {
     clearTimeout(this.settledTimer);
-    this.points = points;
-    this.version += 1;
-    this.sync.edited(op, startedAt);
-    this.chart.root.dataset.points = points.key;
-    this.waiting.fit = { started: startedAt, pointsKey: points.key };
-    this.waiting.editedAt = startedAt;
-    this.requestPreview(); // the fast path to the new fit
-    this.chart.drawMarks(points, this.server.style); // optimistic: shown at once
-    this.sync.sendSoon(this.preview.busy);
+    super.edit(op, points, startedAt);
   }
 
   destroy() {
-    this.sync.destroy();
-    this.preview.close();
     clearTimeout(this.settledTimer);
     clearTimeout(this.trainedTimer);
     window.removeEventListener("convexviz:trained", this.onTrained);
-    this.pointer.destroy();
-    if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
-    this.chart.destroy();
+    super.destroy();
   }
 }
 
 export default function (component) {
-  const { data, setTriggerValue, parentElement } = component;
-  let canvas = parentElement.__convexvizCanvas;
-  if (!canvas) {
-    canvas = new Canvas(parentElement, setTriggerValue);
-    parentElement.__convexvizCanvas = canvas;
-  }
-  canvas.setTriggerValue = setTriggerValue;
-  canvas.update(data);
-  return () => {
-    canvas.destroy();
-    delete parentElement.__convexvizCanvas;
-  };
+  return mountCanvas(component, Canvas, "__convexvizCanvas");
 }

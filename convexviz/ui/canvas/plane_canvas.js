@@ -4,7 +4,9 @@
 // Shared with the 1-D canvas (sync.js, prepended to this file after page.js): SnapshotSync
 // (every edit to Streamlit as one snapshot {seq, gen, op, points: [[x1, x2, y], ...]}),
 // PreviewClient (the fast path: the plane preview route, convexviz/ui/plane_preview.py),
-// Pointer (click / drag on the plot area), PointSet, the debug records and helpers.
+// Pointer (click / drag on the plot area), PointSet, ChartBase (the plot area, its note,
+// pixel <-> data, hit-testing) and CanvasBase (the flow of data, previews and edits that
+// both canvases follow), the debug records and helpers.
 // Here:
 //   PlaneChart   the view: Python's figure of the fit (convexviz/ui/canvas/plane_payload.py:
 //                surface, decision line, neuron lines, worst line, arrows) plus the training
@@ -55,21 +57,10 @@ function pointTraces(points, templates) {
  * Plotly's chart: the fit's traces from Python, then the points traces (always last).
  * `drawn` is what Plotly shows: {key of the fit, points, classes (the points' mode)}.
  */
-class PlaneChart {
+class PlaneChart extends ChartBase {
   constructor(parentElement) {
-    this.root = element("div", "cvz-canvas cvz-plane-canvas");
-    const stage = element("div", "cvz-stage");
-    this.plot = element("div", "cvz-plot");
-    this.note = element("div", "cvz-note");
-    stage.append(this.plot, this.note);
-    this.root.append(stage);
-    parentElement.appendChild(this.root);
-    this.ready = false;
+    super(parentElement, "cvz-canvas cvz-plane-canvas");
     this.drawn = { key: null, points: NO_POINTS, classes: null, traces: 0 };
-    this.resizer = new ResizeObserver(() => {
-      if (this.ready) window.Plotly.Plots.resize(this.plot);
-    });
-    this.resizer.observe(this.plot);
   }
 
   /** Draw `fit` ({figure, key}) and `points`: all anew if the fit or the points' mode changed. */
@@ -106,164 +97,29 @@ class PlaneChart {
     this.drawn = { ...this.drawn, points };
     return window.Plotly.restyle(this.plot, update, indices).then(() => true);
   }
-
-  showNote(text) {
-    this.note.textContent = text || "";
-    this.note.style.display = text ? "block" : "none";
-  }
-
-  /** The plot area's rectangle on screen (clicks convert through it), or null. */
-  area() {
-    const drag = this.plot.querySelector(".nsewdrag");
-    return drag ? drag.getBoundingClientRect() : null;
-  }
-
-  /** Data coordinates of a spot on screen, rounded to well under a pixel of `ranges`. */
-  toData(clientX, clientY, rect, ranges) {
-    const full = this.plot._fullLayout;
-    const x = full.xaxis.p2d(clientX - rect.left);
-    const y = full.yaxis.p2d(clientY - rect.top);
-    return [roundTo(x, ranges.x), roundTo(y, ranges.y)];
-  }
-
-  /** Index of the point nearest to a spot on screen within `radius` pixels, else -1. */
-  hit(clientX, clientY, rect, points, radius) {
-    const full = this.plot._fullLayout;
-    let best = -1;
-    let bestDist = radius;
-    points.list.forEach((p, i) => {
-      const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
-      const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
-      const d = Math.hypot(dx, dy);
-      if (d <= bestDist) {
-        best = i;
-        bestDist = d;
-      }
-    });
-    return best;
-  }
-
-  destroy() {
-    this.resizer.disconnect();
-    if (window.Plotly) window.Plotly.purge(this.plot);
-    this.root.remove();
-  }
 }
 
 // ================================================================ the canvas
 
 /**
- * The plane canvas: `points` (PointSet of [x1, x2, y]) what the student sees; `version` the
- * local edit counter that tags every fit; `fit` the fit adopted for drawing ({figure,
- * ranges, message, key, version, pointsKey}); `server` Python's last data; `route` its
- * preview route ({url, params, paramsKey}); `waiting` the last edit whose fit is not painted.
+ * The plane canvas (CanvasBase, sync.js): `points` a PointSet of [x1, x2, y]; `fit` the fit
+ * adopted for drawing ({figure, ranges, message, key, version, pointsKey}).
  */
-class PlaneCanvas {
+class PlaneCanvas extends CanvasBase {
   constructor(parentElement, setTriggerValue) {
-    this.setTriggerValue = setTriggerValue;
-    this.chart = new PlaneChart(parentElement);
-    this.sync = new SnapshotSync(
-      (snapshot) => this.setTriggerValue("edit", snapshot),
-      () => ({ points: this.points, version: this.version })
-    );
-    this.preview = new PreviewClient(
-      (request, reply) => this.previewed(request, reply),
-      (again) => {
-        this.sync.flush();
-        if (again) this.requestPreview();
-      },
-      () => this.chart.showNote(this.route ? this.route.busy_text : "")
-    );
-    this.pointer = new Pointer(this.chart.plot, {
-      begin: (x, y, touch) => this.pressAt(x, y, touch),
-      drag: (press, x, y) => this.dragTo(press, x, y),
-      release: (press, still) => this.released(press, still),
-    });
-    this.points = NO_POINTS;
-    this.version = 0;
-    this.fit = null;
-    this.server = null;
-    this.route = null;
-    this.queued = null; // data that arrived while dragging
-    this.waiting = { fit: null, editedAt: -Infinity };
-    this.busy = () => this.editing();
-    cvz.canvasBusy = this.busy;
+    super(new PlaneChart(parentElement), setTriggerValue, PLANE_BUSY_MAX_MS);
   }
 
-  // Figures elsewhere on the page (figure.js) wait while a student edits here.
-  editing() {
-    return (
-      this.pointer.pressed ||
-      (performance.now() - this.waiting.editedAt < PLANE_BUSY_MAX_MS &&
-        (this.waiting.fit !== null || !this.sync.idle))
-    );
+  received(data) {
+    this.chart.root.dataset.label = String(data.label);
   }
 
-  // ---------------------------------------------------------------- data from Python
-
-  update(data) {
-    if (!data) return;
-    if (this.pointer.dragging) {
-      this.queued = data; // never move the point under the mouse
-      return;
-    }
-    this.server = data;
-    const preview = data.preview;
-    this.route = preview ? { ...preview, paramsKey: JSON.stringify(preview.params) } : null;
-    const theirs = PointSet.of(data.points);
-    const { replaced, acked } = this.sync.receive(data);
-    let version = this.version;
-    if (replaced) {
-      this.points = theirs; // Python replaced the points: local edits are dropped
-      this.version += 1;
-      version = this.version;
-      this.fit = null;
-    } else {
-      if (this.sync.idle) this.points = theirs;
-      if (!theirs.sameAs(this.points)) version = acked ? acked.version : -1;
-    }
-    const root = this.chart.root;
-    root.dataset.gen = String(this.sync.gen);
-    root.dataset.ack = String(data.ack);
-    root.dataset.label = String(data.label);
-    this.adopt(data, theirs.key, version);
-    loadPlotly(data.plotly_url)
-      .then(() => this.draw())
-      .then(() => this.sync.sendSoon(this.preview.busy))
-      .catch((err) => this.chart.showNote(String(err)));
-  }
-
-  /** Adopt a reply's fit for drawing, unless the one adopted belongs to a newer edit. */
-  adopt(reply, pointsKey, version) {
-    if (this.fit && this.fit.version > version) return false;
+  fitOf(reply) {
     const { figure, ranges, message, key } = reply;
-    this.fit = { figure, ranges, message, key, version, pointsKey };
-    return true;
+    return { figure, ranges, message, key };
   }
 
-  // ---------------------------------------------------------------- preview
-
-  requestPreview() {
-    if (!this.route || !window.fetch) return;
-    this.preview.ask({
-      url: this.route.url,
-      params: this.route.params,
-      paramsKey: this.route.paramsKey,
-      gen: this.sync.gen,
-      version: this.version,
-      points: this.points,
-      ranges: this.fit ? this.fit.ranges : this.server.ranges,
-      asked: performance.now(),
-    });
-  }
-
-  previewed(request, reply) {
-    if (request.gen !== this.sync.gen || request.paramsKey !== this.route.paramsKey) return;
-    // While dragging, a slightly older fit is better than none; otherwise only an exact one.
-    if (!this.pointer.dragging && !request.points.sameAs(this.points)) return;
-    if (!this.adopt(reply, request.points.key, request.version)) return;
-    const fresh = reply.key !== this.chart.drawn.key; // else Streamlit's reply was first
-    if (fresh) count("previewsDrawn");
+  drawPreview(request, fresh) {
     const replied = performance.now();
     return this.draw().then(() => {
       const times = { fetch: replied - request.asked, draw: performance.now() - replied };
@@ -301,21 +157,14 @@ class PlaneCanvas {
 
   // ---------------------------------------------------------------- edits
 
-  pressAt(clientX, clientY, touch) {
-    if (!this.chart.ready || !this.fit) return null;
-    const rect = this.chart.area();
-    if (!rect || !inside(clientX, clientY, rect)) return null;
-    const radius = touch ? TOUCH_HIT_RADIUS_PX : HIT_RADIUS_PX;
-    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points, radius) };
+  /** A dragged point at `xy` keeps its label. */
+  movedPoint(point, xy) {
+    return [xy[0], xy[1], point[2]];
   }
 
-  dragTo(press, clientX, clientY) {
-    const [x1, x2] = this.chart.toData(clientX, clientY, press.rect, this.fit.ranges);
-    const label = this.points.list[press.index][2];
-    this.points = this.points.moved(press.index, [x1, x2, label]);
-    this.version += 1;
-    this.showPoints();
-    this.requestPreview(); // the fit follows the point while it moves
+  /** A new point at `xy` has the label chosen now. */
+  newPoint(xy) {
+    return [xy[0], xy[1], this.server.label];
   }
 
   // The points shown now over the fit drawn: their traces alone, or the whole chart when
@@ -325,55 +174,8 @@ class PlaneCanvas {
       if (!done) this.draw();
     });
   }
-
-  released(press, still) {
-    if (press.dragging) {
-      this.edit("move", this.points, press.t);
-    } else if (still && press.index >= 0) {
-      this.edit("delete", this.points.without(press.index), press.t);
-    } else if (still) {
-      const [x1, x2] = this.chart.toData(press.x, press.y, press.rect, this.fit.ranges);
-      this.edit("add", this.points.with([x1, x2, this.server.label]), press.t);
-    }
-    if (this.queued) {
-      const data = this.queued;
-      this.queued = null;
-      this.update(data);
-    }
-  }
-
-  edit(op, points, startedAt) {
-    this.points = points;
-    this.version += 1;
-    this.sync.edited(op, startedAt);
-    this.chart.root.dataset.points = points.key;
-    this.waiting.fit = { started: startedAt, pointsKey: points.key };
-    this.waiting.editedAt = startedAt;
-    this.requestPreview(); // the fast path to the new fit, asked before drawing anything
-    this.showPoints(); // optimistic: shown at once
-    this.sync.sendSoon(this.preview.busy);
-  }
-
-  destroy() {
-    this.sync.destroy();
-    this.preview.close();
-    this.pointer.destroy();
-    if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
-    this.chart.destroy();
-  }
 }
 
 export default function (component) {
-  const { data, setTriggerValue, parentElement } = component;
-  let canvas = parentElement.__convexvizPlaneCanvas;
-  if (!canvas) {
-    canvas = new PlaneCanvas(parentElement, setTriggerValue);
-    parentElement.__convexvizPlaneCanvas = canvas;
-  }
-  canvas.setTriggerValue = setTriggerValue;
-  canvas.update(data);
-  return () => {
-    canvas.destroy();
-    delete parentElement.__convexvizPlaneCanvas;
-  };
+  return mountCanvas(component, PlaneCanvas, "__convexvizPlaneCanvas");
 }

@@ -49,28 +49,46 @@ def sanitize_points(raw: object, limit: int = MAX_POINTS) -> Points:
 
     Pairs that are not two numbers, NaN/inf, or beyond ``MAX_ABS_VALUE`` are dropped; values
     are rounded to 10 significant digits; exact duplicates keep their first occurrence
-    (equal ``x`` with different ``y`` is legal data); at most ``limit`` points are kept.
+    (equal ``x`` with different ``y`` is legal data); at most ``limit`` points are kept
+    (:func:`sanitize_tuples` with ``size=2``).
 
     >>> sanitize_points([[0, 1], [0, 1], ["a", 2], [float("nan"), 0], [2e7, 0], (3, 4.5)])
     ((0.0, 1.0), (3.0, 4.5))
     """
+    return sanitize_tuples(raw, 2, limit)  # type: ignore[return-value]
+
+
+def sanitize_tuples(raw: object, size: int, limit: int) -> tuple[tuple[float, ...], ...]:
+    """Keep only well-formed, finite, moderate, distinct tuples of ``size`` numbers.
+
+    What both canvases send is cleaned by this rule: the line's points are pairs
+    ``(x, y)``, the plane's triples ``(x1, x2, y)``. Items that are not ``size`` numbers
+    (a boolean is not a number), hold NaN or inf, or a value beyond ``MAX_ABS_VALUE`` are
+    dropped; values are rounded to 10 significant digits (:func:`round_coordinate`); exact
+    repeats keep their first occurrence; at most ``limit`` tuples are kept. Anything but a
+    sequence (a string, a mapping, a number) gives no tuples.
+
+    >>> sanitize_tuples([[0, 1, 2], [0, 1], [0, 1, 2], [True, 0, 0], [0, 1, -2]], 3, 5)
+    ((0.0, 1.0, 2.0), (0.0, 1.0, -2.0))
+    """
     if not isinstance(raw, Sequence) or isinstance(raw, str | bytes):
         return ()
-    seen: set[tuple[float, float]] = set()
-    points: list[tuple[float, float]] = []
+    seen: set[tuple[float, ...]] = set()
+    kept: list[tuple[float, ...]] = []
     for item in raw:
-        pair = _pair(item)
-        if pair is None or pair in seen:
+        numbers = _numbers(item, size)
+        if numbers is None or numbers in seen:
             continue
-        seen.add(pair)
-        points.append(pair)
-        if len(points) >= limit:
+        seen.add(numbers)
+        kept.append(numbers)
+        if len(kept) >= limit:
             break
-    return tuple(points)
+    return tuple(kept)
 
 
-def _pair(item: object) -> tuple[float, float] | None:
-    if not isinstance(item, Sequence) or isinstance(item, str | bytes) or len(item) != 2:
+def _numbers(item: object, size: int) -> tuple[float, ...] | None:
+    """``item`` as ``size`` rounded, moderate floats, or None."""
+    if not isinstance(item, Sequence) or isinstance(item, str | bytes) or len(item) != size:
         return None
     values = []
     for v in item:
@@ -78,11 +96,16 @@ def _pair(item: object) -> tuple[float, float] | None:
             return None
         if not abs(v) <= MAX_ABS_VALUE:  # NaN and inf too; before float(): no overflow
             return None
-        values.append(_round(float(v)))
-    return values[0], values[1]
+        values.append(round_coordinate(float(v)))
+    return tuple(values)
 
 
-def _round(v: float) -> float:
+def round_coordinate(v: float) -> float:
+    """``v`` rounded to 10 significant digits (drops float noise from pixel conversions).
+
+    >>> round_coordinate(0.1 + 0.2), round_coordinate(-123456789.987), round_coordinate(0.0)
+    (0.3, -123456790.0, 0.0)
+    """
     if v == 0.0:
         return 0.0
     return round(v, _DIGITS - 1 - math.floor(math.log10(abs(v))))

@@ -382,3 +382,289 @@ function roundTo(value, range) {
   const decimals = Math.min(8, Math.max(0, 4 - Math.floor(Math.log10(span))));
   return Number(value.toFixed(decimals));
 }
+
+// ================================================================ what the two canvases share
+
+/**
+ * What both charts share: a root element holding a stage with Plotly's plot area and a note
+ * over it, kept sized to the page, with pixel <-> data conversion and hit-testing. Each
+ * canvas's chart adds its own parts and its own drawing.
+ */
+class ChartBase {
+  constructor(parentElement, className) {
+    this.root = element("div", className);
+    this.stage = element("div", "cvz-stage");
+    this.plot = element("div", "cvz-plot");
+    this.note = element("div", "cvz-note");
+    this.stage.append(this.plot, this.note);
+    this.root.append(this.stage);
+    parentElement.appendChild(this.root);
+    this.ready = false; // Plotly has drawn once
+    this.resizer = new ResizeObserver(() => {
+      if (this.ready) window.Plotly.Plots.resize(this.plot);
+    });
+    this.resizer.observe(this.plot);
+  }
+
+  showNote(text) {
+    this.note.textContent = text || "";
+    this.note.style.display = text ? "block" : "none";
+  }
+
+  /** The plot area's rectangle on screen (clicks convert through it), or null. */
+  area() {
+    const drag = this.plot.querySelector(".nsewdrag");
+    return drag ? drag.getBoundingClientRect() : null;
+  }
+
+  /** Data coordinates of a spot on screen, rounded to well under a pixel of `ranges`. */
+  toData(clientX, clientY, rect, ranges) {
+    const full = this.plot._fullLayout;
+    const x = full.xaxis.p2d(clientX - rect.left);
+    const y = full.yaxis.p2d(clientY - rect.top);
+    return [roundTo(x, ranges.x), roundTo(y, ranges.y)];
+  }
+
+  /**
+   * Index of the point nearest to a spot on screen within `radius` pixels, else -1; a
+   * point's first two numbers are its place on the plot.
+   */
+  hit(clientX, clientY, rect, points, radius) {
+    const full = this.plot._fullLayout;
+    let best = -1;
+    let bestDist = radius;
+    points.list.forEach((p, i) => {
+      const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
+      const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
+      const d = Math.hypot(dx, dy);
+      if (d <= bestDist) {
+        best = i;
+        bestDist = d;
+      }
+    });
+    return best;
+  }
+
+  destroy() {
+    this.resizer.disconnect();
+    if (window.Plotly) window.Plotly.purge(this.plot);
+    this.root.remove();
+  }
+}
+
+/**
+ * What both canvases share: local, optimistic points and edits, wired to Streamlit
+ * (SnapshotSync), the preview route (PreviewClient), the chart and the pointer (Pointer).
+ *
+ * `points`: what the student sees; `version`: local edit counter, which tags every fit;
+ * `fit`: the fit adopted for drawing (what `fitOf` keeps of a reply, plus its version and
+ * pointsKey); `server`: Python's last data, and `route` its preview route ({url, params,
+ * paramsKey}); `waiting.fit`: the last edit whose fit is not painted yet ({started,
+ * pointsKey}), `waiting.editedAt` when it was made.
+ *
+ * Each canvas provides: `fitOf(reply)` (what a fit is), `draw()`, `showPoints()` (the
+ * points shown now over the fit drawn), `movedPoint(point, xy)` and `newPoint(xy)` (a
+ * point dragged to / added at `xy` on the plot), and may extend `received(data, replaced,
+ * acked)`, `drawPreview(request, fresh)`, `showEdit(points)`, `edit` and `destroy`.
+ */
+class CanvasBase {
+  constructor(chart, setTriggerValue, busyMaxMs) {
+    this.setTriggerValue = setTriggerValue;
+    this.chart = chart;
+    this.busyMaxMs = busyMaxMs;
+    this.sync = new SnapshotSync(
+      (snapshot) => this.setTriggerValue("edit", snapshot),
+      () => ({ points: this.points, version: this.version })
+    );
+    this.preview = new PreviewClient(
+      (request, reply) => this.previewed(request, reply),
+      (again) => {
+        this.sync.flush();
+        if (again) this.requestPreview();
+      },
+      () => this.chart.showNote(this.route ? this.route.busy_text : "")
+    );
+    this.pointer = new Pointer(this.chart.plot, {
+      begin: (x, y, touch) => this.pressAt(x, y, touch),
+      drag: (press, x, y) => this.dragTo(press, x, y),
+      release: (press, still) => this.released(press, still),
+    });
+    this.points = NO_POINTS;
+    this.version = 0;
+    this.fit = null;
+    this.server = null;
+    this.route = null;
+    this.queued = null; // data that arrived while dragging
+    this.waiting = { fit: null, editedAt: -Infinity };
+    this.busy = () => this.editing();
+    cvz.canvasBusy = this.busy;
+  }
+
+  // The panels' figures (figure.js) are not drawn while a student edits: from the press
+  // until the edit's fit is on screen and the session has acknowledged it (at most
+  // busyMaxMs after the edit).
+  editing() {
+    return (
+      this.pointer.pressed ||
+      (performance.now() - this.waiting.editedAt < this.busyMaxMs &&
+        (this.waiting.fit !== null || !this.sync.idle))
+    );
+  }
+
+  // ---------------------------------------------------------------- data from Python
+
+  update(data) {
+    if (!data) return;
+    if (this.pointer.dragging) {
+      this.queued = data; // never move the point under the mouse
+      return;
+    }
+    this.server = data;
+    const preview = data.preview;
+    this.route = preview ? { ...preview, paramsKey: JSON.stringify(preview.params) } : null;
+    const theirs = PointSet.of(data.points);
+    const { replaced, acked } = this.sync.receive(data);
+    let version = this.version; // the local edit this reply's fit belongs to
+    if (replaced) {
+      this.points = theirs; // Python replaced the points: local edits are dropped
+      this.version += 1;
+      version = this.version;
+      this.fit = null;
+    } else {
+      if (this.sync.idle) this.points = theirs;
+      // A fit for the points shown is current; an acknowledged snapshot's belongs to the
+      // edit it carried; any other reply is about older points (drawn only if none are).
+      if (!theirs.sameAs(this.points)) version = acked ? acked.version : -1;
+    }
+    this.received(data, replaced, acked);
+    this.chart.root.dataset.gen = String(this.sync.gen);
+    this.chart.root.dataset.ack = String(data.ack);
+    this.adopt(data, theirs.key, version);
+    loadPlotly(data.plotly_url)
+      .then(() => this.draw())
+      .then(() => this.sync.sendSoon(this.preview.busy))
+      .catch((err) => this.chart.showNote(String(err)));
+  }
+
+  /** Python's `data` arrived: it `replaced` the points, or acknowledged `acked` (or null). */
+  received() {}
+
+  /** Adopt a reply's fit for drawing, unless the one adopted belongs to a newer edit. */
+  adopt(reply, pointsKey, version) {
+    if (this.fit && this.fit.version > version) return false;
+    this.fit = { ...this.fitOf(reply), version, pointsKey };
+    return true;
+  }
+
+  // ---------------------------------------------------------------- preview
+
+  /** Ask the preview route for the fit of the points shown now. */
+  requestPreview() {
+    if (!this.route || !window.fetch) return;
+    this.preview.ask({
+      url: this.route.url,
+      params: this.route.params,
+      paramsKey: this.route.paramsKey,
+      gen: this.sync.gen,
+      version: this.version,
+      points: this.points,
+      ranges: this.fit ? this.fit.ranges : this.server.ranges,
+      asked: performance.now(),
+    });
+  }
+
+  previewed(request, reply) {
+    if (request.gen !== this.sync.gen || request.paramsKey !== this.route.paramsKey) return;
+    // While dragging, a slightly older fit is better than none; otherwise only an exact one.
+    if (!this.pointer.dragging && !request.points.sameAs(this.points)) return;
+    if (!this.adopt(reply, request.points.key, request.version)) return;
+    const fresh = reply.key !== this.chart.drawn.key; // else Streamlit's reply was first
+    if (fresh) count("previewsDrawn");
+    return this.drawPreview(request, fresh);
+  }
+
+  /** Draw a preview's fit, just adopted; `fresh`: not drawn already. */
+  drawPreview() {
+    return this.draw();
+  }
+
+  // ---------------------------------------------------------------- edits
+
+  pressAt(clientX, clientY, touch) {
+    if (!this.chart.ready || !this.fit) return null;
+    const rect = this.chart.area();
+    if (!rect || !inside(clientX, clientY, rect)) return null;
+    const radius = touch ? TOUCH_HIT_RADIUS_PX : HIT_RADIUS_PX;
+    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points, radius) };
+  }
+
+  dragTo(press, clientX, clientY) {
+    const xy = this.chart.toData(clientX, clientY, press.rect, this.fit.ranges);
+    const point = this.movedPoint(this.points.list[press.index], xy);
+    this.points = this.points.moved(press.index, point);
+    this.version += 1;
+    this.showPoints();
+    this.requestPreview(); // the fit follows the point while it moves
+  }
+
+  released(press, still) {
+    if (press.dragging) {
+      this.edit("move", this.points, press.t);
+    } else if (still && press.index >= 0) {
+      this.edit("delete", this.points.without(press.index), press.t);
+    } else if (still) {
+      const xy = this.chart.toData(press.x, press.y, press.rect, this.fit.ranges);
+      this.edit("add", this.points.with(this.newPoint(xy)), press.t);
+    }
+    if (this.queued) {
+      const data = this.queued;
+      this.queued = null;
+      this.update(data);
+    }
+  }
+
+  /** An edit (`op`: add, delete or move) that leaves `points`, begun at `startedAt`. */
+  edit(op, points, startedAt) {
+    this.points = points;
+    this.version += 1;
+    this.sync.edited(op, startedAt);
+    this.chart.root.dataset.points = points.key;
+    this.waiting.fit = { started: startedAt, pointsKey: points.key };
+    this.waiting.editedAt = startedAt;
+    this.requestPreview(); // the fast path to the new fit, asked before drawing anything
+    this.showEdit(points); // optimistic: shown at once
+    this.sync.sendSoon(this.preview.busy);
+  }
+
+  /** Show an edit's points at once, before its fit comes. */
+  showEdit() {
+    this.showPoints();
+  }
+
+  destroy() {
+    this.sync.destroy();
+    this.preview.close();
+    this.pointer.destroy();
+    if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
+    this.chart.destroy();
+  }
+}
+
+/**
+ * The default export of a canvas module: one `Canvas` (a CanvasBase) per element, kept on
+ * the element under `slot`, given each new `data` from Python and destroyed with it.
+ */
+function mountCanvas(component, Canvas, slot) {
+  const { data, setTriggerValue, parentElement } = component;
+  let canvas = parentElement[slot];
+  if (!canvas) {
+    canvas = new Canvas(parentElement, setTriggerValue);
+    parentElement[slot] = canvas;
+  }
+  canvas.setTriggerValue = setTriggerValue;
+  canvas.update(data);
+  return () => {
+    canvas.destroy();
+    delete parentElement[slot];
+  };
+}
