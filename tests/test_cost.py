@@ -323,3 +323,43 @@ def test_waiting_time_extends_a_deadline():
         d.check("the solve")
     d.extended(1e9).check("the solve")  # moved past now: no error
     assert d.extended(-5).expires_at == d.expires_at  # waiting never shortens it
+
+
+# ---------------------------------------------------------------- what the page accepts
+
+
+def test_every_readme_lesson_link_and_preset_is_accepted():
+    from convexviz.datasets import PRESETS
+    from convexviz.ui.fitmemo import FitMemo, fit_state
+    from convexviz.ui.state import AppState, decode
+    from convexviz.ui.wording import fit_problem
+    from tests.browser import lesson_links
+
+    links = lesson_links()
+    assert len(links) >= 8
+    states = [decode(query)[0] for _, query in links]
+    states += [AppState(p.points, p.activation, p.depth, p.beta) for p in PRESETS.values()]
+    memo = FitMemo()
+    for state in states:
+        assert fit_problem(state) == "", state
+        result, problem = fit_state(state, memo)
+        assert problem == "" and result is not None
+
+
+def test_the_page_states_the_refusal_before_any_fit():
+    from convexviz.ui.fitmemo import FitMemo, fit_state
+    from convexviz.ui.state import AppState
+    from convexviz.ui.wording import fit_problem
+
+    def must_not_run(*args):
+        raise AssertionError("a refused state must not reach the fit")
+
+    points = tuple((float(k), float(k % 2)) for k in range(13)) + ((0.0, 0.5),)  # 13 distinct
+    state = AppState(points, "abs", 5, 0.01)
+    expected = f"No fit: {refusal(Architecture('abs', 5), 13)}."
+    assert fit_problem(state) == expected
+    assert fit_state(state, FitMemo(compute=must_not_run)) == (None, expected)
+    twenty = tuple((float(k), float(k % 2)) for k in range(20))
+    branched = AppState(twenty, "sign", 4, 0.01, branching=(9, 9))  # K = 81: 2^19 patterns
+    assert fit_problem(branched).startswith("No fit: sign depth 4 with 20 points is too large")
+    assert fit_problem(AppState(twenty, "sign", 4, 0.01, branching=(2, 2))) == ""
