@@ -6,11 +6,16 @@ seconds beside the model's estimate (``convexviz.cost.fit_cost``), the ratio, an
 dictionary sizes (the model's bound, the raw size built, the distinct columns).
 
 Then, per builder, it fits the model's three constants to the measurements
-(``seconds ~ t_0 + M (b N + s N^2)``, non-negative least squares on relative errors) and
+(``seconds ~ t_0 + M (b (L-1) N + s N^2)``, non-negative least squares on relative errors) and
 scales them up to the worst row, so the suggested constants bound every measurement; copy
 them into ``FIXED_SECONDS`` / ``BUILD_SECONDS`` / ``SOLVE_SECONDS``.
 
     python benchmarks/calibrate_cost.py [--repeat 3] [--quick] [--beta 0.01]
+    python benchmarks/calibrate_cost.py --fit-only run1.txt run2.txt   # pool saved runs
+
+``--fit-only`` measures nothing: it reads the tables of earlier runs (this script's output),
+prints their measurements beside the *current* model's estimates, and fits the constants
+to all their rows together, an envelope over several runs.
 
 Data: fixed seed, sorted uniform ``x`` on [-3, 3], ``y = sin(x) + 0.3 noise``. Run it
 when the machine is as quiet as you can get; the load average is printed first.
@@ -95,11 +100,70 @@ def fit_constants(rows: list[dict]) -> dict[str, tuple[float, float, float]]:
     for key in sorted({r["builder"] for r in rows}):
         mine = [r for r in rows if r["builder"] == key]
         t = np.array([r["total"] for r in mine])
-        design = np.array([[1.0, r["bound"] * r["n"], r["bound"] * r["n"] ** 2] for r in mine])
+        design = np.array(
+            [[1.0, r["bound"] * r["layers"] * r["n"], r["bound"] * r["n"] ** 2] for r in mine]
+        )
         coef, _ = scipy.optimize.nnls(design / t[:, None], np.ones_like(t))
         scale = max(float(np.max(t / (design @ coef))), 1.0)
         out[key] = tuple(float(c * scale) for c in coef)
     return out
+
+
+HEADER = (
+    "activation", "depth", "N", "M bound", "M raw", "M distinct", "estimate s",
+    "measured s", "build s", "solve s", "measured/estimate",
+)  # fmt: skip
+
+
+def print_header() -> None:
+    print("| " + " | ".join(HEADER) + " |")
+    print("|" + "---|" * len(HEADER))
+
+
+def table_row(row: dict) -> str:
+    """One Markdown row: a measurement beside the current model's estimate."""
+    arch, n = row["arch"], row["n"]
+    cost = fit_cost(arch, n)
+    mark = " (accepted)" if cost.accepted else ""
+    return (
+        f"| {arch.activation} | {arch.depth} | {n} | {cost.columns:,} | {row['raw']:,} | "
+        f"{row['distinct']:,} | {cost.seconds:.3f}{mark} | {row['total']:.3f} | "
+        f"{row['build']:.3f} | {row['solve']:.3f} | {row['total'] / cost.seconds:.2f} |"
+    )
+
+
+def read_rows(paths: list[str]) -> list[dict]:
+    """The measured rows of saved runs (this script's printed tables)."""
+    rows = []
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) != 11 or not cells[1].isdigit():
+                continue
+            arch = Architecture(cells[0], int(cells[1]))
+            rows.append({
+                "arch": arch,
+                "n": int(cells[2]),
+                "bound": int(cells[3].replace(",", "")),
+                "raw": int(cells[4].replace(",", "")),
+                "distinct": int(cells[5].replace(",", "")),
+                "total": float(cells[7]),
+                "build": float(cells[8]),
+                "solve": float(cells[9]),
+                "layers": arch.depth - 1,
+                "builder": builder(arch),
+                "source": Path(path).name,
+            })  # fmt: skip
+    return rows
+
+
+def print_constants(rows: list[dict]) -> None:
+    print("\nsuggested constants (t_0 s, b per column x point, s per column x point^2), now:")
+    for key, (t0, b, s) in fit_constants(rows).items():
+        print(
+            f"  {key:10s} t_0 = {t0:.2e} ({FIXED_SECONDS[key]:.2e})  "
+            f"b = {b:.2e} ({BUILD_SECONDS[key]:.2e})  s = {s:.2e} ({SOLVE_SECONDS[key]:.2e})"
+        )
 
 
 def main() -> None:
@@ -107,7 +171,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--beta", type=float, default=0.01)
     parser.add_argument("--quick", action="store_true", help="two N values per case")
+    parser.add_argument("--fit-only", nargs="+", metavar="TABLE", help="pool saved runs")
     args = parser.parse_args()
+    if args.fit_only:
+        rows = read_rows(args.fit_only)
+        print(f"{len(rows)} rows from {len(args.fit_only)} saved runs, current estimates\n")
+        print_header()
+        for row in rows:
+            print(table_row(row))
+        worst = max(rows, key=lambda r: r["total"] / fit_cost(r["arch"], r["n"]).seconds)
+        print(f"\nworst measured/estimate: {table_row(worst)} ({worst['source']})")
+        slowest = max(
+            (r for r in rows if fit_cost(r["arch"], r["n"]).accepted), key=lambda r: r["total"]
+        )
+        print(f"slowest accepted fit: {table_row(slowest)} ({slowest['source']})")
+        print_constants(rows)
+        return
     print(f"load average at start: {os.getloadavg()[0]:.2f} (CPU count {os.cpu_count()})")
     print(
         f"beta {args.beta}, {args.repeat} runs per case (medians), live limit "
@@ -134,20 +213,10 @@ def main() -> None:
         for n in ns[: 2 if args.quick else None]:
             cost = fit_cost(arch, n)
             got = measure(arch, n, args.beta, args.repeat)
-            rows.append({**got, "n": n, "bound": cost.columns, "builder": builder(arch)})
-            mark = " (accepted)" if cost.accepted else ""
-            print(
-                f"| {act} | {depth} | {n} | {cost.columns:,} | {got['raw']:,} | "
-                f"{got['distinct']:,} | {cost.seconds:.3f}{mark} | {got['total']:.3f} | "
-                f"{got['build']:.3f} | {got['solve']:.3f} | {got['total'] / cost.seconds:.2f} |",
-                flush=True,
-            )
-    print("\nsuggested constants (t_0 s, b per column x point, s per column x point^2), now:")
-    for key, (t0, b, s) in fit_constants(rows).items():
-        print(
-            f"  {key:10s} t_0 = {t0:.2e} ({FIXED_SECONDS[key]:.2e})  "
-            f"b = {b:.2e} ({BUILD_SECONDS[key]:.2e})  s = {s:.2e} ({SOLVE_SECONDS[key]:.2e})"
-        )
+            row = {**got, "arch": arch, "n": n, "bound": cost.columns}
+            rows.append({**row, "layers": depth - 1, "builder": builder(arch)})
+            print(table_row(row), flush=True)
+    print_constants(rows)
     print("\nlargest N accepted live:")
     for act, depth, _ in CASES:
         print(f"  {act} depth {depth}: {max_points(Architecture(act, depth))}")

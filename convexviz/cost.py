@@ -3,12 +3,13 @@
 A fit (:func:`convexviz.fit.fit`) builds the dictionary, solves the Lasso and certifies the
 answer. With ``N`` distinct inputs and ``M`` raw candidate columns its work is
 
-.. math:: W(N) = t_0 + M(N)\\,\\bigl(b\\,N + s\\,N^2\\bigr),
+.. math:: W(N) = t_0 + M(N)\\,\\bigl(b\\,(L-1)\\,N + s\\,N^2\\bigr),
 
 * ``t_0`` once (``t_0``, ``b`` and ``s`` depend on the builder);
-* ``b N`` per column: building and de-duplicating the columns and the certificate evaluate
-  every raw column at every input (the deep absolute-value enumeration visits about
-  eighty candidates per column it keeps);
+* ``b (L - 1) N`` per column: building and de-duplicating the columns and the certificate
+  evaluate every raw column, ``L - 1`` nested layers, at every input (this is why ReLU
+  depth 8 costs more than depth 4 on the same columns; the deep absolute-value enumeration
+  also visits about eighty candidates per column it keeps);
 * ``s N^2`` per column: each interior-point iteration forms ``A D A^T`` (``N^2`` per
   column) and the polish's non-negative least squares does as much per column of the
   interior-point support, which can be most of the distinct columns.
@@ -57,14 +58,14 @@ __all__ = [
     "refusal",
 ]
 
-#: ``b``: seconds per (raw column x distinct input) to build, de-duplicate and certify,
-#: per builder (:func:`builder`). Calibrated by ``benchmarks/calibrate_cost.py``.
+#: ``b``: seconds per (raw column x hidden layer x distinct input) to build, de-duplicate
+#: and certify, per builder (:func:`builder`). Calibrated by ``benchmarks/calibrate_cost.py``.
 BUILD_SECONDS = {
-    "two_layer": 0.0,
-    "sign_tree": 1.5e-6,
-    "relu_chain": 9.2e-8,
+    "two_layer": 3.3e-7,
+    "sign_tree": 4.1e-7,
+    "relu_chain": 3.1e-8,
     "abs_chain": 0.0,
-    "abs4": 2.8e-7,
+    "abs4": 7.3e-8,
     "abs_deep": 0.0,
 }
 
@@ -73,23 +74,23 @@ BUILD_SECONDS = {
 #: fraction of the raw ones (about 1.5 % for deep ReLU chains, all of them for sign trees).
 #: Calibrated by ``benchmarks/calibrate_cost.py``.
 SOLVE_SECONDS = {
-    "two_layer": 6.6e-9,
-    "sign_tree": 0.0,
-    "relu_chain": 0.0,
-    "abs_chain": 2.6e-9,
-    "abs4": 3.9e-9,
-    "abs_deep": 1.45e-7,
+    "two_layer": 5.7e-9,
+    "sign_tree": 1.8e-9,
+    "relu_chain": 7.5e-10,
+    "abs_chain": 3.0e-9,
+    "abs4": 3.6e-9,
+    "abs_deep": 1.43e-7,
 }
 
 #: ``t_0``: seconds a fit costs whatever its size, per builder (bookkeeping; the deep
 #: absolute-value enumeration loops over about a thousand incidence types even for tiny N).
 #: Calibrated by ``benchmarks/calibrate_cost.py``.
 FIXED_SECONDS = {
-    "two_layer": 0.024,
-    "sign_tree": 0.031,
-    "relu_chain": 0.0019,
-    "abs_chain": 0.0043,
-    "abs4": 0.0021,
+    "two_layer": 0.018,
+    "sign_tree": 0.021,
+    "relu_chain": 0.0069,
+    "abs_chain": 0.0028,
+    "abs4": 0.0089,
     "abs_deep": 0.24,
 }
 
@@ -145,7 +146,7 @@ def builder(architecture: Architecture) -> str:
 
 
 def fit_cost(architecture: Architecture, n_distinct: int) -> FitCost:
-    """Estimated cost of a fit: ``t_0 + M (b N + s N^2)`` seconds (module docstring).
+    """Estimated cost of a fit: ``t_0 + M (b (L-1) N + s N^2)`` seconds (module docstring).
 
     Parameters
     ----------
@@ -160,7 +161,8 @@ def fit_cost(architecture: Architecture, n_distinct: int) -> FitCost:
     n = max(int(n_distinct), 0)
     columns = int(raw_size_estimate(n, architecture)) if n >= 1 else 0
     key = builder(architecture)
-    per_column = BUILD_SECONDS[key] * n + SOLVE_SECONDS[key] * n * n
+    layers = architecture.depth - 1
+    per_column = BUILD_SECONDS[key] * layers * n + SOLVE_SECONDS[key] * n * n
     return FitCost(architecture, n, columns, FIXED_SECONDS[key] + columns * per_column)
 
 
