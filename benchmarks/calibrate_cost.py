@@ -12,6 +12,7 @@ them into ``FIXED_SECONDS`` / ``BUILD_SECONDS`` / ``SOLVE_SECONDS``.
 
     python benchmarks/calibrate_cost.py [--repeat 3] [--quick] [--beta 0.01]
     python benchmarks/calibrate_cost.py --fit-only run1.txt run2.txt   # pool saved runs
+    python benchmarks/calibrate_cost.py --beta-check   # does beta matter at the limits?
 
 ``--fit-only`` measures nothing: it reads the tables of earlier runs (this script's output),
 prints their measurements beside the *current* model's estimates, and fits the constants
@@ -166,13 +167,43 @@ def print_constants(rows: list[dict]) -> None:
         )
 
 
+#: ``--beta-check``: beta from tiny (near interpolation) to large (few neurons).
+CHECK_BETAS = (1e-5, 1e-3, 1e-1)
+
+
+def beta_check(repeat: int) -> None:
+    """Each deep architecture at its largest accepted N, for several beta."""
+    print(
+        "| activation | depth | N (largest accepted) | estimate s | "
+        + " | ".join(f"measured s, beta {b:g}" for b in CHECK_BETAS)
+        + " |"
+    )
+    print("|" + "---|" * (4 + len(CHECK_BETAS)))
+    for act, depth in (("relu", 3), ("relu", 4), ("relu", 8), ("abs", 3), ("abs", 4),
+                       ("abs", 5), ("sign", 3), ("sign", 4), ("sign", 5)):  # fmt: skip
+        arch = Architecture(act, depth)
+        n = max_points(arch)
+        times = [measure(arch, n, beta, repeat)["total"] for beta in CHECK_BETAS]
+        print(
+            f"| {act} | {depth} | {n} | {fit_cost(arch, n).seconds:.3f} | "
+            + " | ".join(f"{t:.3f}" for t in times)
+            + " |",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--beta", type=float, default=0.01)
     parser.add_argument("--quick", action="store_true", help="two N values per case")
     parser.add_argument("--fit-only", nargs="+", metavar="TABLE", help="pool saved runs")
+    parser.add_argument("--beta-check", action="store_true", help="several beta at the limits")
     args = parser.parse_args()
+    if args.beta_check:
+        print(f"load average at start: {os.getloadavg()[0]:.2f}, {args.repeat} runs (medians)")
+        beta_check(args.repeat)
+        return
     if args.fit_only:
         rows = read_rows(args.fit_only)
         print(f"{len(rows)} rows from {len(args.fit_only)} saved runs, current estimates\n")

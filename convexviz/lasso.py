@@ -67,6 +67,10 @@ SOLVERS = ("FAST", "CLARABEL", "SCS")
 #: The solvers reached through cvxpy (reference path and fallback).
 CVXPY_SOLVERS = ("CLARABEL", "SCS")
 
+#: Each cvxpy solver's own time-limit setting (used with a deadline: a cvxpy solve cannot
+#: be interrupted from outside, so the solver is told how long it may take).
+_TIME_LIMIT = {"CLARABEL": "time_limit", "SCS": "time_limit_secs"}
+
 #: The ``FAST`` answer is accepted only if its duality gap is below this times the objective.
 GAP_RTOL = 1e-9
 
@@ -224,12 +228,17 @@ class _ParametrizedLasso:
         loss = 0.5 * cp.sum_squares(A @ self.z + self.bias - y)
         self.problem = cp.Problem(cp.Minimize(loss + self.beta * cp.norm1(self.z)))
 
-    def solve(self, beta: float, solver: str) -> _RawAnswer:
-        """Raw answer at ``beta``; raises ``cp.SolverError`` when ``solver`` fails."""
+    def solve(self, beta: float, solver: str, time_limit: float | None = None) -> _RawAnswer:
+        """Raw answer at ``beta``; raises ``cp.SolverError`` when ``solver`` fails.
+
+        ``time_limit`` (seconds, optional) is handed to the solver, which then stops with a
+        non-optimal status: a ``cp.SolverError`` here.
+        """
         self.beta.value = beta
+        options = {} if time_limit is None else {_TIME_LIMIT[solver]: max(time_limit, 1e-3)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # inaccuracy is reported via status
-            self.problem.solve(solver=solver)
+            self.problem.solve(solver=solver, **options)
         status = self.problem.status
         if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or self.z.value is None:
             raise cp.SolverError(f"{solver} returned status {status!r}")
@@ -437,11 +446,13 @@ def _solve_with(
     """The four steps with one solver (caller holds the lock). Raises on solver failure,
     and :class:`~convexviz.deadline.FitDeadlineError` when ``deadline`` passes."""
     fast = _fast_for(A, y, reuse) if name == "FAST" else None
-    # 1. raw solve (a cvxpy solve cannot be interrupted: checked before and after)
+    # 1. raw solve (a cvxpy solver gets the time left as its own time limit)
     if fast is not None:
         raw = fast.solve(beta, deadline)
-    else:
+    elif deadline is None:
         raw = _problem_for(A, y, reuse).solve(beta, name)
+    else:
+        raw = _problem_for(A, y, reuse).solve(beta, name, deadline.remaining())
     check(deadline, "the solve")
     # 2. polish: an exact vertex with the same fitted values
     if raw.exact:

@@ -88,7 +88,10 @@ def polish(
         yc = y - y.mean()
         for vertex in (_nnls_vertex, _lp_vertex):
             check(deadline, "the polish")
-            z_vertex = vertex(Ac, z_thr)
+            if vertex is _lp_vertex and deadline is not None:  # HiGHS stops itself in time
+                z_vertex = _lp_vertex(Ac, z_thr, time_limit=deadline.remaining())
+            else:
+                z_vertex = vertex(Ac, z_thr)
             if z_vertex is None:
                 continue
             candidates.insert(0, z_vertex)
@@ -154,16 +157,19 @@ def _nnls_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
     return out
 
 
-def _lp_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
-    """A vertex of ``min ||z||_1 s.t. A_c z = A_c z_0`` by the dual simplex method (HiGHS)."""
+def _lp_vertex(Ac: NDArray, z: NDArray, time_limit: float | None = None) -> NDArray | None:
+    """A vertex of ``min ||z||_1 s.t. A_c z = A_c z_0`` by the dual simplex method (HiGHS);
+    ``None`` when it fails or runs past ``time_limit`` seconds (HiGHS's own limit)."""
     u = Ac @ z
     m = Ac.shape[1]
+    options = {} if time_limit is None else {"time_limit": max(float(time_limit), 1e-3)}
     result = scipy.optimize.linprog(
         c=np.ones(2 * m),
         A_eq=np.hstack([Ac, -Ac]),
         b_eq=u,
         bounds=(0, None),
         method="highs-ds",
+        options=options,
     )
     if result.status != 0:
         return None

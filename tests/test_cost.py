@@ -363,3 +363,42 @@ def test_the_page_states_the_refusal_before_any_fit():
     branched = AppState(twenty, "sign", 4, 0.01, branching=(9, 9))  # K = 81: 2^19 patterns
     assert fit_problem(branched).startswith("No fit: sign depth 4 with 20 points is too large")
     assert fit_problem(AppState(twenty, "sign", 4, 0.01, branching=(2, 2))) == ""
+
+
+def test_a_cvxpy_fallback_and_the_lp_get_the_time_left_as_their_own_limit(monkeypatch):
+    """They cannot be interrupted from outside: the solver is told how long it may take."""
+    import cvxpy as cp
+    import scipy.optimize
+
+    import convexviz.polish as polish_module
+    from convexviz import lasso as lasso_module
+
+    _, _, A, y = problem()
+    seen = {}
+    real_solve = cp.Problem.solve
+
+    def spy_solve(self, *args, **kwargs):
+        seen["cvxpy"] = kwargs
+        return real_solve(self, *args, **kwargs)
+
+    monkeypatch.setattr(cp.Problem, "solve", spy_solve)
+    solve_lasso(A, y, 1e-3, solver="CLARABEL", reuse=False, deadline=Deadline(5.0, 1e18))
+    assert seen["cvxpy"]["solver"] == "CLARABEL" and seen["cvxpy"]["time_limit"] > 1e6
+    problem_ = lasso_module._ParametrizedLasso(A, y)
+    problem_.solve(1e-3, "SCS", time_limit=2.0)
+    assert seen["cvxpy"]["time_limit_secs"] == 2.0
+    problem_.solve(1e-3, "CLARABEL")  # no deadline: no limit
+    assert set(seen["cvxpy"]) == {"solver"}
+
+    real_linprog = scipy.optimize.linprog
+
+    def spy_linprog(*args, **kwargs):
+        seen["lp"] = kwargs.get("options")
+        return real_linprog(*args, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "linprog", spy_linprog)
+    Ac, _, _, _ = problem()
+    z = np.zeros(Ac.shape[1])
+    z[:3] = 1.0
+    assert polish_module._lp_vertex(Ac, z, time_limit=1.5) is not None
+    assert seen["lp"] == {"time_limit": 1.5}
