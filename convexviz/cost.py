@@ -17,11 +17,13 @@ answer. With ``N`` distinct inputs and ``M`` raw candidate columns its work is
 ``M(N)`` is an upper bound that never builds anything: the builders' own counting formulas
 (:func:`convexviz.dictionary.raw_size_estimate`; exact for ReLU chains, two-layer networks
 and sign trees, an upper bound for the absolute-value chains -- ``tests/test_cost.py``
-checks it against built dictionaries). The constants ``b`` and ``s`` are seconds measured
-on the project's 2-core machine by ``benchmarks/calibrate_cost.py`` (BENCHMARKS.md, "Cost
-model"), scaled so that ``W`` is above every measured median: it reads directly as an
-estimate, on the high side, of the seconds a fit takes. ``beta`` is left out: in the
-calibration runs it moved the time by less than the machine's noise.
+checks it against built dictionaries). The constants ``t_0``, ``b`` and ``s`` are seconds
+measured on the project's 2-core machine by ``benchmarks/calibrate_cost.py`` (BENCHMARKS.md,
+"the cost model"), scaled so that ``W`` is above every measured median: it reads directly as an
+estimate, on the high side, of the seconds a fit takes. ``beta`` is left out: at the
+limits it changes the time little (``--beta-check``), except near interpolation (beta ~ 1e-5),
+where the interior-point method may fail and a slower fallback solver takes over -- the case
+the deadline (:mod:`convexviz.deadline`) is there for.
 
 A fit is accepted live when ``W <= MAX_FIT_SECONDS`` (:mod:`convexviz.limits`).
 

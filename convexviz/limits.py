@@ -47,7 +47,7 @@ MAX_PLANE_POINTS = 50
 #: A 1-D fit is accepted live only if its estimated time (:func:`convexviz.cost.fit_cost`,
 #: calibrated on the project's 2-core machine) is at most this many seconds. The target is
 #: that every accepted fit finishes within about 1 s; half of it leaves room for the
-#: estimate's error and for a machine busy with other students (BENCHMARKS.md, "Cost model").
+#: estimate's error and for a machine busy with other students (BENCHMARKS.md, "the cost model").
 MAX_FIT_SECONDS = 0.5
 
 #: Every fit (unless the command line's ``--no-limit`` lifts it) stops with a clear error
