@@ -19,20 +19,33 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from convexviz import ACTIVATIONS, Architecture, FitResult, export, plots, theory, training
+from convexviz import (
+    ACTIVATIONS,
+    Architecture,
+    FitResult,
+    export,
+    plane_figure,
+    plots,
+    theory,
+    training,
+)
 from convexviz.datasets import PRESETS, random_points
+from convexviz.datasets2d import PLANE_PRESETS
 from convexviz.features import fmt
-from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_POINTS
+from convexviz.limits import DEFAULT_RANDOM_POINTS, LEAK_RANGE, MAX_PLANE_POINTS, MAX_POINTS
 from convexviz.optimal_figure import create_alternatives_figure
-from convexviz.plane import PlaneFit, fit_plane
+from convexviz.plane import PlaneFit
 from convexviz.ui import (
     betapath,
+    plane_memo,
+    plane_preview,
+    plane_session,
     plane_training_panel,
+    plane_wording,
     preview,
     session,
     teach,
@@ -40,8 +53,9 @@ from convexviz.ui import (
     training_run,
     wording,
 )
-from convexviz.ui.canvas import canvas_assets, payload, plotly_bundle, protocol
+from convexviz.ui.canvas import canvas_assets, payload, plane_payload, plotly_bundle, protocol
 from convexviz.ui.fitmemo import fit_state
+from convexviz.ui.plane_state import PlaneState, encode_plane, format_plane_points
 from convexviz.ui.serving import CompressedStatic, plotly_prefix, static_prefix
 from convexviz.ui.state import DEFAULT_STATE, AppState, Points, encode, format_points
 
@@ -510,12 +524,14 @@ def on_adam_train(width_key: str) -> None:
 
 
 def adam_run(adam: dict | None) -> training_run.TrainingRun | None:
-    """The session's latest training run, kept by the server's run manager."""
+    """The session's latest training run of a panel (its ``ss.adam`` or ``ss.plane_adam``),
+    kept by the server's run manager."""
     return None if adam is None else training_run.SHARED.latest(adam["owner"])
 
 
-def on_adam_stop() -> None:
-    if (run := adam_run(ss.get("adam"))) is not None:
+def on_adam_stop(key: str = "adam") -> None:
+    """Stop the run of the panel whose session entry is ``key``."""
+    if (run := adam_run(ss.get(key))) is not None:
         run.stop()
         run.join(5.0)  # ends after its current chunk of steps (milliseconds)
 
@@ -535,6 +551,36 @@ def adam_live(components: Components) -> None:
         st.rerun(scope="app")  # the run ended: a full run of the page stops the polling
 
 
+def run_progress(
+    components: Components,
+    run: training_run.TrainingRun,
+    optimum: float,
+    loss: object | None,
+    loss_key: str,
+    caption: str,
+    words: training_panel.RunWords = training_panel.RUN_WORDS,
+) -> bool:
+    """A training run's state (progress, failure, cancel, stop) and its loss figure; True when
+    the run has ended with results to show below (both pages' gradient-descent panels)."""
+    snapshot = run.latest()
+    elapsed = (run.finished or time.monotonic()) - run.started
+    if run.active:
+        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum, words))
+    elif run.status == training_run.FAILED:
+        st.error(f"Training failed: {run.error}")
+        return False
+    elif run.status == training_run.CANCELLED:
+        st.caption(f"Training cancelled: {run.reason}.")
+    elif run.status == training_run.STOPPED:
+        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
+    if snapshot is None or loss is None:
+        return False
+    figure_data = {"figure": plots.figure_json(loss), "plotly_url": components.plotly_url}
+    components.figure(key=loss_key, data=figure_data)
+    st.caption(caption)
+    return not run.active
+
+
 def show_adam_run(components: Components, adam: dict) -> None:
     """Progress or results of a run: loss figure, trained curves on the canvas, gaps."""
     run = adam_run(adam)
@@ -545,25 +591,9 @@ def show_adam_run(components: Components, adam: dict) -> None:
         "convexviz_trained", js=training_panel.trained_js(), isolate_styles=False
     )
     trained(key="adam_trained", data={"trained": curves}, height=0)
-    elapsed = (run.finished or time.monotonic()) - run.started
-    if run.active:
-        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum))
-    elif run.status == training_run.FAILED:
-        st.error(f"Training failed: {run.error}")
-        return
-    elif run.status == training_run.CANCELLED:
-        st.caption(f"Training cancelled: {run.reason}.")
-    elif run.status == training_run.STOPPED:
-        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
-    if snapshot is None:
-        return
-    figure_data = {
-        "figure": plots.figure_json(training_panel.loss_figure(snapshot, optimum)),
-        "plotly_url": components.plotly_url,
-    }
-    components.figure(key="adam_loss", data=figure_data)
-    st.caption(training_panel.LOSS_CAPTION + " " + training_panel.CANVAS_CAPTION)
-    if run.active:
+    loss = training_panel.loss_figure(snapshot, optimum) if snapshot is not None else None
+    caption = training_panel.LOSS_CAPTION + " " + training_panel.CANVAS_CAPTION
+    if not run_progress(components, run, optimum, loss, "adam_loss", caption):
         return
     st.dataframe(training_panel.gap_rows(snapshot, optimum), hide_index=True, width="stretch")
     said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"])
@@ -653,7 +683,7 @@ def plane_adam_panel(components: Components, points: object, beta: float, fit: P
             key="plane_adam_starts",
         )
         c3.number_input("Seed", 0, 10**6, 0, key="plane_adam_seed", help="Same seed, same runs.")
-        run = plane_adam_run(ss.get("plane_adam"))
+        run = adam_run(ss.get("plane_adam"))
         b1, b2 = st.columns(2)
         optimum = (fit.objective, fit.duality_gap)
         b1.button(
@@ -666,7 +696,7 @@ def plane_adam_panel(components: Components, points: object, beta: float, fit: P
         )
         b2.button(
             "Stop", key="plane_adam_stop", width="stretch",
-            disabled=run is None or not run.active, on_click=on_plane_adam_stop,
+            disabled=run is None or not run.active, on_click=on_adam_stop, args=("plane_adam",),
         )  # fmt: skip
         if ss.get("plane_adam_error"):
             st.warning(ss.plane_adam_error)
@@ -701,35 +731,18 @@ def on_plane_adam_train(
     ss.plane_adam = {"owner": owner, "optimum": optimum[0], "certificate_gap": optimum[1]}
 
 
-def plane_adam_run(adam: dict | None) -> training_run.TrainingRun | None:
-    """The session's latest run on the plane, kept by the server's run manager."""
-    return None if adam is None else training_run.SHARED.latest(adam["owner"])
-
-
-def on_plane_adam_stop() -> None:
-    if (run := plane_adam_run(ss.get("plane_adam"))) is not None:
-        run.stop()
-        run.join(5.0)  # ends after its current chunk of steps (milliseconds)
-
-
 def plane_inputs() -> tuple[object, float]:
-    """The plane page's current points (N, 3) and beta, for a poll between page runs.
-
-    INTEGRATOR: reads ``ss.plane`` (``PlaneState``: ``.points`` (x1, x2, y) tuples,
-    ``.beta``); until that exists, the TEMPORARY stand-in below (tests change it through
-    ``ss.plane_stand_in``)."""
-    state = ss.get("plane")
-    if state is not None:
-        return state.points, float(state.beta)
-    stand_in = ss.get("plane_stand_in") or {"points": STAND_IN_POINTS, "beta": STAND_IN_BETA}
-    return stand_in["points"], float(stand_in["beta"])
+    """The plane page's current points (``(x1, x2, y)`` tuples) and beta, for a poll between
+    page runs (a run whose data changed is cancelled)."""
+    state = plane_session_state()["state"]
+    return state.points, float(state.beta)
 
 
 @st.fragment(run_every=PLANE_ADAM_POLL_S)
 def plane_adam_live(components: Components) -> None:
     """The run while it trains: redrawn every PLANE_ADAM_POLL_S seconds (only while active)."""
     adam = ss.get("plane_adam")
-    run = plane_adam_run(adam)
+    run = adam_run(adam)
     if run is None:
         return
     if run.active and (reason := plane_training_panel.stale_reason(run.request, *plane_inputs())):
@@ -742,29 +755,13 @@ def plane_adam_live(components: Components) -> None:
 
 def show_plane_adam_run(components: Components, adam: dict) -> None:
     """Progress or results of a run: loss figure, best start's gap and network, table."""
-    run = plane_adam_run(adam)
+    run = adam_run(adam)
     snapshot = run.latest()
     optimum = adam["optimum"]
-    elapsed = (run.finished or time.monotonic()) - run.started
-    if run.active:
-        words = plane_training_panel.WORDS
-        st.markdown(training_panel.progress_text(snapshot, elapsed, optimum, words))
-    elif run.status == training_run.FAILED:
-        st.error(f"Training failed: {run.error}")
-        return
-    elif run.status == training_run.CANCELLED:
-        st.caption(f"Training cancelled: {run.reason}.")
-    elif run.status == training_run.STOPPED:
-        st.caption(f"Stopped at step {snapshot.step:,} of {snapshot.setup.steps:,}.")
-    if snapshot is None:
-        return
-    figure_data = {
-        "figure": plots.figure_json(plane_training_panel.loss_figure(snapshot, optimum)),
-        "plotly_url": components.plotly_url,
-    }
-    components.figure(key="plane_adam_loss", data=figure_data)
-    st.caption(plane_training_panel.LOSS_CAPTION)
-    if run.active:
+    loss = plane_training_panel.loss_figure(snapshot, optimum) if snapshot is not None else None
+    caption = plane_training_panel.LOSS_CAPTION
+    words = plane_training_panel.WORDS
+    if not run_progress(components, run, optimum, loss, "plane_adam_loss", caption, words):
         return
     words = plane_training_panel.WORDS
     said = training_panel.verdict(snapshot, optimum, adam["certificate_gap"], words)
@@ -783,42 +780,232 @@ def show_plane_adam_run(components: Components, adam: dict) -> None:
     right.dataframe(rows, hide_index=True, width="stretch")
 
 
-# ---------------------------------------------------------------- entry points
+# ---------------------------------------------------------------- the plane page
+@dataclass(frozen=True)
+class PlaneComponents:
+    """The plane page's click canvas and where it asks for previews."""
+
+    canvas: Callable
+    plotly_url: str
+    preview_url: str
+
+
+def declare_plane_components(components: Components) -> PlaneComponents:
+    """Register the plane canvas (once per run of the plane page)."""
+    assets = canvas_assets()
+    canvas = st.components.v2.component(
+        "convexviz_plane_canvas", html=assets.html, css=assets.plane_css, js=assets.plane_js,
+        isolate_styles=False,
+    )  # fmt: skip
+    base = st.get_option("server.baseUrlPath")
+    return PlaneComponents(canvas, components.plotly_url, plane_preview.plane_route_path(base))
+
+
+def plane_session_state() -> dict:
+    """The plane page's own session mapping (``plane_session``: never a 1-D page key)."""
+    return ss.setdefault("plane_session", {})
+
+
 def plane_page(components: Components) -> None:
     """One run of the plane page (THEORY_2D.md): two-layer ReLU networks on points in the plane."""
-    st.title("convexviz in the plane: every way a line cuts the points")
-    st.info("The plane page is being built.")
-    # TEMPORARY stand-in (plane-adam branch) until the real page lands: fixed data, its fit.
-    # INTEGRATOR: replace these lines by the page's state and PlaneFit.
-    points, beta = plane_inputs()
-    plane_adam_panel(components, points, beta, stand_in_fit(points, beta))
+    ps = plane_session_state()
+    plane_session.init(ps, st.query_params.to_dict())
+    plane = declare_plane_components(components)
+    state = ps["state"]
+    ss.w_plane_beta = state.beta  # widgets show the state (set before they are drawn)
+    with st.sidebar:
+        plane_network_sidebar(ps)
+        plane_data_sidebar(ps)
+    st.title(plane_wording.TITLE)
+    st.caption(plane_wording.INTRO_TEXT)
+    for notice in ps["notices"]:
+        st.warning(f"Link: {notice}")
+    plane_live(plane)
+    plane_gradient_descent_spot(components, ps["state"])
 
 
-# TEMPORARY stand-in data of the plane page (XOR, two points per corner; plane-adam branch):
-# INTEGRATOR: delete with the two lines above and ``plane_inputs``'s fallback.
-STAND_IN_POINTS = (
-    (-1.5, -1.0, 1.0), (-1.0, -1.5, 1.0), (1.5, 1.0, 1.0), (1.0, 1.5, 1.0),
-    (-1.5, 1.0, -1.0), (-1.0, 1.5, -1.0), (1.5, -1.0, -1.0), (1.0, -1.5, -1.0),
-)  # fmt: skip
-STAND_IN_BETA = 0.05
+def plane_gradient_descent_spot(components: Components, state: PlaneState) -> None:
+    """Gradient descent beside the certified optimum (issue 9 item 5), below the canvas and
+    the numbers, once there is a fit (a memo hit: the canvas's fragment just made it)."""
+    fit, _ = plane_memo.plane_fit_state(state)
+    if fit is not None:
+        plane_adam_panel(components, state.points, state.beta, fit)
 
 
-@st.cache_resource
-def stand_in_fit(points: object, beta: float) -> PlaneFit:
-    """TEMPORARY: the certified fit of the stand-in data."""
-    data = np.asarray(points, dtype=float).reshape(-1, 3)
-    return fit_plane(data[:, :2], data[:, 2], beta)
+def plane_network_sidebar(ps: dict) -> None:
+    """Beta (log slider up to the plane's beta_max) and what a click adds."""
+    st.header("Network")
+    beta_max = plane_memo.plane_beta_max(ps["state"].points) if ps["state"].points else 1.0
+    st.select_slider(
+        "Regularization β (log scale)",
+        wording.beta_options(beta_max or 1.0, ps["state"].beta),
+        key="w_plane_beta",
+        format_func=wording.format_beta,
+        on_change=lambda: plane_session.set_state(ps, beta=ss.w_plane_beta),
+    )
+    st.caption(f"β_max = {fmt(beta_max)}: from there on the best network is a constant.")
+    st.header("A click adds")
+    label = ps["state"].label
+    kinds = ["class +1", "class −1", "a value"]
+    kind = {1.0: kinds[0], -1.0: kinds[1]}.get(label, kinds[2])
+    ss.w_plane_kind = kind
+    st.segmented_control(
+        "A click on empty space adds a point of", kinds, key="w_plane_kind", required=True,
+        on_change=on_plane_kind, args=(ps,),
+    )  # fmt: skip
+    if kind == kinds[2]:
+        ss.w_plane_value = label
+        st.number_input(
+            "Value y of new points", -1e6, 1e6, key="w_plane_value", step=0.1,
+            on_change=lambda: plane_session.set_label(ps, ss.w_plane_value),
+        )  # fmt: skip
 
 
+def on_plane_kind(ps: dict) -> None:
+    label = {"class +1": 1.0, "class −1": -1.0}.get(ss.w_plane_kind, PLANE_VALUE_LABEL)
+    plane_session.set_label(ps, label)
+
+
+#: The value a click adds when the student switches to values (regression).
+PLANE_VALUE_LABEL = 0.5
+
+
+def plane_data_sidebar(ps: dict) -> None:
+    """Presets, random points, undo / reset and a CSV file (typing is under the canvas)."""
+    st.header("Data")
+    st.selectbox(
+        "Preset",
+        list(PLANE_PRESETS),
+        index=None,
+        key="w_plane_preset",
+        on_change=on_plane_preset,
+        args=(ps,),
+        placeholder="Choose a data set…",
+        format_func=lambda name: PLANE_PRESETS[name].title,
+    )
+    c1, c2 = st.columns(2)
+    c1.number_input("Points", 1, MAX_PLANE_POINTS, PLANE_RANDOM_POINTS, key="w_plane_n")
+    c2.number_input("Seed", 0, 10**6, 0, key="w_plane_seed")
+    st.button(
+        "Random points", key="w_plane_random", width="stretch",
+        on_click=lambda: plane_session.load_random(ps, ss.w_plane_n, ss.w_plane_seed),
+    )  # fmt: skip
+    c1, c2 = st.columns(2)
+    c1.button(
+        "Undo", key="w_plane_undo", on_click=plane_session.undo, args=(ps,),
+        disabled=not ps["history"], width="stretch",
+    )  # fmt: skip
+    c2.button(
+        "Reset", key="w_plane_reset", on_click=plane_session.reset, args=(ps,), width="stretch"
+    )
+    st.file_uploader(
+        "…or a CSV file with columns x1,x2,y", type=["csv", "txt"], key="w_plane_csv",
+        on_change=on_plane_csv, args=(ps,),
+    )  # fmt: skip
+
+
+#: How many random points the plane page draws unless told otherwise.
+PLANE_RANDOM_POINTS = 20
+
+
+def on_plane_preset(ps: dict) -> None:
+    plane_session.load_preset(ps, ss.w_plane_preset)
+    ss.w_plane_preset = None  # an action, not a setting: the same preset can be loaded again
+
+
+def on_plane_csv(ps: dict) -> None:
+    if ss.w_plane_csv is not None:
+        plane_session.load_csv(ps, ss.w_plane_csv.getvalue())
+
+
+#: Width of the plane canvas's column: the figure's square plot area and its fixed margins.
+PLANE_CANVAS_WIDTH_PX = (
+    plane_figure.PLOT_HEIGHT_PX + plane_figure.PLOT_MARGIN["l"] + plane_figure.PLOT_MARGIN["r"]
+)
+
+
+@st.fragment
+def plane_live(plane: PlaneComponents) -> None:
+    """The plane canvas and the numbers beside it: a canvas edit reruns only this part."""
+    ps = plane_session_state()
+    s = ps["state"]
+    ps["ranges"] = plane_payload.plane_ranges(ps["ranges"], s.points)
+    canvas_state = protocol.CanvasState(s.points, ps["gen"], ps["seq"])
+    data, fit, problem = plane_payload.plane_canvas_payload(
+        s, canvas_state, ps["ranges"], url=plane.preview_url, after=ps["fitted"]
+    )
+    if fit is not None:
+        ps["fitted"] = s.points  # the next fit starts from this one's working lines
+    # The canvas keeps the width its square plot area needs; the numbers take the rest of
+    # the row, or wrap below the canvas when the window is too narrow for both.
+    row = st.container(horizontal=True, gap="large")
+    left = row.container(width=PLANE_CANVAS_WIDTH_PX)
+    right = row.container(width="stretch")
+    with left:
+        plane.canvas(
+            key="plane_canvas",
+            data={**data, "plotly_url": plane.plotly_url},
+            on_edit_change=lambda: plane_session.apply_canvas_edit(ps, ss.plane_canvas.edit),
+        )
+        st.caption(plane_wording.FIGURE_TEXT)
+        typed_plane_points(ps)
+    sync_plane_url(s)
+    with right:
+        show_plane_summary(s, fit, problem)
+    st.subheader("The convex program")
+    st.latex(plane_wording.PROGRAM_LATEX)
+    st.caption(plane_wording.SYMBOLS_TEXT)
+
+
+def typed_plane_points(ps: dict) -> None:
+    """The points as text, to read or type (a new box whenever the points change)."""
+    points = ps["state"].points
+    text = format_plane_points(points)
+    key = f"w_plane_typed_{zlib.crc32(text.encode())}"
+    st.text_input(
+        "Points as x1:x2:y, comma separated (edit and press Enter)",
+        text,
+        key=key,
+        on_change=lambda: plane_session.type_points(ps, ss[key], drawn_from=points),
+    )
+    if ps["data_error"]:
+        st.error(ps["data_error"])
+
+
+def sync_plane_url(s: PlaneState) -> None:
+    if (params := encode_plane(s)) != st.query_params.to_dict():
+        st.query_params.from_dict(params)
+
+
+def show_plane_summary(s: PlaneState, fit: PlaneFit | None, problem: str) -> None:
+    """The verdict, the patterns, the numbers and the certificate beside the canvas."""
+    st.subheader("The certified optimum")
+    if text := plane_wording.preset_text(s.preset):
+        st.caption(text)
+    st.caption(plane_wording.task_text(s.points))
+    if fit is None:
+        st.info(problem)
+        return
+    (st.success if plane_wording.is_certified(fit) else st.warning)(plane_wording.status_text(fit))
+    st.markdown(plane_wording.pattern_text(fit))
+    st.markdown(plane_wording.objectives_table(fit))
+    st.caption(plane_wording.certificate_text(fit))
+    if link := plane_wording.line_lesson_link(s.points, s.beta):
+        st.info(plane_wording.line_text(link))
+    with st.expander("Weights of every neuron"):
+        st.dataframe(plane_wording.neuron_rows(fit), hide_index=True, width="stretch")
+
+
+# ---------------------------------------------------------------- entry points
 def main() -> None:
     """Every rerun: the navigation between the two pages, then the page the URL asks for."""
     st.set_page_config(page_title="convexviz", page_icon="📈", layout="wide")
     components = declare_components()
     pages = [
         st.Page(lambda: line_page(components), title="1-D: ramps and reflections",
-                icon="📈", url_path="line", default=True),
+                icon=":material/show_chart:", url_path="line", default=True),
         st.Page(lambda: plane_page(components), title="The plane: two-layer ReLU",
-                icon="🗺️", url_path="plane"),
+                icon=":material/scatter_plot:", url_path="plane"),
     ]  # fmt: skip
     st.navigation(pages, position="top").run()
 
@@ -827,9 +1014,11 @@ if __name__ == "__main__":  # Streamlit runs the page as __main__, once per reru
     main()
 else:  # `streamlit run app.py` imports this file once to build the server (st.App)
     base = st.get_option("server.baseUrlPath")  # the config is loaded by now
-    path = preview.route_path(base)
-    route = Route(path, preview.endpoint, methods=["GET", "POST"])
+    route = Route(preview.route_path(base), preview.endpoint, methods=["GET", "POST"])
+    plane_route = Route(
+        plane_preview.plane_route_path(base), plane_preview.endpoint, methods=["GET", "POST"]
+    )
     # Streamlit's own scripts, compressed once per process (convexviz/ui/serving.py).
     prefixes = (static_prefix(base), plotly_prefix(base))
     static = Middleware(CompressedStatic, prefixes=prefixes)
-    app = st.App(__file__, routes=[route], middleware=[static])
+    app = st.App(__file__, routes=[route, plane_route], middleware=[static])

@@ -3,6 +3,28 @@
 import js from "@eslint/js";
 import globals from "globals";
 
+// What sync.js defines for the canvases it is prepended to (ui/canvas/__init__.py).
+const CANVAS_KIT = [
+  "HIT_RADIUS_PX",
+  "DRAG_THRESHOLD_PX",
+  "TOUCH_HIT_RADIUS_PX",
+  "SVG_NS",
+  "PLOTLY_CONFIG",
+  "count",
+  "record",
+  "PointSet",
+  "NO_POINTS",
+  "SnapshotSync",
+  "PreviewClient",
+  "Pointer",
+  "element",
+  "svgShape",
+  "inside",
+  "clamp",
+  "roundTo",
+];
+const CANVASES = ["convexviz/ui/canvas/canvas.js", "convexviz/ui/canvas/plane_canvas.js"];
+
 export default [
   {
     ignores: ["node_modules/", ".venv/", "venv/"],
@@ -46,5 +68,17 @@ export default [
     files: ["convexviz/ui/canvas/page.js"],
     languageOptions: { sourceType: "script", globals: { loadPlotly: "off", cvz: "off" } },
     rules: { "no-unused-vars": ["error", { varsIgnorePattern: "^(loadPlotly|cvz)$" }] },
+  },
+  {
+    // sync.js defines what the click canvases share; it is prepended to each of them.
+    files: ["convexviz/ui/canvas/sync.js"],
+    languageOptions: { sourceType: "script" },
+    rules: { "no-unused-vars": ["error", { varsIgnorePattern: `^(${CANVAS_KIT.join("|")})$` }] },
+  },
+  {
+    files: CANVASES,
+    languageOptions: {
+      globals: Object.fromEntries(CANVAS_KIT.map((name) => [name, "readonly"])),
+    },
   },
 ];

@@ -145,7 +145,8 @@ def random_points(n: int, seed: int, noise: float = 0.3) -> Points:
     return _pairs(list(np.round(x, 3)), list(np.round(y, 3)))
 
 
-def _number(text: str, where: str) -> float:
+def parse_number(text: str, where: str) -> float:
+    """``text`` as a finite float; ``ValueError`` naming ``where`` otherwise (never evaluated)."""
     try:
         value = float(text)
     except ValueError:
@@ -172,14 +173,15 @@ def parse_points(text: str, pair_sep: str | None = None, coord_sep: str = ",") -
         parts = chunk.split(coord_sep)
         if len(parts) != 2:
             raise ValueError(f"point {k}: expected 'x{coord_sep}y', got {chunk!r}")
-        points.append((_number(parts[0], f"point {k}"), _number(parts[1], f"point {k}")))
+        where = f"point {k}"
+        points.append((parse_number(parts[0], where), parse_number(parts[1], where)))
     return tuple(points)
 
 
 def parse_csv(text: str) -> Points:
     """Parse CSV text with two columns ``x, y`` (an optional header row is skipped)."""
     rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
-    if rows and not _is_numeric_row(rows[0]):
+    if rows and not is_numeric_row(rows[0]):
         header = [c.strip().lower() for c in rows[0]]
         if header[:2] != ["x", "y"]:
             raise ValueError(f"CSV header must be 'x,y', got {','.join(rows[0])!r}")
@@ -193,11 +195,13 @@ def parse_csv(text: str) -> Points:
         cells = [c for c in row if c.strip()]
         if len(cells) != 2:
             raise ValueError(f"CSV row {k}: expected 2 columns x,y, got {len(cells)}")
-        points.append((_number(cells[0], f"CSV row {k}"), _number(cells[1], f"CSV row {k}")))
+        where = f"CSV row {k}"
+        points.append((parse_number(cells[0], where), parse_number(cells[1], where)))
     return tuple(points)
 
 
-def _is_numeric_row(row: list[str]) -> bool:
+def is_numeric_row(row: list[str]) -> bool:
+    """True when every non-empty cell of a CSV row is a number (then it is not a header)."""
     try:
         [float(c) for c in row if c.strip()]
     except ValueError:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .datasets import is_numeric_row, parse_number
 from .limits import MAX_ABS_VALUE, MAX_ABS_VALUE_TEXT, MAX_PLANE_POINTS
 
 PlanePoints = tuple[tuple[float, float, float], ...]
@@ -205,12 +205,8 @@ def random_plane_points(n: int, seed: int) -> PlanePoints:
 
 
 def _number(text: str, where: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"{where}: {text.strip()!r} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {text.strip()!r} is not a finite number")
+    """A finite number of size at most ``MAX_ABS_VALUE`` (see ``datasets.parse_number``)."""
+    value = parse_number(text, where)
     if abs(value) > MAX_ABS_VALUE:
         raise ValueError(f"{where}: {text.strip()!r} is larger than {MAX_ABS_VALUE_TEXT}")
     return value
@@ -254,7 +250,7 @@ def parse_plane_points(
 def parse_plane_csv(text: str) -> PlanePoints:
     """Parse CSV text with three columns ``x1, x2, y`` (an optional header row is skipped)."""
     rows = [r for r in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in r)]
-    if rows and not _is_numeric_row(rows[0]):
+    if rows and not is_numeric_row(rows[0]):
         header = [c.strip().lower() for c in rows[0]]
         if header != ["x1", "x2", "y"]:
             raise ValueError(f"CSV header must be 'x1,x2,y', got {','.join(rows[0])!r}")
@@ -262,11 +258,3 @@ def parse_plane_csv(text: str) -> PlanePoints:
     if not rows:
         raise ValueError("CSV has no data rows")
     return _rows([[c for c in row if c.strip()] for row in rows], "CSV row")
-
-
-def _is_numeric_row(row: list[str]) -> bool:
-    try:
-        [float(c) for c in row if c.strip()]
-    except ValueError:
-        return False
-    return True

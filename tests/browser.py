@@ -109,6 +109,15 @@ def lesson_links() -> list[tuple[str, dict[str, str]]]:
     return [(lesson, dict(parse_qsl(urlparse(url).query))) for lesson, url in rows]
 
 
+def plane_lesson_links() -> list[tuple[str, dict[str, str]]]:
+    """``(lesson, query)`` of every row of README.md's "Lesson links in the plane" table."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Lesson links in the plane", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (.+?) \| `(http[^`]+)` \|$", section, flags=re.MULTILINE)
+    assert all(urlparse(url).path == "/plane" for _, url in rows)
+    return [(lesson, dict(parse_qsl(urlparse(url).query))) for lesson, url in rows]
+
+
 def rect(box: dict) -> tuple[float, float, float, float]:
     """A Playwright bounding box as ``(left, top, right, bottom)``."""
     return box["x"], box["y"], box["x"] + box["width"], box["y"] + box["height"]

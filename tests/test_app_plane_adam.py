@@ -26,7 +26,7 @@ from convexviz.ui import training_panel, training_run
 from convexviz.ui.training_run import RunManager, RunRequest
 from tests.apptest import run, texts
 
-# The placeholder page's TEMPORARY stand-in data (app.py), until the real page lands.
+# The data the tests open the plane page with (XOR, two points per corner), by its URL.
 STAND_IN = np.array(
     [
         (-1.5, -1.0, 1.0), (-1.0, -1.5, 1.0), (1.5, 1.0, 1.0), (1.0, 1.5, 1.0),
@@ -38,14 +38,26 @@ XOR4 = np.array([(-1.0, -1.0, 1.0), (-1.0, 1.0, -1.0), (1.0, -1.0, -1.0), (1.0, 
 
 
 def open_plane() -> AppTest:
-    """The app after a run of its plane page.
+    """The app after a run of its plane page, opened with the link of :data:`STAND_IN`.
 
     The page is a callable ``st.Page`` (no file for ``AppTest.switch_page``), so the test
     asks for it by its registered script hash, as a browser at ``/plane`` does."""
-    at = run()
+    at = run()  # the 1-D page first: it registers the pages (and writes its own URL)
+    at.query_params.clear()
+    at.query_params["pts"] = ",".join(f"{a:g}:{b:g}:{c:g}" for a, b, c in STAND_IN)
+    at.query_params["beta"] = str(STAND_IN_BETA)
     (page,) = [h for h, info in at._registered_pages.items() if info["url_pathname"] == "plane"]
     at._page_hash = page
     return at.run()
+
+
+def edit_page_state(at: AppTest, **changes) -> None:
+    """Change the plane page's state as its widgets and canvas do (a new PlaneState)."""
+    from dataclasses import replace
+
+    session = dict(at.session_state["plane_session"])
+    session["state"] = replace(session["state"], **changes)
+    at.session_state["plane_session"] = session
 
 
 def panel_texts(at: AppTest) -> str:
@@ -158,11 +170,11 @@ def test_stop_ends_the_run_and_keeps_what_it_reached():
 
 
 def test_an_edit_of_the_data_cancels_the_run():
-    """The page's points change (the stand-in's, as a click changes the real page's): the
-    next run of the page cancels the run and says why."""
+    """The page's points change (as a click changes them): the next run of the page
+    cancels the run and says why."""
     at, run_ = start_a_long_run()
     assert run_.active
-    at.session_state["plane_stand_in"] = {"points": STAND_IN[:-1], "beta": STAND_IN_BETA}
+    edit_page_state(at, points=tuple(tuple(p) for p in STAND_IN[:-1]))
     at.run()
     assert not at.exception
     assert run_.join(5) and run_.status == training_run.CANCELLED
@@ -171,15 +183,12 @@ def test_an_edit_of_the_data_cancels_the_run():
     assert any("no longer applies" in t for t in texts(at.caption))
 
 
-def test_the_page_state_hook_is_read_while_a_run_trains():
-    """The hook the real page fills (``ss.plane``: ``.points`` as (x1, x2, y) tuples,
-    ``.beta``) is what the panel compares with: a moved point there cancels the run."""
-    from types import SimpleNamespace
-
+def test_a_moved_point_cancels_the_run():
+    """The page's state (``plane_session["state"]``) is what the panel compares with."""
     at, run_ = start_a_long_run()
     moved = [tuple(p) for p in STAND_IN]
     moved[0] = (-1.4, -1.0, 1.0)
-    at.session_state["plane"] = SimpleNamespace(points=tuple(moved), beta=STAND_IN_BETA)
+    edit_page_state(at, points=tuple(moved))
     at.run()
     assert not at.exception
     assert run_.join(5) and run_.reason == "the points changed"
@@ -187,7 +196,7 @@ def test_the_page_state_hook_is_read_while_a_run_trains():
 
 def test_a_new_beta_cancels_the_run():
     at, run_ = start_a_long_run()
-    at.session_state["plane_stand_in"] = {"points": STAND_IN, "beta": 0.1}
+    edit_page_state(at, beta=0.1)
     at.run()
     assert not at.exception
     assert run_.join(5) and run_.reason == "β changed"

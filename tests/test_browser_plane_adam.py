@@ -14,8 +14,12 @@ LOSS = ".st-key-plane_adam_loss .cvz-figure"
 SURFACE = ".st-key-plane_adam_surface .cvz-figure"
 
 
+#: The data the panel is trained on: XOR, two points per corner (as tests/test_app_plane_adam.py).
+LINK = "pts=-1.5:-1:1,-1:-1.5:1,1.5:1:1,1:1.5:1,-1.5:1:-1,-1:1.5:-1,1.5:-1:-1,1:-1.5:-1&beta=0.05"
+
+
 def open_plane(page, server) -> None:
-    page.goto(f"{server}/plane")
+    page.goto(f"{server}/plane?{LINK}")
     page.locator(f"{PANEL} .st-key-plane_adam_train button").wait_for(timeout=WAIT_MS)
     page.locator(PANEL).scroll_into_view_if_needed()
 

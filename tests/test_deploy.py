@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from convexviz.ui.canvas import PARTIAL_PACKAGE
 from tests.browser import assert_no_errors, lesson_links, open_app
 from tests.streamlit_server import ROOT
 
@@ -269,8 +270,30 @@ def dockerfile() -> list[tuple[str, str]]:
     return out
 
 
-def instructions(name: str) -> list[str]:
-    return [args for word, args in dockerfile() if word == name]
+def stages() -> list[list[tuple[str, str]]]:
+    """The Dockerfile's build stages, each its instructions from its FROM on."""
+    out: list[list[tuple[str, str]]] = []
+    for step in dockerfile():
+        if step[0] == "FROM":
+            out.append([])
+        out[-1].append(step)
+    return out
+
+
+def instructions(name: str, stage: int = -1) -> list[str]:
+    """Arguments of the ``name`` instructions of one build stage (the image's, by default)."""
+    return [args for word, args in stages()[stage] if word == name]
+
+
+def copies(stage: int = -1) -> list[tuple[str, str, str]]:
+    """``(from_stage, source, target)`` per COPY of a stage (``from_stage`` "" = the context)."""
+    out = []
+    for args in instructions("COPY", stage):
+        words = args.split()
+        origin = words.pop(0).removeprefix("--from=") if words[0].startswith("--from=") else ""
+        source, target = words
+        out.append((origin, source, target))
+    return out
 
 
 def test_dockerfile_runs_the_readme_command_on_all_addresses():
@@ -286,18 +309,31 @@ def test_dockerfile_runs_the_readme_command_on_all_addresses():
 
 def test_dockerfile_installs_the_readme_requirements_before_copying_the_code():
     req = readme_requirements()
-    steps = dockerfile()
+    steps = stages()[-1]
     copy_req = steps.index(("COPY", f"{req} ./"))
     (install,) = [i for i, (w, a) in enumerate(steps) if w == "RUN" and "pip install" in a]
     assert re.search(rf"pip install (.* )?-r {re.escape(req)}\b", steps[install][1])
-    copies = [a.split()[0].rstrip("/") for w, a in steps[install:] if w == "COPY"]
+    after = [a.split()[0].rstrip("/") for w, a in steps[install:] if w == "COPY"]
     assert copy_req < install
     # Everything `streamlit run app.py` runs: the page, the package, Streamlit's settings.
-    assert set(copies) >= {"app.py", "convexviz", ".streamlit"}
+    assert set(after) >= {"app.py", "convexviz", ".streamlit"}
+
+
+def test_the_image_serves_the_partial_plotly_bundle_from_a_node_only_stage():
+    node, image = stages()
+    assert node[0][1].startswith("node:") and node[0][1].endswith(" AS plotly")
+    assert ("RUN", "npm ci --omit=dev --no-audit --no-fund") in node
+    assert {(s, t) for _, s, t in copies(0)} == {
+        ("package.json", "./"),
+        ("package-lock.json", "./"),
+    }
+    (partial,) = [(s, t) for origin, s, t in copies() if origin == "plotly"]
+    folder = f"node_modules/{PARTIAL_PACKAGE}/"
+    assert partial == (f"/js/{folder}", folder)  # where plotly_bundle() looks, under /app
 
 
 def test_dockerfile_python_satisfies_the_project_and_runs_unprivileged():
-    (base,) = instructions("FROM")
+    base = instructions("FROM")[0]
     version = tuple(map(int, re.match(r"python:(\d+)\.(\d+)", base).groups()))
     need = re.search(r'requires-python = ">=(\d+)\.(\d+)"',
                      (ROOT / "pyproject.toml").read_text(encoding="utf-8"))  # fmt: skip
@@ -321,7 +357,7 @@ def test_dockerfile_and_cluster_use_the_same_streamlit_settings():
 def test_docker_build_context_keeps_what_the_image_copies():
     ignore = (DEPLOY / "Dockerfile.dockerignore").read_text(encoding="utf-8").splitlines()
     kept = {ln[1:].rstrip("/") for ln in ignore if ln.startswith("!")}
-    copied = {a.split()[0].rstrip("/") for a in instructions("COPY")}
+    copied = {s.rstrip("/") for stage in (0, 1) for origin, s, _ in copies(stage) if not origin}
     assert copied == kept
 
 
@@ -332,8 +368,11 @@ def test_the_files_the_image_copies_serve_a_lesson(tmp_path, browser):
     time is left out of the image."""
     app_dir = tmp_path / "app"
     app_dir.mkdir()
-    for args in instructions("COPY"):
-        source, target = args.split()
+    for origin, source, target in copies():
+        if origin:  # the node stage's output: what `npm ci` put in node_modules here
+            source = source.removeprefix("/js/")
+            if not (ROOT / source).exists():
+                continue  # no `npm ci` here: the page falls back to the full bundle
         if (ROOT / source).is_dir():
             shutil.copytree(ROOT / source, app_dir / target,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))  # fmt: skip

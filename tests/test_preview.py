@@ -9,7 +9,7 @@ import pytest
 
 from convexviz import Architecture, fit
 from convexviz.cost import refusal
-from convexviz.ui import preview
+from convexviz.ui import preview, wording
 from convexviz.ui import state as urlstate
 from convexviz.ui.canvas import payload, protocol
 from convexviz.ui.fitmemo import FitMemo
@@ -57,7 +57,11 @@ def test_the_answer_equals_the_pages_payload_for_the_same_state():
     for field in ("points", "curves", "ranges", "message"):
         assert reply[field] == page[field]
     assert page["ack"] == 9 and page["gen"] == 4
-    assert page["preview"] == {"url": preview.PREVIEW_PATH, "params": RELU3}
+    assert page["preview"] == {
+        "url": preview.PREVIEW_PATH,
+        "params": RELU3,
+        "busy_text": wording.PREVIEW_BUSY_TEXT,
+    }
     assert memo.stats()["computed"] == 1  # the second path found the first one's fit
 
 

@@ -27,18 +27,22 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
+from typing import Generic, TypeVar
 
 import numpy as np
 
 from ..architecture import Architecture
 from ..fit import FitResult, fit
 from .state import AppState
-from .wording import fit_problem
+from .wording import BUSY_TEXT, fit_problem
+from .workers import POOL, ServerBusyError, may_wait, pooled
 
 Points = Sequence[tuple[float, float]]
 Key = tuple[tuple[tuple[float, float], ...], Architecture, float]
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
 def _compute(points: Points, architecture: Architecture, beta: float) -> FitResult:
@@ -46,8 +50,13 @@ def _compute(points: Points, architecture: Architecture, beta: float) -> FitResu
     return fit(xy[:, 0], xy[:, 1], architecture, beta)
 
 
-class FitMemo:
-    """Thread-safe LRU memo of :func:`convexviz.fit` with single-flight computation.
+class SingleFlightMemo(Generic[K, V]):
+    """Thread-safe LRU memo of any computation, with single-flight computation.
+
+    The first caller of :meth:`get` for a key computes; a concurrent caller with the same
+    key waits for that result; later callers get it from the table. :class:`FitMemo` (the
+    1-D fits) and :class:`convexviz.ui.plane_memo.PlaneMemo` (the plane's) are this memo
+    with their own keys.
 
     Parameters
     ----------
@@ -56,44 +65,33 @@ class FitMemo:
     max_bytes : int
         Budget for the numpy arrays of the kept results (:func:`array_bytes`); the least
         recently used are dropped until the rest fits (the newest is always kept).
-    compute : callable, optional
-        ``compute(points, architecture, beta) -> FitResult``; the default builds the
-        arrays and calls :func:`convexviz.fit`. Tests pass a slow or failing stand-in.
 
     Notes
     -----
-    A ``ValueError`` from the fit (too many points, a dictionary too large, a solver
-    failure) is remembered like a result and raised again for the same key: the message is
-    a property of the inputs. Any other exception is raised to the caller that computed
-    and to the callers waiting for it, and is not remembered.
+    A ``ValueError`` from the computation is remembered like a result and raised again for
+    the same key: the message is a property of the inputs. Any other exception is raised to
+    the caller that computed and to the callers waiting for it, and is not remembered.
     """
 
-    def __init__(
-        self,
-        max_entries: int = 256,
-        max_bytes: int = 256 * 2**20,
-        compute: Callable[[Points, Architecture, float], FitResult] = _compute,
-    ) -> None:
+    def __init__(self, max_entries: int = 256, max_bytes: int = 256 * 2**20) -> None:
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         self._max = max_entries
         self._max_bytes = max_bytes
-        self._sizes: dict[Key, int] = {}
-        self._compute = compute
+        self._sizes: dict[K, int] = {}
         self._lock = threading.Lock()
-        self._done: OrderedDict[Key, FitResult | ValueError] = OrderedDict()
-        self._running: dict[Key, Future] = {}
+        self._done: OrderedDict[K, V | ValueError] = OrderedDict()
+        self._running: dict[K, Future] = {}
         self._counts = {"computed": 0, "hits": 0, "waited": 0}
 
-    def fit(self, points: Points, architecture: Architecture, beta: float) -> FitResult:
-        """The fit of ``points`` (pairs ``(x, y)``) with ``architecture`` and ``beta``.
+    def get(self, key: K, compute: Callable[[], V]) -> V:
+        """The value of ``key``: remembered, awaited, or ``compute()`` (by this caller).
 
         Raises
         ------
         ValueError
-            As :func:`convexviz.fit` does for these inputs.
+            What ``compute`` raised for this key (now or earlier).
         """
-        key: Key = (tuple((float(x), float(y)) for x, y in points), architecture, float(beta))
         with self._lock:
             if key in self._done:
                 self._done.move_to_end(key)
@@ -109,7 +107,7 @@ class FitMemo:
         if not owner:
             return _unwrap(running.result())
         try:
-            outcome: FitResult | ValueError = self._compute(key[0], architecture, beta)
+            outcome: V | ValueError = compute()
         except ValueError as error:
             outcome = error
         except BaseException as error:
@@ -131,8 +129,15 @@ class FitMemo:
         running.set_result(outcome)
         return _unwrap(outcome)
 
+    def peek(self, key: K) -> V | None:
+        """The finished value of ``key`` if it is kept (a failure or none: ``None``)."""
+        with self._lock:
+            value = self._done.get(key)
+        return None if isinstance(value, ValueError) else value
+
     def stats(self) -> dict[str, int]:
-        """Counts of computed fits, cache hits, waits on a running fit; entries and bytes kept."""
+        """Counts of computed values, cache hits, waits on a running computation; entries and
+        bytes kept."""
         with self._lock:
             return {**self._counts, "entries": len(self._done), "bytes": sum(self._sizes.values())}
 
@@ -141,6 +146,43 @@ class FitMemo:
         with self._lock:
             self._done.clear()
             self._sizes.clear()
+
+
+class FitMemo(SingleFlightMemo[Key, FitResult]):
+    """:class:`SingleFlightMemo` of :func:`convexviz.fit`, keyed by points, architecture, beta.
+
+    Parameters
+    ----------
+    max_entries, max_bytes : as :class:`SingleFlightMemo`.
+    compute : callable, optional
+        ``compute(points, architecture, beta) -> FitResult``; the default builds the
+        arrays and calls :func:`convexviz.fit`. Tests pass a slow or failing stand-in.
+
+    Notes
+    -----
+    A ``ValueError`` from the fit (too many points, a dictionary too large, a solver
+    failure) is remembered like a result and raised again for the same key.
+    """
+
+    def __init__(
+        self,
+        max_entries: int = 256,
+        max_bytes: int = 256 * 2**20,
+        compute: Callable[[Points, Architecture, float], FitResult] = _compute,
+    ) -> None:
+        super().__init__(max_entries, max_bytes)
+        self._compute = compute
+
+    def fit(self, points: Points, architecture: Architecture, beta: float) -> FitResult:
+        """The fit of ``points`` (pairs ``(x, y)``) with ``architecture`` and ``beta``.
+
+        Raises
+        ------
+        ValueError
+            As :func:`convexviz.fit` does for these inputs.
+        """
+        key: Key = (tuple((float(x), float(y)) for x, y in points), architecture, float(beta))
+        return self.get(key, lambda: self._compute(key[0], architecture, beta))
 
 
 def array_bytes(value: object, _seen: set[int] | None = None) -> int:
@@ -171,18 +213,25 @@ def array_bytes(value: object, _seen: set[int] | None = None) -> int:
     return sum(array_bytes(child, seen) for child in children)
 
 
-def _unwrap(outcome: FitResult | ValueError) -> FitResult:
+def _unwrap(outcome: V | ValueError) -> V:
     if isinstance(outcome, ValueError):
         raise ValueError(str(outcome))
     return outcome
 
 
 #: The memo used by the app and by the preview route (one per server process).
-SHARED = FitMemo()
+SHARED = FitMemo(compute=pooled(_compute, POOL))
 
 
 def fit_state(state: AppState, memo: FitMemo = SHARED) -> tuple[FitResult | None, str]:
-    """The fit of an app state, or ``None`` and a sentence saying why there is none."""
+    """The fit of an app state, or ``None`` and a sentence saying why there is none.
+
+    Raises
+    ------
+    ServerBusyError
+        Only for a caller that must not wait (the preview route, which answers ``503``); a
+        page's run that found no room in the fit pool gets :data:`wording.BUSY_TEXT`.
+    """
     if problem := fit_problem(state):
         return None, problem
     arch = Architecture(state.activation, state.depth, state.leak, state.branching)
@@ -190,3 +239,7 @@ def fit_state(state: AppState, memo: FitMemo = SHARED) -> tuple[FitResult | None
         return memo.fit(state.points, arch, state.beta), ""
     except ValueError as err:
         return None, f"No fit: {err}"
+    except ServerBusyError:
+        if not may_wait():
+            raise
+        return None, BUSY_TEXT

@@ -36,7 +36,7 @@ from ..plane_training import (
 from ..training import WIDTH_RANGE
 from ..worst_line import Certificate, certificate
 from . import training_panel
-from .training_run import Trainer
+from .training_run import Trainer, check_work
 
 #: Random starts unless the student asks for another number, and the most offered.
 DEFAULT_STARTS = training_panel.DEFAULT_STARTS
@@ -116,15 +116,7 @@ class PlaneRunRequest:
 
     def check(self) -> None:
         """Bad settings, no points or too much work: ``ValueError`` with one line."""
-        setup = self.setup()
-        n = len(self.points)
-        if n < 1:
-            raise ValueError("training needs at least one point")
-        if setup.work(n) > MAX_WORK:
-            raise ValueError(
-                f"too much training for one run ({setup.work(n):.2g} > {MAX_WORK:.0e} "
-                "units of work): use fewer neurons, starts or points"
-            )
+        check_work(self.setup().work, len(self.points), "neurons")
 
     def snapshots(self, trainer: Trainer | None) -> Iterator[PlaneTrainingSnapshot]:
         """``trainer(points, y, setup, chunk=...)``, by default

@@ -129,8 +129,9 @@ def rebase_edit(base: Points, edited: Points, current: Points) -> Points:
     return tuple(kept)
 
 
-def _keys(points: Points) -> tuple[tuple[str, str], ...]:
-    return tuple((format_number(x), format_number(y)) for x, y in points)
+def _keys(points: Sequence[Sequence[float]]) -> tuple[tuple[str, ...], ...]:
+    """Each point as the URL codec writes it (any number of coordinates: the plane's too)."""
+    return tuple(tuple(format_number(v) for v in point) for point in points)
 
 
 def load_csv(session: Session, data: bytes) -> None:

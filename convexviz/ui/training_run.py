@@ -113,15 +113,7 @@ class RunRequest:
 
     def check(self) -> None:
         """Bad settings, no points or too much work: ``ValueError`` with one line."""
-        setup = self.setup()
-        n = len(self.points)
-        if n < 1:
-            raise ValueError("training needs at least one point")
-        if setup.work(n) > MAX_WORK:
-            raise ValueError(
-                f"too much training for one run ({setup.work(n):.2g} > {MAX_WORK:.0e} "
-                "units of work): use fewer units, starts or points"
-            )
+        check_work(self.setup().work, len(self.points), "units")
 
     def snapshots(self, trainer: Trainer | None) -> Iterator[AdamSnapshot]:
         """``trainer(x, y, setup, chunk=..., grid=...)``, by default
@@ -293,3 +285,16 @@ class RunManager:
 
 #: The manager of the app (one per server process).
 SHARED = RunManager()
+
+
+def check_work(work: Callable[[int], float], n_points: int, units: str) -> None:
+    """Refuse a run on no points or of more than :data:`MAX_WORK` (``work(n)``, the
+    trainer's own estimate) with a one-line ``ValueError``; ``units`` is what the student
+    should use fewer of ("units", "neurons")."""
+    if n_points < 1:
+        raise ValueError("training needs at least one point")
+    if (amount := work(n_points)) > MAX_WORK:
+        raise ValueError(
+            f"too much training for one run ({amount:.2g} > {MAX_WORK:.0e} units of work): "
+            f"use fewer {units}, starts or points"
+        )

@@ -255,3 +255,12 @@ def unique_text(reason: str) -> str:
     'Only one network is optimal here: one feature fits.'
     """
     return f"{OPTIMA_UNIQUE_TEXT}: {reason.removeprefix('Unique: ')}"
+
+
+# ---------------------------------------------------------------- a full server (issue 10)
+#: What a canvas shows while the preview route answers "busy" (it asks again by itself).
+PREVIEW_BUSY_TEXT = "The server is busy: your edit is kept, asking again…"
+BUSY_TEXT = (
+    "The server is busy with other students' fits right now. Your points are kept: change "
+    "anything (or wait a moment and click) to try again."
+)

@@ -49,8 +49,10 @@ __all__ = [
 class CanvasAssets:
     """Inline HTML, CSS and JavaScript (ES modules with a default export).
 
-    ``js`` is the canvas; ``refresh_js`` the invisible panels refresher (``refresh.js``);
-    ``figure_js`` one figure of the panels (``figure.js``).
+    ``js`` is the 1-D canvas; ``refresh_js`` the invisible panels refresher (``refresh.js``);
+    ``figure_js`` one figure of the panels (``figure.js``); ``plane_js`` and ``plane_css``
+    the plane's canvas (``plane_canvas.js``, its CSS on top of the 1-D canvas's).
+    Both canvases start with ``page.js`` and ``sync.js`` (what they share).
     """
 
     html: str
@@ -58,6 +60,8 @@ class CanvasAssets:
     js: str
     refresh_js: str
     figure_js: str
+    plane_js: str
+    plane_css: str
 
 
 @cache
@@ -65,12 +69,15 @@ def canvas_assets() -> CanvasAssets:
     """Read the files of this folder once per process."""
     read = lambda name: (ASSET_DIR / name).read_text(encoding="utf-8")  # noqa: E731
     shared = read("page.js")  # the window.convexviz namespace and the Plotly.js loader
+    canvas_kit = shared + read("sync.js")  # what the click canvases share
     return CanvasAssets(
         html=read("canvas.html"),
         css=read("canvas.css"),
-        js=shared + read("canvas.js"),
+        js=canvas_kit + read("canvas.js"),
         refresh_js=read("refresh.js"),
         figure_js=shared + read("figure.js"),
+        plane_js=canvas_kit + read("plane_canvas.js"),
+        plane_css=read("canvas.css") + read("plane_canvas.css"),
     )
 
 

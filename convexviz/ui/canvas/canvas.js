@@ -21,222 +21,11 @@
 // Points travel as PointSet values: an immutable list with its key (JSON text), computed
 // once per edit, so "are these the same points?" is one string comparison.
 
-const HIT_RADIUS_PX = 10; // a click this close to a point deletes it
-const DRAG_THRESHOLD_PX = 3; // a press that moves further starts a drag
-const RESEND_MS = 3000; // first resend timeout (doubles each time)
+// Shared with the plane's canvas (sync.js, prepended to this file): SnapshotSync,
+// PreviewClient, Pointer, PointSet, the debug records and the small helpers.
+
 const SETTLED_MS = 1200; // a pause this long after an acknowledged edit refreshes the panels
-const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight
 const BUSY_MAX_MS = 2000; // the panels' figures wait at most this long for an edit's fit
-
-const SVG_NS = "http://www.w3.org/2000/svg";
-const PLOTLY_CONFIG = {
-  displayModeBar: false,
-  doubleClick: false,
-  scrollZoom: false,
-  showTips: false,
-  responsive: false,
-};
-
-// cvz (window.convexviz) and loadPlotly(url): page.js, prepended to this file.
-
-// ================================================================ debug records
-
-// Test and benchmark hooks, recorded only when window.convexviz.debug is set before the page
-// loads: `fitLatencies`: click -> the fit of exactly the clicked points painted (either
-// path); `latencies`: click -> the session's acknowledged fit painted (Streamlit round trip);
-// counts of snapshots sent and resent, previews asked, drawn and failed.
-const stats = cvz.debug
-  ? (cvz.stats ??= {
-      latencies: [],
-      fitLatencies: [],
-      sent: 0,
-      resent: 0,
-      previews: 0,
-      previewsDrawn: 0,
-      previewErrors: 0,
-    })
-  : null;
-
-function count(name) {
-  if (stats) stats[name] += 1;
-}
-
-function record(list, entry) {
-  if (stats) stats[list].push(entry);
-}
-
-// ================================================================ points
-
-/** An immutable list of [x, y] points and its key (JSON text), computed once. */
-class PointSet {
-  constructor(list) {
-    this.list = Object.freeze(list);
-    this.key = JSON.stringify(list);
-    Object.freeze(this);
-  }
-
-  static of(raw) {
-    return new PointSet(raw.map((p) => [p[0], p[1]]));
-  }
-
-  get length() {
-    return this.list.length;
-  }
-
-  sameAs(other) {
-    return this.key === other.key;
-  }
-
-  with(point) {
-    return new PointSet([...this.list, point]);
-  }
-
-  without(index) {
-    return new PointSet(this.list.filter((_, i) => i !== index));
-  }
-
-  moved(index, point) {
-    return new PointSet(this.list.map((p, i) => (i === index ? point : p)));
-  }
-}
-
-const NO_POINTS = new PointSet([]);
-
-// ================================================================ sync with Streamlit
-
-/**
- * Snapshots to Streamlit and their acknowledgements (DESIGN.md §3).
- *
- * `gen` is Python's generation of the points; `seq` numbers our snapshots. `pending` holds
- * edits not sent yet ({op, since}); `inflight` the one snapshot sent and not yet acknowledged
- * ({seq, op, version, firstEditAt, points}). `current()` gives what to send: the points
- * shown now and the local edit counter.
- */
-class SnapshotSync {
-  constructor(transmit, current) {
-    this.transmit = transmit;
-    this.current = current;
-    this.gen = null;
-    this.seq = 0;
-    this.pending = null;
-    this.inflight = null;
-    this.resendTimer = null;
-    this.holdTimer = null;
-  }
-
-  /** Nothing to send and nothing unacknowledged. */
-  get idle() {
-    return this.inflight === null && this.pending === null;
-  }
-
-  /**
-   * Take in Python's reply. Returns {replaced}: Python set the points itself (local edits
-   * are dropped), and {acked}: the snapshot in flight that this reply acknowledges, if any.
-   */
-  receive(data) {
-    this.seq = Math.max(this.seq, data.ack || 0); // survive a remount
-    if (data.gen !== this.gen) {
-      this.gen = data.gen;
-      this.inflight = null;
-      this.pending = null;
-      return { replaced: true, acked: null };
-    }
-    const acked = this.inflight && data.ack >= this.inflight.seq ? this.inflight : null;
-    if (acked) this.inflight = null;
-    return { replaced: false, acked };
-  }
-
-  /** An edit made at `at` (performance.now()), to be sent with the next snapshot. */
-  edited(op, at) {
-    this.pending = { op, since: this.pending ? this.pending.since : at };
-  }
-
-  // Send the pending edits as a snapshot, once the preview in flight (if any) has been
-  // drawn: the server then computes the fit once, and Streamlit's redraw of the page does
-  // not hold up the canvas's. A snapshot never waits longer than PREVIEW_WAIT_MS.
-  sendSoon(previewInFlight) {
-    if (this.inflight || !this.pending) return;
-    if (!previewInFlight) {
-      this.flush();
-    } else if (!this.holdTimer) {
-      this.holdTimer = setTimeout(() => this.flush(), PREVIEW_WAIT_MS);
-    }
-  }
-
-  flush() {
-    clearTimeout(this.holdTimer);
-    this.holdTimer = null;
-    if (this.inflight || !this.pending) return;
-    const { points, version } = this.current();
-    this.seq += 1;
-    this.inflight = {
-      seq: this.seq,
-      op: this.pending.op,
-      version,
-      firstEditAt: this.pending.since,
-      points: points.list,
-    };
-    this.pending = null;
-    this.send(this.inflight, RESEND_MS);
-  }
-
-  send(snapshot, retryMs) {
-    count("sent");
-    const { seq, op, points } = snapshot;
-    this.transmit({ seq, gen: this.gen, op, points });
-    clearTimeout(this.resendTimer);
-    this.resendTimer = setTimeout(() => {
-      if (this.inflight !== snapshot) return;
-      count("resent");
-      this.send(snapshot, retryMs * 2); // no ack: resend the same snapshot
-    }, retryMs);
-  }
-
-  destroy() {
-    clearTimeout(this.resendTimer);
-    clearTimeout(this.holdTimer);
-  }
-}
-
-// ================================================================ preview
-
-/**
- * The preview route: one POST at a time of {points, params, ranges}; a request asked for
- * meanwhile is made when the one in flight returns (`onDone(again)`).
- */
-class PreviewClient {
-  constructor(onReply, onDone) {
-    this.onReply = onReply; // (request, reply) => promise or nothing
-    this.onDone = onDone; // (again) => nothing
-    this.inflight = null;
-    this.again = false;
-  }
-
-  get busy() {
-    return this.inflight !== null;
-  }
-
-  /** request = {url, params, paramsKey, gen, version, points (a PointSet), ranges}. */
-  ask(request) {
-    if (this.inflight) {
-      this.again = true;
-      return;
-    }
-    this.inflight = request;
-    this.again = false;
-    count("previews");
-    const { url, params, points, ranges } = request;
-    const body = JSON.stringify({ points: points.list, params, ranges });
-    fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
-      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
-      .then((reply) => this.onReply(request, reply))
-      .catch(() => count("previewErrors")) // the Streamlit path still brings the fit
-      .finally(() => {
-        this.inflight = null;
-        this.onDone(this.again);
-      });
-  }
-}
 
 // ================================================================ view: the chart
 
@@ -364,11 +153,11 @@ class Chart {
     return [roundTo(x, ranges.x), roundTo(y, ranges.y)];
   }
 
-  /** Index of the point nearest to a spot on screen within HIT_RADIUS_PX, else -1. */
-  hit(clientX, clientY, rect, points) {
+  /** Index of the point nearest to a spot on screen within `radius` pixels, else -1. */
+  hit(clientX, clientY, rect, points, radius) {
     const full = this.plot._fullLayout;
     let best = -1;
-    let bestDist = HIT_RADIUS_PX;
+    let bestDist = radius;
     points.list.forEach((p, i) => {
       const dx = rect.left + full.xaxis.d2p(p[0]) - clientX;
       const dy = rect.top + full.yaxis.d2p(p[1]) - clientY;
@@ -559,77 +348,6 @@ function layout(ranges, style) {
   };
 }
 
-// ================================================================ view: pointer input
-
-/**
- * Presses on the plot: `begin(x, y)` returns {rect, index} (the plot area and the point hit,
- * or -1) or null to ignore the press; a press that moves more than DRAG_THRESHOLD_PX on a
- * point drags it (`drag(press, x, y)`, clamped to the plot area); `release(press, still)`
- * ends every press (`still`: it moved at most DRAG_THRESHOLD_PX).
- */
-class Pointer {
-  constructor(target, { begin, drag, release }) {
-    this.target = target;
-    this.handlers = { begin, drag, release };
-    this.press = null;
-    this.listeners = {
-      pointerdown: (e) => this.down(e),
-      pointermove: (e) => this.move(e),
-      pointerup: (e) => this.up(e),
-    };
-    for (const [type, fn] of Object.entries(this.listeners)) {
-      target.addEventListener(type, fn, true);
-    }
-  }
-
-  get pressed() {
-    return this.press !== null;
-  }
-
-  get dragging() {
-    return this.press !== null && this.press.dragging;
-  }
-
-  down(e) {
-    if (e.button !== 0) return;
-    const start = this.handlers.begin(e.clientX, e.clientY);
-    if (!start) return;
-    e.preventDefault();
-    e.stopPropagation();
-    this.press = { x: e.clientX, y: e.clientY, t: performance.now(), ...start, dragging: false };
-    this.target.setPointerCapture(e.pointerId);
-  }
-
-  move(e) {
-    const press = this.press;
-    if (!press) return;
-    e.stopPropagation();
-    const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
-    if (!press.dragging && press.index >= 0 && moved > DRAG_THRESHOLD_PX) press.dragging = true;
-    if (press.dragging) {
-      const x = clamp(e.clientX, press.rect.left, press.rect.right);
-      const y = clamp(e.clientY, press.rect.top, press.rect.bottom);
-      this.handlers.drag(press, x, y);
-    }
-  }
-
-  up(e) {
-    const press = this.press;
-    if (!press) return;
-    this.press = null;
-    e.stopPropagation();
-    if (this.target.hasPointerCapture(e.pointerId)) this.target.releasePointerCapture(e.pointerId);
-    const moved = Math.hypot(e.clientX - press.x, e.clientY - press.y);
-    this.handlers.release(press, moved <= DRAG_THRESHOLD_PX);
-  }
-
-  destroy() {
-    for (const [type, fn] of Object.entries(this.listeners)) {
-      this.target.removeEventListener(type, fn, true);
-    }
-  }
-}
-
 // ================================================================ the canvas
 
 /**
@@ -655,10 +373,11 @@ class Canvas {
       (again) => {
         this.sync.flush();
         if (again) this.requestPreview();
-      }
+      },
+      () => this.chart.showNote(this.route ? this.route.busy_text : "")
     );
     this.pointer = new Pointer(this.chart.plot, {
-      begin: (x, y) => this.pressAt(x, y),
+      begin: (x, y, touch) => this.pressAt(x, y, touch),
       drag: (press, x, y) => this.dragTo(press, x, y),
       release: (press, still) => this.released(press, still),
     });
@@ -835,11 +554,12 @@ class Canvas {
 
   // ---------------------------------------------------------------- edits
 
-  pressAt(clientX, clientY) {
+  pressAt(clientX, clientY, touch) {
     if (!this.chart.ready) return null;
     const rect = this.chart.area();
     if (!rect || !inside(clientX, clientY, rect)) return null;
-    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points) };
+    const radius = touch ? TOUCH_HIT_RADIUS_PX : HIT_RADIUS_PX;
+    return { rect, index: this.chart.hit(clientX, clientY, rect, this.points, radius) };
   }
 
   dragTo(press, clientX, clientY) {
@@ -882,6 +602,7 @@ class Canvas {
 
   destroy() {
     this.sync.destroy();
+    this.preview.close();
     clearTimeout(this.settledTimer);
     clearTimeout(this.trainedTimer);
     window.removeEventListener("convexviz:trained", this.onTrained);
@@ -889,35 +610,6 @@ class Canvas {
     if (cvz.canvasBusy === this.busy) delete cvz.canvasBusy;
     this.chart.destroy();
   }
-}
-
-// ================================================================ small helpers
-
-function element(tag, className) {
-  const e = document.createElement(tag);
-  e.className = className;
-  return e;
-}
-
-function svgShape(tag, attributes) {
-  const shape = document.createElementNS(SVG_NS, tag);
-  for (const [name, value] of Object.entries(attributes)) shape.setAttribute(name, String(value));
-  return shape;
-}
-
-function inside(x, y, r) {
-  return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
-}
-
-function clamp(v, lo, hi) {
-  return Math.min(hi, Math.max(lo, v));
-}
-
-// Round a clicked coordinate to about 1/10000 of the visible span (well under a pixel).
-function roundTo(value, range) {
-  const span = Math.abs(range[1] - range[0]) || 1;
-  const decimals = Math.min(8, Math.max(0, 4 - Math.floor(Math.log10(span))));
-  return Number(value.toFixed(decimals));
 }
 
 export default function (component) {

@@ -19,6 +19,8 @@
 // cvz (window.convexviz) and loadPlotly(url): page.js, prepended to this file.
 
 const BUSY_RETRY_MS = 60; // while the canvas is busy, look again this much later
+// A phone or tablet: the primary pointer is a finger (CSS media query `pointer: coarse`).
+const FINGER = window.matchMedia("(pointer: coarse)").matches;
 
 // One queue for all figures of the page: at most one Plotly draw per task.
 const queue = (cvz.figures ??= {
@@ -74,6 +76,12 @@ class Figure {
         const layout = { ...figure.layout, autosize: true };
         this.root.style.height = `${layout.height || 450}px`;
         const config = { displaylogo: false, responsive: false };
+        if (FINGER) {
+          // A zoom drag would claim every swipe: a finger on a figure could not scroll the
+          // page. Only the camera button stays (the others zoom and pan).
+          layout.dragmode = false;
+          config.modeBarButtons = [["toImage"]];
+        }
         if (data.png_name) {
           config.toImageButtonOptions = { format: "png", filename: data.png_name, scale: 2 };
         }

@@ -18,6 +18,7 @@ from ...fit import FitResult
 from ...plot_style import canvas_style
 from ..fitmemo import SHARED, FitMemo, fit_state
 from ..state import AppState, encode
+from ..wording import PREVIEW_BUSY_TEXT
 from . import protocol
 
 #: URL keys that describe the network (everything a fit depends on besides the points).
@@ -62,6 +63,10 @@ def canvas_payload(
     result, problem = fit_state(state, memo)
     payload = protocol.payload_for_fit(canvas, ranges, result, "" if result else problem)
     payload["key"] = payload_key(state, ranges)
-    payload["preview"] = {"url": url, "params": settings_params(state)}
+    payload["preview"] = {
+        "url": url,
+        "params": settings_params(state),
+        "busy_text": PREVIEW_BUSY_TEXT,
+    }
     payload["style"] = canvas_style()
     return payload, result, problem

@@ -19,7 +19,7 @@ Everything here is pure: plain tuples, dicts and numpy arrays, no Streamlit.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -76,10 +76,9 @@ def _pair(item: object) -> tuple[float, float] | None:
     for v in item:
         if isinstance(v, bool) or not isinstance(v, int | float):
             return None
-        v = float(v)
-        if not math.isfinite(v) or abs(v) > MAX_ABS_VALUE:
+        if not abs(v) <= MAX_ABS_VALUE:  # NaN and inf too; before float(): no overflow
             return None
-        values.append(_round(v))
+        values.append(_round(float(v)))
     return values[0], values[1]
 
 
@@ -89,12 +88,15 @@ def _round(v: float) -> float:
     return round(v, _DIGITS - 1 - math.floor(math.log10(abs(v))))
 
 
-def apply_snapshot(state: CanvasState, event: object) -> CanvasState | None:
+def apply_snapshot(
+    state: CanvasState, event: object, sanitize: Callable[[object], Any] = sanitize_points
+) -> CanvasState | None:
     """The new state after a browser snapshot, or ``None`` if it must be ignored.
 
     A snapshot is ignored when it is malformed, when its ``gen`` differs from
     ``state.gen`` (it was made on points Python has since replaced), or when its ``seq``
-    is not newer than ``state.seq`` (a resend or a late duplicate).
+    is not newer than ``state.seq`` (a resend or a late duplicate). ``sanitize`` cleans
+    the points (the plane's canvas passes its own, for ``[x1, x2, y]`` triples).
     """
     if not isinstance(event, Mapping):
         return None
@@ -103,13 +105,13 @@ def apply_snapshot(state: CanvasState, event: object) -> CanvasState | None:
         return None
     if "points" not in event:
         return None
-    return replace(state, points=sanitize_points(event["points"]), seq=seq)
+    return replace(state, points=sanitize(event["points"]), seq=seq)
 
 
 def _int(value: object) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if not math.isfinite(value) or int(value) != value:
+    if isinstance(value, float) and not value.is_integer():  # also NaN and inf
         return None
     return int(value)
 
