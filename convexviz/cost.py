@@ -108,6 +108,10 @@ class FitTooLargeError(ValueError):
         super().__init__(refusal_text(cost))
         self.cost = cost
 
+    def __reduce__(self):
+        """Pickle by the constructor's argument (the error crosses the fit pool's processes)."""
+        return type(self), (self.cost,)
+
 
 @dataclass(frozen=True)
 class FitCost:

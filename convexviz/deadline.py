@@ -37,8 +37,13 @@ class FitDeadlineError(ValueError):
             f"{context} took longer than {_seconds_text(budget_s)} and was stopped (during "
             f"{stage}): use fewer points, a smaller depth or a larger beta"
         )
+        self.context = context
         self.stage = stage
         self.budget_s = budget_s
+
+    def __reduce__(self):
+        """Pickle by the constructor's arguments (the error crosses the fit pool's processes)."""
+        return type(self), (self.context, self.stage, self.budget_s)
 
 
 @dataclass(frozen=True)

@@ -402,3 +402,34 @@ def test_a_cvxpy_fallback_and_the_lp_get_the_time_left_as_their_own_limit(monkey
     z[:3] = 1.0
     assert polish_module._lp_vertex(Ac, z, time_limit=1.5) is not None
     assert seen["lp"] == {"time_limit": 1.5}
+
+
+def test_both_errors_survive_a_trip_between_processes():
+    """Fits run in a pool of worker processes: their errors travel by pickle."""
+    import pickle
+
+    too_large = FitTooLargeError(fit_cost(Architecture("abs", 5), 13))
+    stopped = FitDeadlineError("relu depth 4 with 20 points", "the polish", 3.0)
+    for error in (too_large, stopped):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error) and str(copy) == str(error)
+    assert pickle.loads(pickle.dumps(too_large)).cost == too_large.cost
+    assert pickle.loads(pickle.dumps(stopped)).stage == "the polish"
+
+
+def test_a_fit_stopped_in_a_worker_process_arrives_as_its_sentence():
+    import functools
+
+    from convexviz.ui.workers import FitPool
+
+    pool = FitPool(workers=1, queue=0)
+    try:
+        stopped = functools.partial(fit, deadline_s=0.0)
+        with pytest.raises(FitDeadlineError, match="relu depth 3 with 6 points took longer"):
+            pool.run(
+                stopped, [0, 4, 5, 7, 10, 11], [0, 0, 0, 2, 3, 3], Architecture("relu", 3), 1e-3
+            )
+        with pytest.raises(FitTooLargeError, match="abs depth 5 with 13 points"):
+            pool.run(fit, np.arange(13.0), np.zeros(13), Architecture("abs", 5), 1e-3)
+    finally:
+        pool.shutdown()
