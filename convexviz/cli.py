@@ -16,11 +16,13 @@ import numpy as np
 
 from . import training
 from .architecture import Architecture
+from .cost import FitTooLargeError
 from .datasets import parse_csv, parse_points
 from .datasets2d import parse_plane_csv, parse_plane_points
+from .deadline import FitDeadlineError
 from .export import FORMATS, cvxpy_script, fit_json, points_csv, result_to_dict
-from .fit import fit
-from .limits import DEFAULT_LEAK, LEAK_RANGE
+from .fit import FitResult, fit
+from .limits import DEFAULT_LEAK, FIT_DEADLINE_SECONDS, LEAK_RANGE, MAX_FIT_SECONDS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,8 +43,11 @@ class Command:
     run: Callable[[argparse.Namespace], str]
 
 
-def add_problem_arguments(p: argparse.ArgumentParser, *, beta: bool = True) -> None:
-    """The arguments every command shares: the points, the architecture and (optionally) beta."""
+def add_problem_arguments(
+    p: argparse.ArgumentParser, *, beta: bool = True, limit: bool = True
+) -> None:
+    """The arguments every command shares: the points, the architecture, (optionally) beta
+    and ``--no-limit`` (for the commands that solve the Lasso through :func:`fit`)."""
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--points", help='training points "x,y x,y ..."')
     src.add_argument("--csv", help="CSV file with columns x,y")
@@ -58,6 +63,30 @@ def add_problem_arguments(p: argparse.ArgumentParser, *, beta: bool = True) -> N
     )
     p.add_argument("--branching", default="", help="sign/threshold trees: m1,m2,...")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    if limit:
+        p.add_argument(
+            "--no-limit",
+            action="store_true",
+            help=(
+                "for offline use: run fits the app refuses as too slow to solve live "
+                f"(estimated over {MAX_FIT_SECONDS:g} s) and do not stop a fit after "
+                f"{FIT_DEADLINE_SECONDS:g} s; the dictionary's memory cap still holds"
+            ),
+        )
+
+
+def fit_with_limits(args: argparse.Namespace, x, y, arch: Architecture, **options) -> FitResult:
+    """:func:`fit` with the live limits unless ``--no-limit`` was given.
+
+    A refusal or a stopped fit becomes a ``ValueError`` whose one line says that
+    ``--no-limit`` runs it anyway.
+    """
+    if args.no_limit:
+        options.update(limit=False, deadline_s=None)
+    try:
+        return fit(x, y, arch, args.beta, **options)
+    except (FitTooLargeError, FitDeadlineError) as err:
+        raise ValueError(f"{err} (--no-limit runs it anyway)") from None
 
 
 def load_problem(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray, Architecture]:
@@ -134,7 +163,7 @@ def _run_fit(args: argparse.Namespace) -> str:
     grid = _grid(args.grid) if args.grid else None
     if not 1 <= args.repeat <= 1000:
         raise ValueError("--repeat must be between 1 and 1000")
-    runs = [fit(x, y, arch, args.beta, reuse=False) for _ in range(args.repeat)]
+    runs = [fit_with_limits(args, x, y, arch, reuse=False) for _ in range(args.repeat)]
     result = runs[-1]
     out = result_to_dict(result, grid)
     out["timings_ms"] = {
@@ -173,7 +202,7 @@ def _run_optima(args: argparse.Namespace) -> str:
     if not lo <= args.limit <= hi:
         raise ValueError(f"--limit must be between {lo} and {hi}, got {args.limit}")
     grid = _grid(args.grid) if args.grid else None
-    result = fit(x, y, arch, args.beta)
+    result = fit_with_limits(args, x, y, arch)
     verdict = is_unique(result)
     networks = alternative_optima(result, limit=args.limit)
     out = {
@@ -241,7 +270,7 @@ def _export_arguments(p: argparse.ArgumentParser) -> None:
 
 def _run_export(args: argparse.Namespace) -> str:
     x, y, arch = load_problem(args)
-    result = fit(x, y, arch, args.beta, reuse=False)  # every format checks the input alike
+    result = fit_with_limits(args, x, y, arch, reuse=False)  # every format checks the input alike
     if args.format == "json":
         return json.dumps(fit_json(result))
     if args.format == "csv":
@@ -275,7 +304,7 @@ def _run_train(args: argparse.Namespace) -> str:
         seeds=tuple(range(args.seeds)),
         leak=arch.leak,
     )
-    optimum = fit(x, y, arch, args.beta)
+    optimum = fit_with_limits(args, x, y, arch)
     if args.width is None:
         width = training.default_width(x.size, optimum.network.n_neurons)
         setup = replace(setup, width=width)
@@ -308,7 +337,7 @@ def _run_train(args: argparse.Namespace) -> str:
 
 
 def _path_arguments(p: argparse.ArgumentParser) -> None:
-    add_problem_arguments(p, beta=False)
+    add_problem_arguments(p, beta=False, limit=False)
     p.add_argument(
         "--beta-min", type=float, default=None, help="lowest beta (default beta_max * 1e-4)"
     )

@@ -19,6 +19,8 @@ import numpy as np
 import scipy.linalg.lapack
 from numpy.typing import NDArray
 
+from .deadline import Deadline, check
+
 #: LAPACK Cholesky factor and solve (no argument checks: called every iteration).
 _potrf, _potrs = scipy.linalg.lapack.get_lapack_funcs(("potrf", "potrs"), (np.zeros(1),))
 
@@ -32,7 +34,12 @@ class SolverFailedError(ArithmeticError):
 
 
 def dual_interior_point(
-    Ac: NDArray, yc: NDArray, beta: float, tol: float = 1e-10, max_iter: int = 60
+    Ac: NDArray,
+    yc: NDArray,
+    beta: float,
+    tol: float = 1e-10,
+    max_iter: int = 60,
+    deadline: Deadline | None = None,
 ) -> NDArray:
     """Approximate Lasso coefficients from a primal-dual interior-point method on the dual.
 
@@ -49,10 +56,14 @@ def dual_interior_point(
     cost per iteration is ``O(n^2 M)``. The answer is accurate to about ``1e-9``; :func:`polish`
     makes it exact.
 
+    ``deadline`` (optional) is checked once per iteration.
+
     Raises
     ------
     SolverFailedError
         When the iteration does not converge.
+    FitDeadlineError
+        When ``deadline`` passes.
     """
     n, m = Ac.shape
     t = max(float(np.max(np.abs(yc))), 1e-300)
@@ -68,6 +79,7 @@ def dual_interior_point(
     converged = False
     mu = np.inf
     for _ in range(max_iter):
+        check(deadline, "the interior-point iterations")
         r_d = nu - yv + B @ (lam[0] - lam[1])
         r_p = sgn * (B.T @ nu) + s - h
         mu = float(np.vdot(lam, s)) / (2 * m)

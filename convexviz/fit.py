@@ -18,9 +18,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .architecture import Architecture
+from .cost import FitTooLargeError, describe, distinct_count, fit_cost
+from .deadline import Deadline, check
 from .dictionary import Dictionary, build_dictionary, validate_inputs
 from .features import Feature
 from .lasso import LassoFit, beta_max, solve_lasso
+from .limits import FIT_DEADLINE_SECONDS
 from .network import Network, reconstruct
 
 
@@ -90,6 +93,8 @@ def fit(
     *,
     dictionary: Dictionary | None = None,
     reuse: bool = True,
+    limit: bool = True,
+    deadline_s: float | None = FIT_DEADLINE_SECONDS,
 ) -> FitResult:
     """Fit the globally optimal network of ``architecture`` to ``(x, y)``.
 
@@ -107,22 +112,48 @@ def fit(
         A dictionary already built on the same ``x`` (skips the build step).
     reuse : bool
         Allow the solver to reuse a cached problem for the same data (beta-only change).
+    limit : bool
+        Refuse, before any work, a fit whose estimated time
+        (:func:`convexviz.cost.fit_cost`) is above the live limit
+        :data:`~convexviz.limits.MAX_FIT_SECONDS`. The command line's ``--no-limit``
+        turns it off for offline use.
+    deadline_s : float or None
+        Stop the fit with :class:`~convexviz.deadline.FitDeadlineError` once it has
+        worked this many seconds (checked between and inside the solver's steps; time
+        spent waiting for another fit's solve is not counted). ``None``: no deadline.
 
     Raises
     ------
+    FitTooLargeError
+        The estimated time is above the live limit (``limit=True``); nothing was built.
+    FitDeadlineError
+        The fit ran past ``deadline_s`` and was stopped.
     ValueError
-        Bad inputs, a too-large dictionary, or a solver failure (clear message).
+        Bad inputs, a too-large dictionary, or a solver failure (clear message). The two
+        errors above are ``ValueError`` subclasses.
     """
     t0 = time.perf_counter()
     x_arr, y_arr = validate_inputs(x, y)
     real = isinstance(beta, numbers.Real) and not isinstance(beta, bool)
     if not (real and np.isfinite(beta) and beta > 0):
         raise ValueError(f"beta must be a positive number, got {beta!r}")
+    n_distinct = distinct_count(x_arr)
+    if limit and not (cost := fit_cost(architecture, n_distinct)).accepted:
+        raise FitTooLargeError(cost)
+    deadline = None
+    if deadline_s is not None:
+        deadline = Deadline.start(deadline_s, describe(architecture, n_distinct))
     if dictionary is None or not np.array_equal(dictionary.x_train, x_arr):
         dictionary = build_dictionary(x_arr, architecture)
+    check(deadline, "the dictionary's build")
     t1 = time.perf_counter()
     lasso = solve_lasso(
-        dictionary.A, y_arr, float(beta), reuse=reuse, candidates=dictionary.raw_blocks
+        dictionary.A,
+        y_arr,
+        float(beta),
+        reuse=reuse,
+        candidates=dictionary.raw_blocks,
+        deadline=deadline,
     )
     t2 = time.perf_counter()
     network = reconstruct(dictionary, lasso)

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -53,6 +54,7 @@ import cvxpy as cp
 import numpy as np
 from numpy.typing import NDArray
 
+from .deadline import Deadline, check
 from .dual_ipm import SolverFailedError, dual_interior_point
 from .polish import active_set, polish, sparsest_on_face
 
@@ -64,6 +66,10 @@ SOLVERS = ("FAST", "CLARABEL", "SCS")
 
 #: The solvers reached through cvxpy (reference path and fallback).
 CVXPY_SOLVERS = ("CLARABEL", "SCS")
+
+#: Each cvxpy solver's own time-limit setting (used with a deadline: a cvxpy solve cannot
+#: be interrupted from outside, so the solver is told how long it may take).
+_TIME_LIMIT = {"CLARABEL": "time_limit", "SCS": "time_limit_secs"}
 
 #: The ``FAST`` answer is accepted only if its duality gap is below this times the objective.
 GAP_RTOL = 1e-9
@@ -222,12 +228,17 @@ class _ParametrizedLasso:
         loss = 0.5 * cp.sum_squares(A @ self.z + self.bias - y)
         self.problem = cp.Problem(cp.Minimize(loss + self.beta * cp.norm1(self.z)))
 
-    def solve(self, beta: float, solver: str) -> _RawAnswer:
-        """Raw answer at ``beta``; raises ``cp.SolverError`` when ``solver`` fails."""
+    def solve(self, beta: float, solver: str, time_limit: float | None = None) -> _RawAnswer:
+        """Raw answer at ``beta``; raises ``cp.SolverError`` when ``solver`` fails.
+
+        ``time_limit`` (seconds, optional) is handed to the solver, which then stops with a
+        non-optimal status: a ``cp.SolverError`` here.
+        """
         self.beta.value = beta
+        options = {} if time_limit is None else {_TIME_LIMIT[solver]: max(time_limit, 1e-3)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # inaccuracy is reported via status
-            self.problem.solve(solver=solver)
+            self.problem.solve(solver=solver, **options)
         status = self.problem.status
         if status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or self.z.value is None:
             raise cp.SolverError(f"{solver} returned status {status!r}")
@@ -251,15 +262,18 @@ class _FastLasso:
         self.corr0 = float(np.max(np.abs(self.Ac.T @ self.yc)))  # = beta_max
         self.last: NDArray | None = None  # the previous certified answer
 
-    def solve(self, beta: float) -> _RawAnswer:
-        """Raw answer at ``beta``; raises :class:`SolverFailedError` if the IPM fails."""
+    def solve(self, beta: float, deadline: Deadline | None = None) -> _RawAnswer:
+        """Raw answer at ``beta``; raises :class:`SolverFailedError` if the IPM fails
+        (and :class:`~convexviz.deadline.FitDeadlineError` past ``deadline``)."""
         if beta >= self.corr0:  # z = 0 is optimal (THEORY.md §7.1)
             return _RawAnswer(np.zeros(self.A.shape[1]), float(self.y.mean()), cp.OPTIMAL, True)
         if self.last is not None:  # warm start: active set from the previous answer
-            z = active_set(self.Ac, self.yc, beta, self.last, max_iter=WARM_START_STEPS)
+            z = active_set(
+                self.Ac, self.yc, beta, self.last, max_iter=WARM_START_STEPS, deadline=deadline
+            )
             if z is not None:
                 return _RawAnswer(z, float(np.mean(self.y - self.A @ z)), cp.OPTIMAL, True)
-        z = dual_interior_point(self.Ac, self.yc, beta)
+        z = dual_interior_point(self.Ac, self.yc, beta, deadline=deadline)
         return _RawAnswer(z, 0.0, cp.OPTIMAL, False)
 
     def accept(self, z: NDArray, objective: float, gap: float) -> None:
@@ -329,6 +343,7 @@ def solve_lasso(
     solver: str = "FAST",
     reuse: bool = True,
     candidates: CandidateBlocks | None = None,
+    deadline: Deadline | None = None,
 ) -> LassoFit:
     """Solve ``min 0.5 ||A z + xi 1 - y||^2 + beta ||z||_1`` over ``z`` and free ``xi``.
 
@@ -350,6 +365,10 @@ def solve_lasso(
         Returns the column blocks of every raw candidate feature on the training inputs;
         the certificate's dual constraint is checked on them (default: on ``A``). A
         callable, because a fallback certifies a second answer.
+    deadline : Deadline, optional
+        Checked before each solver and inside the interior-point iterations, the polish
+        and the certificate; time spent waiting for another solve (the process-wide lock)
+        is added to it, since the fit is not working then.
 
     Returns
     -------
@@ -357,6 +376,8 @@ def solve_lasso(
 
     Raises
     ------
+    FitDeadlineError
+        When ``deadline`` passes (a ``ValueError``; no fallback solver is tried then).
     ValueError
         For a non-positive or non-finite ``beta``, an unknown solver, or when every solver
         fails.
@@ -374,9 +395,13 @@ def solve_lasso(
         return LassoFit(z, bias, beta, obj, "optimal", "closed form", 0.0)
     errors: list[str] = []
     for name in _solver_order(solver):
+        check(deadline, f"the {'first' if not errors else 'fallback'} solve")
         try:
+            waiting = time.perf_counter()
             with _SOLVE_LOCK, _single_threaded_blas():
-                answer = _solve_with(name, A, y, beta, reuse, candidates)
+                if deadline is not None:
+                    deadline = deadline.extended(time.perf_counter() - waiting)
+                answer = _solve_with(name, A, y, beta, reuse, candidates, deadline)
         except (SolverFailedError, cp.SolverError) as exc:
             errors.append(f"{name}: {exc}")
             continue
@@ -416,20 +441,39 @@ def _solve_with(
     beta: float,
     reuse: bool,
     candidates: CandidateBlocks | None,
+    deadline: Deadline | None = None,
 ) -> LassoFit:
-    """The four steps with one solver (caller holds the lock). Raises on solver failure."""
+    """The four steps with one solver (caller holds the lock). Raises on solver failure,
+    and :class:`~convexviz.deadline.FitDeadlineError` when ``deadline`` passes."""
     fast = _fast_for(A, y, reuse) if name == "FAST" else None
-    # 1. raw solve
-    raw = fast.solve(beta) if fast is not None else _problem_for(A, y, reuse).solve(beta, name)
+    # 1. raw solve (a cvxpy solver gets the time left as its own time limit)
+    if fast is not None:
+        raw = fast.solve(beta, deadline)
+    elif deadline is None:
+        raw = _problem_for(A, y, reuse).solve(beta, name)
+    else:
+        raw = _problem_for(A, y, reuse).solve(beta, name, deadline.remaining())
+    check(deadline, "the solve")
     # 2. polish: an exact vertex with the same fitted values
-    z, bias = (raw.z, raw.bias) if raw.exact else polish(A, y, raw.z, raw.bias, beta)
+    if raw.exact:
+        z, bias = raw.z, raw.bias
+    else:
+        z, bias = polish(A, y, raw.z, raw.bias, beta, deadline=deadline)
     # 3. sparsest vertex: same optimum, fewer neurons where the optimal face allows it
     if raw.status == cp.OPTIMAL:
-        z = sparsest_on_face(A, y, beta, z)
+        z = sparsest_on_face(A, y, beta, z, deadline=deadline)
         bias = float(np.mean(y - A @ z))
     # 4. certificate, once, over every candidate
     objective = lasso_objective(A, y, z, bias, beta)
-    gap = dual_gap(A, y, z, bias, beta, candidates() if candidates is not None else None)
+    blocks = None if candidates is None else _checked(candidates(), deadline, "the certificate")
+    gap = dual_gap(A, y, z, bias, beta, blocks)
     if fast is not None:
         fast.accept(z, objective, gap)
     return LassoFit(z, bias, beta, objective, raw.status, name, gap)
+
+
+def _checked(blocks: Iterable[NDArray], deadline: Deadline | None, stage: str):
+    """The blocks of ``blocks``, checking ``deadline`` as each one is evaluated."""
+    for block in blocks:
+        check(deadline, stage)
+        yield block

@@ -14,6 +14,8 @@ name                       meaning
 ``LEAK_RANGE``             slopes accepted for ``leaky_relu`` (closed interval)
 ``DEFAULT_RANDOM_POINTS``  how many random points the app draws unless told otherwise
 ``MAX_PLANE_POINTS``       training points of the plane engine (``fit2d``)
+``MAX_FIT_SECONDS``        largest *estimated* fit time accepted live (``convexviz.cost``)
+``FIT_DEADLINE_SECONDS``   a running fit is stopped after this long (the last guard)
 =========================  =========================================================
 """
 
@@ -41,3 +43,14 @@ DEFAULT_RANDOM_POINTS = 12
 #: At most this many points in the plane (``fit2d``): N = 50 is solved and certified in about
 #: 3 s (``benchmarks/bench_plane.py``); the patterns grow like N^2.
 MAX_PLANE_POINTS = 50
+
+#: A 1-D fit is accepted live only if its estimated time (:func:`convexviz.cost.fit_cost`,
+#: calibrated on the project's 2-core machine) is at most this many seconds. The target is
+#: that every accepted fit finishes within about 1 s; half of it leaves room for the
+#: estimate's error and for a machine busy with other students (BENCHMARKS.md, "the cost model").
+MAX_FIT_SECONDS = 0.5
+
+#: Every fit (unless the command line's ``--no-limit`` lifts it) stops with a clear error
+#: after this many seconds of work: three times the 1 s target, a last guard for estimates
+#: that are wrong, never reached by an accepted fit on a quiet machine.
+FIT_DEADLINE_SECONDS = 3.0

@@ -29,6 +29,8 @@ import scipy.linalg.lapack
 import scipy.optimize
 from numpy.typing import NDArray
 
+from .deadline import Deadline, check
+
 #: Optimality conditions must hold to this relative tolerance for an exact answer.
 KKT_TOL = 1e-10
 
@@ -53,7 +55,14 @@ def _slack(Ac: NDArray, yc: NDArray, beta: float) -> float:
     return max(KKT_TOL * beta, rounding)
 
 
-def polish(A: NDArray, y: NDArray, z: NDArray, bias: float, beta: float) -> tuple[NDArray, float]:
+def polish(
+    A: NDArray,
+    y: NDArray,
+    z: NDArray,
+    bias: float,
+    beta: float,
+    deadline: Deadline | None = None,
+) -> tuple[NDArray, float]:
     """Turn an interior-point solution into a sparse one with the same fitted values.
 
     The fitted values ``u = A z + xi`` of a Lasso are unique; among all ``(z, xi)`` that
@@ -67,6 +76,9 @@ def polish(A: NDArray, y: NDArray, z: NDArray, bias: float, beta: float) -> tupl
     the most violated condition ``|A_jc^T r| > beta``); its answer is returned when it meets
     every optimality condition. Otherwise we keep the sparsest of the vertices and the
     thresholded interior-point solution within ``1e-9`` of the lowest objective.
+
+    ``deadline`` (optional) is checked before each vertex search and inside the active-set
+    iterations; it raises :class:`~convexviz.deadline.FitDeadlineError` when it passes.
     """
     scale = max(float(np.max(np.abs(z))), 1e-300)
     z_thr = np.where(np.abs(z) > ZERO_TOL * scale, z, 0.0)
@@ -75,11 +87,15 @@ def polish(A: NDArray, y: NDArray, z: NDArray, bias: float, beta: float) -> tupl
         Ac = A - A.mean(axis=0)
         yc = y - y.mean()
         for vertex in (_nnls_vertex, _lp_vertex):
-            z_vertex = vertex(Ac, z_thr)
+            check(deadline, "the polish")
+            if vertex is _lp_vertex and deadline is not None:  # HiGHS stops itself in time
+                z_vertex = _lp_vertex(Ac, z_thr, time_limit=deadline.remaining())
+            else:
+                z_vertex = vertex(Ac, z_thr)
             if z_vertex is None:
                 continue
             candidates.insert(0, z_vertex)
-            exact = active_set(Ac, yc, beta, z_vertex)
+            exact = active_set(Ac, yc, beta, z_vertex, deadline=deadline)
             if exact is not None:  # meets every optimality condition: optimal
                 return exact, float(np.mean(y - A @ exact))
     scored = []
@@ -141,16 +157,19 @@ def _nnls_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
     return out
 
 
-def _lp_vertex(Ac: NDArray, z: NDArray) -> NDArray | None:
-    """A vertex of ``min ||z||_1 s.t. A_c z = A_c z_0`` by the dual simplex method (HiGHS)."""
+def _lp_vertex(Ac: NDArray, z: NDArray, time_limit: float | None = None) -> NDArray | None:
+    """A vertex of ``min ||z||_1 s.t. A_c z = A_c z_0`` by the dual simplex method (HiGHS);
+    ``None`` when it fails or runs past ``time_limit`` seconds (HiGHS's own limit)."""
     u = Ac @ z
     m = Ac.shape[1]
+    options = {} if time_limit is None else {"time_limit": max(float(time_limit), 1e-3)}
     result = scipy.optimize.linprog(
         c=np.ones(2 * m),
         A_eq=np.hstack([Ac, -Ac]),
         b_eq=u,
         bounds=(0, None),
         method="highs-ds",
+        options=options,
     )
     if result.status != 0:
         return None
@@ -175,7 +194,12 @@ def _kkt_on_support(cols: NDArray, yc: NDArray, beta: float, sigma: NDArray) -> 
 
 
 def active_set(
-    Ac: NDArray, yc: NDArray, beta: float, z_start: NDArray, max_iter: int | None = None
+    Ac: NDArray,
+    yc: NDArray,
+    beta: float,
+    z_start: NDArray,
+    max_iter: int | None = None,
+    deadline: Deadline | None = None,
 ) -> NDArray | None:
     """Exact Lasso solution by a primal active-set method started at the support of ``z_start``.
 
@@ -183,12 +207,14 @@ def active_set(
     ``A_Sc^T (y_c - A_Sc z_S) = beta sigma``. Coefficients whose sign disagrees are dropped,
     the most violated condition ``|A_jc^T r| > beta`` outside ``S`` is added, until every
     condition holds to rounding. ``None`` on a singular support or when it does not settle.
+    ``deadline`` (optional) is checked once per iteration.
     """
     m = Ac.shape[1]
     support = [int(j) for j in np.nonzero(z_start)[0]]
     signs = {j: float(np.sign(z_start[j])) for j in support}
     slack = _slack(Ac, yc, beta)
     for _ in range(max_iter or 4 * Ac.shape[0] + 10):
+        check(deadline, "the polish")
         z = np.zeros(m)
         if support:
             sigma = np.array([signs[j] for j in support])
@@ -218,6 +244,7 @@ def sparsest_on_face(
     z_opt: NDArray,
     max_support: int = 3,
     max_combinations: int = 2_000,
+    deadline: Deadline | None = None,
 ) -> NDArray:
     """A sparser optimal solution on the optimal face through ``z_opt``, if one exists.
 
@@ -227,7 +254,8 @@ def sparsest_on_face(
     orders classes by kind, so simpler kinds win ties -- and return the first one that
     reproduces the fitted values with the right signs, re-solved exactly. Without one,
     ``z_opt`` is returned unchanged. The search is bounded (at most ``max_combinations``
-    supports per size) so that it stays cheap on the click-to-redraw path.
+    supports per size) so that it stays cheap on the click-to-redraw path; ``deadline``
+    (optional) is checked for each support size and each candidate re-solved.
     """
     if np.count_nonzero(z_opt) > 2 * max_support:  # a much sparser vertex is implausible
         return z_opt
@@ -239,6 +267,7 @@ def sparsest_on_face(
     for k in range(1, min(max_support, np.count_nonzero(z_opt) - 1) + 1):
         if face.size < k or comb(face.size, k) > max_combinations:
             break
+        check(deadline, "the search for a sparser network")
         supports = np.array(list(itertools.combinations(face, k)))
         B = Ac[:, supports].transpose(1, 0, 2) * np.sign(corr[supports])[:, None, :]
         t = np.einsum("ckn,n->ck", np.linalg.pinv(B), target)
@@ -247,7 +276,7 @@ def sparsest_on_face(
         for c in ok:
             candidate = np.zeros_like(z_opt)
             candidate[supports[c]] = np.sign(corr[supports[c]]) * t[c]
-            exact = active_set(Ac, yc, beta, candidate)
+            exact = active_set(Ac, yc, beta, candidate, deadline=deadline)
             if exact is not None and np.count_nonzero(exact) == k:
                 return exact
     return z_opt

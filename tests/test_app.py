@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from convexviz import Architecture
+from convexviz.cost import max_points, refusal
 from convexviz.datasets import PRESETS
 from convexviz.ui.state import DEFAULT_STATE, encode, format_points
 from tests.apptest import APP, params, run, texts
@@ -137,6 +139,30 @@ def test_too_few_points_and_too_large_dictionary_are_messages_not_crashes():
     at = run({"pts": many, "act": "relu", "depth": "4", "beta": "0.001"})
     assert not at.exception
     assert any("No fit" in i and "points" in i for i in texts(at.info))
+
+
+def test_too_large_random_data_set_is_refused_with_a_sentence_and_nothing_lost():
+    """abs depth 5 with 13 random points: refused before any fit, the points are kept (in
+    the URL and the typed box), and Undo brings back the points before them."""
+    before = {"pts": "0:1,1:0,3:2,4:1", "act": "abs", "depth": "5", "beta": "0.001"}
+    at = run(before)
+    assert not at.exception and any("neuron" in s for s in texts(at.success))
+    at.number_input(key="w_n").set_value(13)
+    at.button[[b.label for b in at.button].index("Random points")].click().run()
+    assert not at.exception
+    random_points = params(at)["pts"]
+    assert len(random_points.split(",")) == 13  # the new points are kept, not dropped
+    n_distinct = len({p.split(":")[0] for p in random_points.split(",")})
+    sentence = refusal(Architecture("abs", 5), n_distinct)
+    assert sentence and f"at most {max_points(Architecture('abs', 5))} points" in sentence
+    assert any(sentence in i for i in texts(at.info)), texts(at.info)
+    assert not any("neuron" in s for s in texts(at.success))
+    assert typed_box(at).value == format_points(
+        tuple(tuple(float(v) for v in p.split(":")) for p in random_points.split(","))
+    )
+    at.button[[b.label for b in at.button].index("Undo")].click().run()
+    assert params(at)["pts"] == before["pts"]
+    assert any("neuron" in s for s in texts(at.success))
 
 
 def test_beta_and_depth_changes_update_the_url():

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from convexviz import Architecture
+from convexviz.cost import fit_cost
 from tests.cli import run_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +152,34 @@ def test_bad_arguments_exit_2_with_one_line(capsys, args, fragment):
 def test_too_large_dictionary_message(capsys):
     points = " ".join(f"{i},{i % 3}" for i in range(60))
     code, _, err = run_main(capsys, "fit", "--points", points, "--depth", "4", "--beta", "1")
+    assert code == 2 and err.count("\n") == 1
+    assert "relu depth 4 with 60 points is too large to solve live here" in err
+    assert "--no-limit runs it anyway" in err
+    # --no-limit lifts the time limit, not the dictionary's memory cap
+    code, _, err = run_main(
+        capsys, "fit", "--points", points, "--depth", "4", "--beta", "1", "--no-limit"
+    )
     assert code == 2 and "candidate features" in err and "use at most" in err
+
+
+def test_no_limit_runs_a_fit_the_app_refuses(capsys):
+    n = 8  # abs depth 5: refused live, quick offline
+    assert not fit_cost(Architecture("abs", 5), n).accepted
+    points = " ".join(f"{i},{(-1) ** i}" for i in range(n))
+    args = ("fit", "--points", points, "--activation", "abs", "--depth", "5", "--beta", "0.01")
+    code, out, err = run_main(capsys, *args)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("convexviz: error: abs depth 5 with 8 points is too large")
+    code, out, err = run_main(capsys, *args, "--no-limit", "--json")
+    assert code == 0 and err == ""
+    assert json.loads(out)["status"] == "optimal"
+
+
+def test_no_limit_is_explained_in_the_help(capsys):
+    code, out, _ = run_main(capsys, "fit", "--help")
+    help_text = " ".join(out.split())
+    assert code == 0
+    assert "--no-limit for offline use" in help_text
 
 
 def test_repeat_reports_median_timings_and_same_result(capsys):

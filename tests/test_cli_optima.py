@@ -79,6 +79,11 @@ def test_unique_case_lists_one_network(capsys):
         (("--points", OPT, "--beta", "0.1", "--depth", "9"), "depth"),
         (
             ("--points", " ".join(f"{i},0" for i in range(40)), "--depth", "4", "--beta", "1"),
+            "too large to solve live here",
+        ),
+        (
+            ("--points", " ".join(f"{i},0" for i in range(40)), "--depth", "4", "--beta", "1")
+            + ("--no-limit",),
             "limit 400,000",
         ),
         (("--points", OPT, "--beta", "0.1", "--limit", "0"), "--limit"),

@@ -572,6 +572,18 @@ def test_cli_csv_writes_the_points(capsys, tmp_path):
                 "--beta",
                 "1",
             ],
+            "too large to solve live here",
+        ),  # fmt: skip
+        (
+            [
+                "--points",
+                " ".join(f"{i},{i % 3}" for i in range(60)),
+                "--depth",
+                "4",
+                "--beta",
+                "1",
+                "--no-limit",
+            ],
             "candidate features",
         ),  # fmt: skip
         (["--points", "0,0 1,1", "--beta", "0.1", "--format", "xml"], "invalid choice"),

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, build_dictionary, fit
+from convexviz.cost import FitTooLargeError
 from convexviz.limits import MAX_POINTS
 from tests import reference as ref
 
@@ -189,7 +190,10 @@ def test_bad_architectures_raise():
 
 def test_too_large_dictionary_is_rejected_before_building():
     x = np.linspace(-3, 3, 60)
+    # live, the cost estimate refuses first; offline (limit=False) the memory cap still holds
+    with pytest.raises(FitTooLargeError, match=r"relu depth 4 with 60 points.*at most \d+ points"):
+        fit(x, np.sin(x), Architecture("relu", 4), 0.1)
     with pytest.raises(
         ValueError, match=r"needs 3,456,000 candidate features.*at most \d+ points"
     ):
-        fit(x, np.sin(x), Architecture("relu", 4), 0.1)
+        fit(x, np.sin(x), Architecture("relu", 4), 0.1, limit=False)

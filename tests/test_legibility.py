@@ -23,8 +23,8 @@ import pytest
 
 from convexviz import Architecture
 from convexviz.architecture import MAX_DEPTH
+from convexviz.cost import max_points
 from convexviz.datasets import random_points
-from convexviz.dictionary import max_points
 from convexviz.limits import DEFAULT_RANDOM_POINTS
 from tests.browser import WAIT_MS, assert_no_errors, inside, lesson_links, open_app, overlap
 
@@ -38,12 +38,13 @@ TOLERANCE_PX = 1.0
 SETTLE_MS = 200
 RANDOM_SEED = 7
 ARCHITECTURES = [(a, d) for a, top in MAX_DEPTH.items() for d in range(2, top + 1)]
-#: A point count that every architecture accepts (the deep ones allow fewer points).
-RANDOM_COUNT = min(DEFAULT_RANDOM_POINTS, *(max_points(Architecture(*ad)) for ad in ARCHITECTURES))
 
 
 def random_case(activation: str, depth: int) -> dict[str, str]:
-    points = random_points(RANDOM_COUNT, seed=RANDOM_SEED)
+    """The app's random data set, with as many points as the architecture accepts live
+    (the deep ones allow fewer: ``convexviz.cost.max_points``)."""
+    count = min(DEFAULT_RANDOM_POINTS, max_points(Architecture(activation, depth)))
+    points = random_points(count, seed=RANDOM_SEED)
     pts = ",".join(f"{x:g}:{y:g}" for x, y in points)
     return {"pts": pts, "act": activation, "depth": str(depth), "beta": "0.001"}
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from convexviz import Architecture, fit
+from convexviz.cost import refusal
 from convexviz.ui import preview, wording
 from convexviz.ui import state as urlstate
 from convexviz.ui.canvas import payload, protocol
@@ -120,6 +121,19 @@ def test_a_fit_the_engine_refuses_answers_with_its_message():
     status, reply = ask({"points": points, "params": {**RELU3, "depth": "4"}})
     assert status == 200 and reply["curves"]["fit"] == []
     assert reply["message"].startswith("No fit:")
+
+
+def test_a_fit_too_large_to_solve_live_is_refused_before_the_memo_computes():
+    def must_not_run(*args):
+        raise AssertionError("a refused preview must not start a fit")
+
+    points = [[k, k % 2] for k in range(13)]
+    status, reply = ask(
+        {"points": points, "params": {**RELU3, "act": "abs", "depth": "5"}},
+        FitMemo(compute=must_not_run),
+    )
+    assert status == 200 and reply["curves"]["fit"] == []
+    assert reply["message"] == f"No fit: {refusal(Architecture('abs', 5), 13)}."
 
 
 @pytest.mark.parametrize(

@@ -191,7 +191,7 @@ def test_a_programming_error_is_not_a_solver_failure(monkeypatch):
     """Only SolverFailedError / cvxpy's SolverError fall back; a shape bug surfaces."""
     A, y = _case(1, Architecture("relu", 3))
 
-    def shape_bug(Ac, yc, beta):
+    def shape_bug(Ac, yc, beta, **options):
         return Ac.T @ np.ones(Ac.shape[1])  # ValueError: shapes do not align
 
     monkeypatch.setattr(lasso_module, "dual_interior_point", shape_bug)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ..architecture import MAX_DEPTH, Architecture
+from ..cost import refusal
 from ..features import fmt
 from ..limits import DEFAULT_LEAK
 
@@ -192,11 +193,20 @@ def neuron_rows(result: object) -> list[dict[str, str]]:
 
 
 def fit_problem(state: object) -> str:
-    """Why the app state cannot be fitted (unsupported network, too few points), or ``""``."""
+    """Why the app state cannot be fitted, or ``""``: an unsupported network, too few
+    points, or a fit too large to solve live (:func:`convexviz.cost.refusal`, decided
+    before any work from the architecture and the number of distinct x)."""
     if problem := architecture_problem(state.activation, state.depth, state.leak):
         return problem
-    if len({x for x, _ in state.points}) < 2:
+    n_distinct = len({x for x, _ in state.points})
+    if n_distinct < 2:
         return "Add at least two points with different x to fit a network."
+    try:
+        architecture = Architecture(state.activation, state.depth, state.leak, state.branching)
+    except ValueError as err:  # e.g. a branching that does not match the depth
+        return str(err)
+    if too_large := refusal(architecture, n_distinct):
+        return f"No fit: {too_large}."
     return ""
 
 
