@@ -29,8 +29,11 @@ class FitDeadlineError(ValueError):
 
     A ``ValueError`` like every other refusal, so the page shows the sentence and the
     command line exits with code 2; ``stage`` names the step that noticed, ``budget_s`` is
-    the budget in seconds.
+    the budget in seconds. ``transient``: it depends on how busy the machine was, not only on
+    the inputs, so a memo of fits must not keep it as the answer for these inputs.
     """
+
+    transient = True
 
     def __init__(self, context: str, stage: str, budget_s: float) -> None:
         super().__init__(

@@ -179,3 +179,22 @@ def test_real_fits_from_many_threads_agree_with_sequential_fits():
 def test_max_entries_must_be_positive():
     with pytest.raises(ValueError, match="at least 1"):
         FitMemo(max_entries=0)
+
+
+def test_a_deadline_is_raised_but_not_remembered():
+    """A fit stopped by its deadline depends on the load: the next ask computes again."""
+    from convexviz.deadline import FitDeadlineError
+
+    calls = []
+
+    def compute(points, architecture, beta):
+        calls.append(1)
+        if len(calls) == 1:
+            raise FitDeadlineError("relu depth 3 with 4 points", "the solve", 3.0)
+        return {"A": np.zeros(2)}
+
+    memo = FitMemo(compute=compute)
+    with pytest.raises(FitDeadlineError):
+        memo.fit(OPT, RELU3, 1e-3)
+    assert memo.fit(OPT, RELU3, 1e-3)["A"].shape == (2,)
+    assert len(calls) == 2

@@ -69,8 +69,9 @@ class SingleFlightMemo(Generic[K, V]):
     Notes
     -----
     A ``ValueError`` from the computation is remembered like a result and raised again for
-    the same key: the message is a property of the inputs. Any other exception is raised to
-    the caller that computed and to the callers waiting for it, and is not remembered.
+    the same key: the message is a property of the inputs. One marked ``transient`` (a
+    deadline, which depends on how busy the machine was) and any other exception are raised
+    to the caller that computed and to the callers waiting for it, and are not remembered.
     """
 
     def __init__(self, max_entries: int = 256, max_bytes: int = 256 * 2**20) -> None:
@@ -109,6 +110,11 @@ class SingleFlightMemo(Generic[K, V]):
         try:
             outcome: V | ValueError = compute()
         except ValueError as error:
+            if getattr(error, "transient", False):  # e.g. a deadline: try again next time
+                with self._lock:
+                    del self._running[key]
+                running.set_exception(error)
+                raise
             outcome = error
         except BaseException as error:
             with self._lock:
