@@ -361,7 +361,9 @@ async def ask_preview(
         return Answer("error", reason="answer is not JSON")
     if not isinstance(reply, dict):
         return Answer("error", reason="answer is not a JSON object")
-    if not reply.get("curves"):
+    curves = reply.get("curves")
+    if reply.get("message") or not isinstance(curves, dict) or not curves.get("fit"):
+        # no fit: a limit's sentence (the canvas still gets the data axes, no curve)
         return Answer("refused", reply, reason=str(reply.get("message", ""))[:200])
     if not same_points(reply.get("points"), points):
         return Answer("error", reply, reason="fit of other points")

@@ -38,7 +38,8 @@ def run_async(coroutine: Coroutine):
 
 def fit_reply(request: dict) -> dict:
     """A preview answer with a fit of exactly the requested points."""
-    return {"points": request["points"], "curves": [{"name": "fit"}], "ranges": request["ranges"]}
+    curves = {"x": [0.0, 1.0], "fit": [0.0, 1.0], "features": []}  # as the real payload
+    return {"points": request["points"], "curves": curves, "ranges": request["ranges"]}
 
 
 async def serve(handler: Callable[[dict], bytes]) -> tuple[asyncio.Server, str]:
@@ -103,9 +104,16 @@ def test_preview_answers_read_through_gzip_chunks_and_cookies():
     [
         (response(400, b'{"error": "too expensive"}'), "refused"),
         (response(200, b'{"points": [], "curves": [], "message": "no fit"}'), "refused"),
+        # a cost limit: the canvas's axes come back, with no curve and the sentence
+        (
+            response(
+                200, b'{"points": [], "curves": {"x": [0], "fit": []}, "message": "too large"}'
+            ),
+            "refused",
+        ),
         (response(500, b"oops"), "error"),
         (response(200, b"not json"), "error"),
-        (response(200, b'{"points": [[9, 9]], "curves": [{}]}'), "error"),  # other points
+        (response(200, b'{"points": [[9, 9]], "curves": {"fit": [1]}}'), "error"),  # other points
         (response(503, b"", "Retry-After: 1"), "busy"),
         (response(429, b"", "Retry-After: 1"), "busy"),
     ],
