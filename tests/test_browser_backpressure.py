@@ -50,3 +50,27 @@ def test_a_busy_answer_keeps_the_edit_and_the_canvas_asks_again(server, page, st
     )  # the fit arrived: the note is gone
     Plot(page)  # the chart is still drawn
     assert_no_errors(page)
+
+
+def test_a_large_plane_fit_says_solving_until_it_is_drawn(server, page):
+    """The plane at 50 points takes about a second to solve: after a moment the canvas says it
+    is solving (progress), and the note goes once the fit is drawn."""
+    from convexviz.datasets2d import random_plane_points
+    from convexviz.ui.plane_state import format_plane_points
+    from tests.test_browser_plane import ROOT, open_plane
+    from tests.test_browser_plane import wait_for_count as wait_for_plane_count
+
+    points = random_plane_points(49, 11)
+    plot = open_plane(page, server, pts=format_plane_points(points), beta="0.01")
+    spot = (0.013, -0.021)  # the middle of the square: no point this close (checked below)
+    assert min(abs(p[0] - spot[0]) + abs(p[1] - spot[1]) for p in points) > 0.05
+    plot.click(*spot)
+    note = page.locator(f"{ROOT} .cvz-note")
+    note.get_by_text("Solving").wait_for(timeout=WAIT_MS)
+    wait_for_plane_count(page, 50)
+    page.wait_for_function(
+        "s => getComputedStyle(document.querySelector(s)).display === 'none'",
+        arg=f"{ROOT} .cvz-note",
+        timeout=WAIT_MS,
+    )
+    assert_no_errors(page)

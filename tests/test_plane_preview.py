@@ -22,7 +22,7 @@ from convexviz.ui.canvas.plane_payload import (
 )
 from convexviz.ui.plane_memo import PlaneMemo
 from convexviz.ui.plane_state import PlaneState
-from convexviz.ui.wording import PREVIEW_BUSY_TEXT
+from convexviz.ui.wording import PREVIEW_BUSY_TEXT, PREVIEW_SOLVING_TEXT
 
 POINTS = [list(p) for p in random_plane_points(20, 4)]
 
@@ -75,6 +75,7 @@ def test_the_answer_equals_the_pages_payload_for_the_same_state():
         "url": "/p",
         "params": {"beta": "0.05"},
         "busy_text": PREVIEW_BUSY_TEXT,
+        "solving_text": PREVIEW_SOLVING_TEXT,
     }
     assert memo.stats()["computed"] == 1
 

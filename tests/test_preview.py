@@ -61,6 +61,7 @@ def test_the_answer_equals_the_pages_payload_for_the_same_state():
         "url": preview.PREVIEW_PATH,
         "params": RELU3,
         "busy_text": wording.PREVIEW_BUSY_TEXT,
+        "solving_text": wording.PREVIEW_SOLVING_TEXT,
     }
     assert memo.stats()["computed"] == 1  # the second path found the first one's fit
 

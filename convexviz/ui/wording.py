@@ -258,6 +258,8 @@ def unique_text(reason: str) -> str:
 
 
 # ---------------------------------------------------------------- a full server (issue 10)
+#: What a canvas shows while a fit takes longer than a moment (a large plane fit: ~1 s at 50).
+PREVIEW_SOLVING_TEXT = "Solving for the certified optimum…"
 #: What a canvas shows while the preview route answers "busy" (it asks again by itself).
 PREVIEW_BUSY_TEXT = "The server is busy: your edit is kept, asking again…"
 BUSY_TEXT = (

@@ -15,6 +15,7 @@ milliseconds, not after the seconds of a fresh import.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import multiprocessing
@@ -102,6 +103,7 @@ class FitPool:
                 if self._start_method == "forkserver":
                     context.set_forkserver_preload(PRELOAD)
                 self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                atexit.register(self.shutdown)  # stop the workers before the interpreter
             return self._executor
 
     def submit(self, fn: Callable[..., Any], *args: Any, wait_s: float = 0.0) -> Future:

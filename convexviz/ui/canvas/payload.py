@@ -18,7 +18,7 @@ from ...fit import FitResult
 from ...plot_style import canvas_style
 from ..fitmemo import SHARED, FitMemo, fit_state
 from ..state import AppState, encode
-from ..wording import PREVIEW_BUSY_TEXT
+from ..wording import PREVIEW_BUSY_TEXT, PREVIEW_SOLVING_TEXT
 from . import protocol
 
 #: URL keys that describe the network (everything a fit depends on besides the points).
@@ -67,6 +67,7 @@ def canvas_payload(
         "url": url,
         "params": settings_params(state),
         "busy_text": PREVIEW_BUSY_TEXT,
+        "solving_text": PREVIEW_SOLVING_TEXT,
     }
     payload["style"] = canvas_style()
     return payload, result, problem

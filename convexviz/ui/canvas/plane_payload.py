@@ -9,7 +9,7 @@ redraw it has already made. The reply::
      "message", "key", "label", "figure": {"data": [...], "layout": {...}},
      "point_traces": {"classes": [{"label": 1.0, "trace": {...}}, ...],
                       "values": {"trace": {...}}},
-     "preview": {"url": ..., "params": {"beta": ...}, "busy_text": ...}}
+     "preview": {"url": ..., "params": {"beta": ...}, "busy_text": ..., "solving_text": ...}}
 
 ``figure`` is everything about the fit (:func:`convexviz.plane_figure.fit_traces`, its
 annotations and :func:`~convexviz.plane_figure.plane_layout`), never the training points:
@@ -41,7 +41,7 @@ from ...plane_figure import (
 from ..plane_memo import SHARED, PlaneMemo, plane_fit_state
 from ..plane_state import PlanePoints, PlaneState
 from ..state import format_number
-from ..wording import PREVIEW_BUSY_TEXT
+from ..wording import PREVIEW_BUSY_TEXT, PREVIEW_SOLVING_TEXT
 from . import protocol
 
 #: Significant digits of the numbers sent to the browser (plenty for a screen).
@@ -133,7 +133,12 @@ def plane_canvas_payload(
         "label": float(state.label),
         "figure": figure_of_fit(fit, canvas.points, ranges),
         "point_traces": point_templates(),
-        "preview": {"url": url, "params": params, "busy_text": PREVIEW_BUSY_TEXT},
+        "preview": {
+            "url": url,
+            "params": params,
+            "busy_text": PREVIEW_BUSY_TEXT,
+            "solving_text": PREVIEW_SOLVING_TEXT,
+        },
     }
     return payload, fit, problem
 

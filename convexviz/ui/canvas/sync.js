@@ -19,6 +19,7 @@ const TOUCH_HIT_RADIUS_PX = 20; // a tap this close to a point deletes it
 const TOUCH_SLOP_PX = 10; // a touch that moves further drags (or, off a point, is no tap)
 const RESEND_MS = 3000; // first resend timeout (doubles each time)
 const PREVIEW_WAIT_MS = 400; // a snapshot waits at most this long for the preview in flight
+const SLOW_PREVIEW_MS = 400; // a preview not answered by then says "solving" on the chart
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const PLOTLY_CONFIG = {
@@ -201,10 +202,11 @@ class SnapshotSync {
  * meanwhile is made when the one in flight returns (`onDone(again)`).
  */
 class PreviewClient {
-  constructor(onReply, onDone, onBusy = () => {}) {
+  constructor(onReply, onDone, onBusy = () => {}, onSlow = () => {}) {
     this.onReply = onReply; // (request, reply) => promise or nothing
     this.onDone = onDone; // (again) => nothing
     this.onBusy = onBusy; // (waitMs) => nothing: the server said "busy", asking again later
+    this.onSlow = onSlow; // () => nothing: no answer after SLOW_PREVIEW_MS (a large fit)
     this.inflight = null;
     this.again = false;
     this.closed = false;
@@ -228,6 +230,7 @@ class PreviewClient {
     const client = this.client;
     const body = JSON.stringify({ points: points.list, params, ranges, client });
     let waitMs = 0;
+    const slow = setTimeout(() => this.closed || this.onSlow(), SLOW_PREVIEW_MS);
     fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body })
       .then(async (response) => {
         if (response.status === 503 || response.status === 429) {
@@ -244,6 +247,7 @@ class PreviewClient {
       })
       .catch(() => count("previewErrors")) // the Streamlit path still brings the fit
       .finally(() => {
+        clearTimeout(slow);
         const done = () => {
           this.inflight = null;
           if (!this.closed) this.onDone(this.again || waitMs > 0);
@@ -482,7 +486,8 @@ class CanvasBase {
         this.sync.flush();
         if (again) this.requestPreview();
       },
-      () => this.chart.showNote(this.route ? this.route.busy_text : "")
+      () => this.chart.showNote(this.route ? this.route.busy_text : ""),
+      () => this.solving()
     );
     this.pointer = new Pointer(this.chart.plot, {
       begin: (x, y, touch) => this.pressAt(x, y, touch),
@@ -557,6 +562,13 @@ class CanvasBase {
   }
 
   // ---------------------------------------------------------------- preview
+
+  /** A preview is slow (a large fit): say so, unless the fit of these points is drawn
+   * already (Streamlit's reply came first); the next drawn fit replaces the note. */
+  solving() {
+    if (this.fit && this.fit.pointsKey === this.points.key) return;
+    this.chart.showNote(this.route ? this.route.solving_text : "");
+  }
 
   /** Ask the preview route for the fit of the points shown now. */
   requestPreview() {
