@@ -58,7 +58,6 @@ def test_a_large_plane_fit_says_solving_until_it_is_drawn(server, page):
     from convexviz.datasets2d import random_plane_points
     from convexviz.ui.plane_state import format_plane_points
     from tests.test_browser_plane import ROOT, open_plane
-    from tests.test_browser_plane import wait_for_count as wait_for_plane_count
 
     points = random_plane_points(49, 11)
     plot = open_plane(page, server, pts=format_plane_points(points), beta="0.01")
@@ -67,7 +66,7 @@ def test_a_large_plane_fit_says_solving_until_it_is_drawn(server, page):
     plot.click(*spot)
     note = page.locator(f"{ROOT} .cvz-note")
     note.get_by_text("Solving").wait_for(timeout=WAIT_MS)
-    wait_for_plane_count(page, 50)
+    wait_for_count(page, 50)
     page.wait_for_function(
         "s => getComputedStyle(document.querySelector(s)).display === 'none'",
         arg=f"{ROOT} .cvz-note",

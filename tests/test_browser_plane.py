@@ -23,7 +23,15 @@ from convexviz.plane_figure import points_trace
 from convexviz.ui.canvas.plane_payload import plain
 from convexviz.ui.plane_preview import PLANE_PREVIEW_PATH
 from convexviz.ui.plane_state import format_plane_points, parse_plane_points
-from tests.browser import WAIT_MS, assert_no_errors, inside, overlap, unavailable, url_params
+from tests.browser import (
+    WAIT_MS,
+    assert_no_errors,
+    inside,
+    overlap,
+    unavailable,
+    url_params,
+    wait_for_count,
+)
 from tests.streamlit_server import free_port, start_streamlit
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("canvas_debug")]
@@ -70,15 +78,6 @@ def url_points(page) -> tuple:
     points, notices = parse_plane_points(url_params(page).get("pts", ""))
     assert not notices
     return points
-
-
-def wait_for_count(page, n: int) -> None:
-    page.wait_for_function(
-        "n => (new URLSearchParams(location.search).get('pts') || '').split(',')"
-        ".filter(Boolean).length === n",
-        arg=n,
-        timeout=WAIT_MS,
-    )
 
 
 def drawn_points(page) -> list[dict]:
