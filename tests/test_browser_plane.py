@@ -193,6 +193,31 @@ def test_a_tap_on_a_touch_screen_adds_a_point(server, browser):
         context.close()
 
 
+def test_on_a_phone_the_plane_fits_the_screen_and_a_tap_adds_a_point(server, browser):
+    """390 x 844 with touch (issue 10 item 6): no sideways scrolling of the page, the plot
+    area inside the screen and large enough to aim at, a tap adds a point."""
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=3, is_mobile=True,
+        has_touch=True,
+    )  # fmt: skip
+    try:
+        page = context.new_page()
+        plot = open_plane(page, server, pts=SQUARE, beta="0.1")
+        widths = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert widths[0] <= widths[1], widths  # nothing wider than the screen
+        box = plot.box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert min(box["width"], box["height"]) >= 150, box
+        page.touchscreen.tap(*plot.pixel(-0.3, 0.6))
+        wait_for_count(page, 5)
+        assert near(url_points(page)[-1], (-0.3, 0.6), plot.tolerance(3.0))
+        assert_no_errors(page)
+    finally:
+        context.close()
+
+
 # ---------------------------------------------------------------- the preview fast path
 
 
