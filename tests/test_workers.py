@@ -81,3 +81,44 @@ def test_a_dead_worker_fails_its_call_and_the_pool_recovers():
 
 def test_default_workers_is_the_cores_this_process_may_use():
     assert 1 <= default_workers() <= (os.cpu_count() or 1)
+
+
+WORKER_PIDS_SCRIPT = """
+import os, sys, time
+sys.path.insert(0, {root!r})
+from convexviz.ui.workers import FitPool
+if __name__ == "__main__":
+    pool = FitPool(workers=2, queue=0)
+    pids = {{pool.submit(os.getpid).result() for _ in range(8)}}
+    print(" ".join(map(str, sorted(pids))), flush=True)
+    time.sleep(120)
+"""
+
+
+def test_workers_end_when_their_server_is_killed(tmp_path):
+    """A server killed outright (SIGKILL) leaves no worker behind holding memory."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "server.py"
+    script.write_text(WORKER_PIDS_SCRIPT.format(root=str(Path(__file__).resolve().parents[1])))
+    server = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in server.stdout.readline().split()]
+    assert pids and all(alive(p) for p in pids)
+    server.send_signal(signal.SIGKILL)
+    server.wait(10)
+    deadline = time.monotonic() + 10
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(p) for p in pids), pids
+
+
+def alive(pid: int) -> bool:
+    """The process exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -21,6 +21,7 @@ import contextvars
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -54,6 +55,31 @@ class PoolStats:
     capacity: int
     refused: int
     finished: int
+
+
+#: How often a worker looks whether the server that started it is still there (seconds).
+PARENT_POLL_S = 1.0
+
+
+def exit_with(server_pid: int, poll_s: float = PARENT_POLL_S) -> None:
+    """Worker initializer: end this worker when the server process ``server_pid`` is gone.
+
+    A server killed outright (SIGKILL, out of memory, a replica taken down) cannot stop its
+    pool; its workers would wait for work forever, holding their memory (and, through them,
+    the fork server). A daemon thread checks every ``poll_s`` seconds.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll_s)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # alive, someone else's (a reused pid): keep going
+                pass
+
+    threading.Thread(target=watch, name="exit-with-server", daemon=True).start()
 
 
 def default_workers() -> int:
@@ -102,7 +128,12 @@ class FitPool:
                 context = multiprocessing.get_context(self._start_method)
                 if self._start_method == "forkserver":
                     context.set_forkserver_preload(PRELOAD)
-                self._executor = ProcessPoolExecutor(self.workers, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    self.workers,
+                    mp_context=context,
+                    initializer=exit_with,
+                    initargs=(os.getpid(), PARENT_POLL_S),
+                )
                 atexit.register(self.shutdown)  # stop the workers before the interpreter
             return self._executor
 
