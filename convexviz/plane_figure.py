@@ -132,17 +132,20 @@ def clip_line(w: Sequence[float], b: float, ranges: Ranges) -> NDArray | None:
     return np.clip(pts[[i, j]], [x0, y0], [x1, y1])
 
 
-def _grid(ranges: Ranges, n: int = GRID_SIZE) -> tuple[NDArray, NDArray]:
-    return np.linspace(*ranges["x"], n), np.linspace(*ranges["y"], n)
-
-
-def surface_trace(fit: PlaneFit, ranges: Ranges) -> dict:
-    """The heatmap of ``f`` over ``ranges`` (classes: a diverging scale centred at ``f = 0``;
-    values: the labels' colour scale, so that a point's colour against the surface shows its
-    error)."""
-    gx, gy = _grid(ranges)
+def surface(fit: PlaneFit, ranges: Ranges, n: int = GRID_SIZE) -> tuple[NDArray, NDArray, NDArray]:
+    """``(gx, gy, f)``: the network on an ``n x n`` grid over ``ranges`` (``f[i, j]`` at
+    ``(gx[j], gy[i])``), evaluated once for the heatmap and the decision line."""
+    gx, gy = np.linspace(*ranges["x"], n), np.linspace(*ranges["y"], n)
     xx, yy = np.meshgrid(gx, gy)
     f = fit.network(np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    return gx, gy, f
+
+
+def surface_trace(fit: PlaneFit, ranges: Ranges, grid: tuple | None = None) -> dict:
+    """The heatmap of ``f`` over ``ranges`` (classes: a diverging scale centred at ``f = 0``;
+    values: the labels' colour scale, so that a point's colour against the surface shows its
+    error). ``grid``: :func:`surface` if already computed."""
+    gx, gy, f = surface(fit, ranges) if grid is None else grid
     common = {
         "type": "heatmap",
         "x": gx,
@@ -162,11 +165,10 @@ def surface_trace(fit: PlaneFit, ranges: Ranges) -> dict:
     return dict(common, colorscale=POINT_STYLE["values"]["colorscale"], zmin=lo, zmax=hi)
 
 
-def decision_trace(fit: PlaneFit, ranges: Ranges) -> dict:
-    """The decision line ``f = 0`` as a single contour line (empty if ``f`` keeps one sign)."""
-    gx, gy = _grid(ranges)
-    xx, yy = np.meshgrid(gx, gy)
-    f = fit.network(np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+def decision_trace(fit: PlaneFit, ranges: Ranges, grid: tuple | None = None) -> dict:
+    """The decision line ``f = 0`` as a single contour line (empty if ``f`` keeps one sign);
+    ``grid``: :func:`surface` if already computed."""
+    gx, gy, f = surface(fit, ranges) if grid is None else grid
     return {
         "type": "contour",
         "x": gx,
@@ -343,21 +345,28 @@ def worst_line_trace(fit: PlaneFit, ranges: Ranges) -> dict | None:
     )
 
 
-def fit_traces(fit: PlaneFit, ranges: Ranges) -> list[dict]:
-    """Everything about the fit except the training points: surface, decision line (classes
-    only), neuron lines with rings, worst line (plain trace dicts)."""
-    traces = [surface_trace(fit, ranges)]
+def fit_picture(fit: PlaneFit, ranges: Ranges) -> tuple[list[dict], list[dict]]:
+    """Everything about the fit except the training points, each piece computed once:
+    the traces (surface, decision line for classes, neuron lines with rings, worst line;
+    plain dicts) and the annotations (the neurons' active-side arrows and weight labels)."""
+    grid = surface(fit, ranges)
+    traces = [surface_trace(fit, ranges, grid)]
     if is_classes(fit.y):
-        traces.append(decision_trace(fit, ranges))
-    neurons, _ = neuron_traces(fit, ranges)
+        traces.append(decision_trace(fit, ranges, grid))
+    neurons, notes = neuron_traces(fit, ranges)
     traces += neurons
     if (worst := worst_line_trace(fit, ranges)) is not None:
         traces.append(worst)
-    return traces
+    return traces, notes
+
+
+def fit_traces(fit: PlaneFit, ranges: Ranges) -> list[dict]:
+    """The traces of :func:`fit_picture`."""
+    return fit_picture(fit, ranges)[0]
 
 
 def fit_annotations(fit: PlaneFit, ranges: Ranges) -> list[dict]:
-    """The active-side arrows and weight labels of the neurons."""
+    """The annotations of :func:`fit_picture`: the neurons' arrows and weight labels."""
     return neuron_traces(fit, ranges)[1]
 
 
@@ -447,12 +456,12 @@ def legend_rows(traces: list[dict]) -> int:
 def create_plane_figure(
     fit: PlaneFit | None, points: NDArray, ranges: Ranges | None = None
 ) -> go.Figure:
-    """The whole picture in one static figure: :func:`fit_traces` (if there is a fit), the
-    training points on top, :func:`fit_annotations`, in :func:`plane_layout`."""
+    """The whole picture in one static figure: :func:`fit_picture` (if there is a fit), the
+    training points on top, in :func:`plane_layout`."""
     pts = np.asarray(points, dtype=float).reshape(-1, 3)
     ranges = square_ranges(pts[:, :2]) if ranges is None else ranges
-    traces = (fit_traces(fit, ranges) if fit is not None else []) + points_trace(pts)
+    fitted, notes = fit_picture(fit, ranges) if fit is not None else ([], [])
+    traces = fitted + points_trace(pts)
     layout = plane_layout(ranges, legend_rows(traces))
-    if fit is not None:
-        layout["annotations"] = fit_annotations(fit, ranges)
+    layout["annotations"] = notes
     return make_figure(traces, layout)

@@ -11,7 +11,7 @@ redraw it has already made. The reply::
                       "values": {"trace": {...}}},
      "preview": {"url": ..., "params": {"beta": ...}, "busy_text": ..., "solving_text": ...}}
 
-``figure`` is everything about the fit (:func:`convexviz.plane_figure.fit_traces`, its
+``figure`` is everything about the fit (:func:`convexviz.plane_figure.fit_picture`, its
 annotations and :func:`~convexviz.plane_figure.plane_layout`), never the training points:
 the canvas draws those itself, instantly after a click, by filling the empty traces of
 ``point_traces`` (made by :func:`convexviz.plane_figure.points_trace` itself) with the points'
@@ -31,8 +31,7 @@ from ...datasets2d import is_classes
 from ...plane import PlaneFit
 from ...plane_figure import (
     POINT_STYLE,
-    fit_annotations,
-    fit_traces,
+    fit_picture,
     legend_rows,
     plane_layout,
     points_trace,
@@ -95,11 +94,11 @@ def figure_of_fit(fit: PlaneFit | None, points: PlanePoints, ranges: Mapping) ->
 
     The legend has room for the fit's entries and the points' (two classes or one trace).
     """
-    traces = fit_traces(fit, ranges) if fit is not None else []
+    traces, notes = fit_picture(fit, ranges) if fit is not None else ([], [])
     classes = is_classes([p[2] for p in points])
     rows = legend_rows(traces) + (len(POINT_STYLE["classes"]) if classes else 1)
     layout = plane_layout(ranges, rows)
-    layout["annotations"] = fit_annotations(fit, ranges) if fit is not None else []
+    layout["annotations"] = notes
     layout["hovermode"] = "closest"
     for axis in ("xaxis", "yaxis"):
         layout[axis] = {**layout[axis], "fixedrange": True, "autorange": False}
